@@ -1,0 +1,69 @@
+# noshow: one binary, built with make and pkg-config.
+#   make            build/noshow
+#   make check      unit tests (cmocka), one executable per module
+#   make SAN=1 ...  the same under AddressSanitizer and UBSan (build-san/)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+CC ?= cc
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+PKGS := jansson libmicrohttpd sqlite3 libmariadb libcurl libcrypto \
+        xlsxwriter
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lxgboost -lcsv -llinear \
+            -lpthread -lm
+
+# Messages are bounded buffers on purpose (a log line, an error detail);
+# cutting them short is the intended behaviour, so truncation is no error.
+WARN := -Wno-format-truncation -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wvla
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS)
+LDFLAGS ?=
+
+ifeq ($(SAN),1)
+BUILD := build-san
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD := build
+endif
+
+SRCS := $(shell find src -name '*.c' | sort)
+OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+TEST_SRCS := $(shell find tests -name 'test_*.c' | sort)
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+TEST_CFLAGS := $(ALL_CFLAGS) -Itests $(shell pkg-config --cflags cmocka)
+TEST_LIBS := $(shell pkg-config --libs cmocka)
+
+.PHONY: all check clean install web
+
+all: $(BUILD)/noshow
+
+$(BUILD)/noshow: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIB_OBJS) \
+	    $(TEST_LIBS) $(PKG_LIBS)
+
+check: $(TEST_BINS) $(BUILD)/noshow
+	@bash scripts/run-unit-tests.sh $(BUILD) $(TEST_BINS)
+
+install: $(BUILD)/noshow
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/noshow
+	install -m 0755 $(BUILD)/noshow $(DESTDIR)$(PREFIX)/bin/noshow
+	cp -r schemas $(DESTDIR)$(PREFIX)/share/noshow/ 2>/dev/null || true
+
+clean:
+	rm -rf build build-san
+
+-include $(OBJS:.o=.d) $(TEST_BINS:=.d)

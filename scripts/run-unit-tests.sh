@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs each unit-test executable from the repository root and prints one
+# closing line: "N passed, N failed". Exits non-zero when any test failed.
+set -u
+build=$1
+shift
+pass=0
+fail=0
+failed=()
+for t in "$@"; do
+    if NOSHOW_BUILD="$build" "$t" > "$t.log" 2>&1; then
+        pass=$((pass + $(grep -c '^\[       OK \]' "$t.log")))
+    else
+        n=$(grep -c '^\[  FAILED  \]' "$t.log")
+        fail=$((fail + (n > 0 ? n : 1)))
+        pass=$((pass + $(grep -c '^\[       OK \]' "$t.log")))
+        failed+=("$t")
+        cat "$t.log"
+    fi
+done
+for t in "${failed[@]}"; do
+    echo "unit: FAILED $t (log: $t.log)"
+done
+echo "unit: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what it
+# needs, builds, then runs every stage. Each stage prints its own
+# "N passed, N failed" line; the last line adds them up.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh || exit 1
+
+total_pass=0
+total_fail=0
+stage_failed=()
+
+# Runs one stage, echoes its output and adds its closing counts.
+stage() {
+    local name=$1
+    shift
+    local log
+    log=$(mktemp)
+    echo "== $name"
+    "$@" 2>&1 | tee "$log"
+    local rc=${PIPESTATUS[0]}
+    local line
+    line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" |
+        tail -n 1)
+    if [ -n "$line" ]; then
+        local p f
+        p=$(sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/' <<<"$line")
+        f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+        total_pass=$((total_pass + p))
+        total_fail=$((total_fail + f))
+    fi
+    if [ "$rc" -ne 0 ]; then
+        stage_failed+=("$name")
+        [ -n "$line" ] || total_fail=$((total_fail + 1))
+    fi
+    rm -f "$log"
+}
+
+stage lint bash scripts/lint.sh
+stage build make -j2
+stage unit make -j2 check
+stage unit-sanitizers make -j2 SAN=1 check
+
+for s in "${stage_failed[@]}"; do
+    echo "stage failed: $s"
+done
+echo "total: $total_pass passed, $total_fail failed"
+[ "${#stage_failed[@]}" -eq 0 ] && [ "$total_fail" -eq 0 ]

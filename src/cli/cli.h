@@ -1,0 +1,38 @@
+/* Command-line front end: one function per subcommand, a table of them,
+ * and the few helpers every command shares. Exit codes: 0 success, 1 the
+ * work failed (bad data, I/O, a library), 2 the command line was wrong. */
+#ifndef NS_CLI_H
+#define NS_CLI_H
+
+#include "util/err.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+struct cli_command {
+    const char *name;
+    const char *summary;            /* one line for "noshow help" */
+    int (*run)(int argc, char **argv);  /* argv[0] is the command name */
+};
+
+/* NULL-terminated by a zero entry; defined in main.c. */
+extern const struct cli_command cli_commands[];
+
+/* Prints "noshow: <message>" to stderr; returns CLI_EXIT_FAIL. */
+int cli_fail(const struct ns_error *err);
+
+/* Prints "noshow CMD: <message>" and a hint to use --help; returns
+ * CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) NS_PRINTF(2, 3);
+
+/* Strict number parsing for option values; false when the whole text is
+ * not a number in [min, max]. */
+int cli_parse_long(const char *s, long min, long max, long *out);
+int cli_parse_double(const char *s, double min, double max, double *out);
+
+/* True when stderr is a terminal (progress output is shown then only). */
+int cli_interactive(void);
+
+
+#endif

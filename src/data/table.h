@@ -1,0 +1,72 @@
+/* An in-memory, column-wise table of cleaned records, for the commands
+ * that need every row at once (train, evaluate, compare, eda). Strings
+ * (patient ids, categories) are interned once. */
+#ifndef NS_TABLE_H
+#define NS_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/clean.h"
+#include "data/record.h"
+#include "data/schema.h"
+#include "util/err.h"
+
+struct table {
+    const struct schema *schema;    /* borrowed */
+    size_t nrows;
+    long *line;
+    int64_t *booked_at;
+    int32_t *appt_day;
+    int32_t *appt_time;
+    int8_t *label;
+    uint32_t *patient;      /* string id; 0 = none */
+    uint32_t *appt_id;      /* string id; 0 = none */
+    float **num;            /* [ncols]; NULL for non-numeric columns */
+    uint32_t **cat;         /* [ncols]; NULL for non-categorical columns;
+                               string id, 0 = missing */
+    void *priv;             /* capacity and the string pool */
+};
+
+/* Caller frees with table_free(). schema is borrowed and must outlive the
+ * table. */
+NS_MUST_CHECK enum ns_err table_new(const struct schema *schema,
+                                    struct table **out);
+
+/* Copies r (and its strings) into a new row. */
+NS_MUST_CHECK enum ns_err table_append(struct table *t,
+                                       const struct record *r);
+
+/* Fills view (allocated by record_new for the same schema) with row i.
+ * Strings are borrowed from the table: valid until table_free. */
+void table_row(const struct table *t, size_t i, struct record *view);
+
+/* The text of an interned string id ("" for 0). Borrowed. */
+const char *table_str(const struct table *t, uint32_t id);
+
+void table_free(struct table *t);
+
+struct table_load_opts {
+    const char *schema_path;    /* NULL: built-in named below, or detect */
+    const char *schema_name;    /* NULL: detect from the header */
+    const char *rejects_path;   /* NULL: no rejects file */
+    bool need_label;            /* rows without a target are dropped */
+    bool dedup;                 /* drop exact duplicate rows */
+    bool strict;                /* first bad row is an error */
+    char sep;                   /* 0 detects */
+};
+
+/* Reads, cleans and stores a whole CSV file. *schema_out receives the
+ * schema used (caller frees with schema_free) unless schema_in is given,
+ * in which case that one is used and *schema_out is set to NULL. The
+ * report counts every row. Caller frees *out with table_free(). */
+NS_MUST_CHECK enum ns_err table_load_csv(const char *path,
+                                         const struct schema *schema_in,
+                                         const struct table_load_opts *o,
+                                         struct table **out,
+                                         struct schema **schema_out,
+                                         struct clean_report *report,
+                                         struct ns_error *err);
+
+#endif

@@ -1,0 +1,85 @@
+/* The one feature path: typed record (+ history) -> feature vector. Used by
+ * training, evaluation, batch prediction, explanations and the service, so
+ * a row gets the same numbers whichever way it arrives. */
+#ifndef NS_PIPELINE_H
+#define NS_PIPELINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "data/record.h"
+#include "data/schema.h"
+#include "features/encode.h"
+#include "features/history.h"
+#include "util/err.h"
+
+#define PIPELINE_MAX_FEATURES 320
+
+enum feat_kind {
+    FEAT_NUMERIC = 0,       /* a BINARY or NUMERIC column as it is */
+    FEAT_CATEGORY,          /* encoded CATEGORICAL column */
+    FEAT_LEAD_DAYS,         /* appointment day - booking day */
+    FEAT_APPT_WEEKDAY,      /* Monday = 0 */
+    FEAT_BOOKING_HOUR,      /* 0..23 (UTC as written) */
+    FEAT_BOOKING_WEEKDAY,
+    FEAT_APPT_TIME,         /* seconds since midnight */
+    FEAT_SAME_DAY,          /* booked on the appointment day */
+    FEAT_HIST_PRIOR,
+    FEAT_HIST_NOSHOWS,
+    FEAT_HIST_RATE,
+    FEAT_HIST_DAYS_SINCE,
+    FEAT_HIST_HELD,
+    FEAT_HIST_BOOKINGS_30D
+};
+
+struct feature {
+    enum feat_kind kind;
+    int col;                /* schema column, or -1 for derived ones */
+    char name[64];          /* machine name, e.g. "lead_days" */
+    char group[64];         /* the input a person knows, e.g. "lead time" */
+};
+
+struct pipeline_opts {
+    bool history;           /* patient-history and booking-context */
+    bool time;              /* weekday, hour, time of day, same day */
+};
+
+struct pipeline;
+
+/* Builds the feature list for schema s. enc is borrowed (may be NULL for a
+ * schema without categorical columns) and must outlive the pipeline.
+ * History features need a PATIENT_ID column and are left out without one.
+ * Caller frees with pipeline_free(). */
+NS_MUST_CHECK enum ns_err pipeline_new(const struct schema *s,
+                                       const struct encoders *enc,
+                                       const struct pipeline_opts *o,
+                                       struct pipeline **out,
+                                       struct ns_error *err);
+
+size_t pipeline_nfeatures(const struct pipeline *p);
+const struct feature *pipeline_feature(const struct pipeline *p, size_t i);
+bool pipeline_uses_history(const struct pipeline *p);
+
+/* Computes the feature vector of r into out[nfeatures]. hist may be NULL
+ * (history features become 0/NaN as for a first-time patient).
+ * *unknown_cats (may be NULL) counts categories unseen in training. */
+NS_MUST_CHECK enum ns_err pipeline_row(const struct pipeline *p,
+                                       const struct record *r,
+                                       const struct history_source *hist,
+                                       float *out, int *unknown_cats,
+                                       struct ns_error *err);
+
+/* {"history": true, "time": true, "features": ["age", ...]}; the feature
+ * names are checked again on load. Caller owns the reference. */
+json_t *pipeline_to_json(const struct pipeline *p);
+
+NS_MUST_CHECK enum ns_err pipeline_from_json(const struct schema *s,
+                                             const struct encoders *enc,
+                                             const json_t *j,
+                                             struct pipeline **out,
+                                             struct ns_error *err);
+
+void pipeline_free(struct pipeline *p);
+
+#endif

@@ -1,0 +1,80 @@
+/* noshow: predicts missed medical appointments, explains each prediction
+ * and helps clinics act on it. This file only dispatches subcommands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/log.h"
+
+static int cmd_help(int argc, char **argv);
+
+const struct cli_command cli_commands[] = {
+    {"help", "list the commands, or show one command's help", cmd_help},
+    {NULL, NULL, NULL},
+};
+
+static const struct cli_command *find(const char *name)
+{
+    for (const struct cli_command *c = cli_commands; c->name; c++) {
+        if (strcmp(c->name, name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static void list_commands(FILE *f)
+{
+    fprintf(f, "usage: noshow <command> [options]\n\n"
+               "Predicts which medical appointments will be missed, "
+               "explains why,\nand helps clinics act on it.\n\n"
+               "commands:\n");
+    for (const struct cli_command *c = cli_commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\n'noshow <command> --help' shows a command's options.\n"
+               "Environment: NOSHOW_LOG=error|warn|info|debug "
+               "(default info).\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    const struct cli_command *c;
+    static char help_flag[] = "--help";
+    char *sub[] = {NULL, help_flag, NULL};
+
+    if (argc < 2) {
+        list_commands(stdout);
+        return CLI_EXIT_OK;
+    }
+    c = find(argv[1]);
+    if (c == NULL || c->run == cmd_help) {
+        if (c == NULL)
+            return cli_usage_error("help", "unknown command '%s'", argv[1]);
+        list_commands(stdout);
+        return CLI_EXIT_OK;
+    }
+    sub[0] = argv[1];
+    return c->run(2, sub);
+}
+
+int main(int argc, char **argv)
+{
+    const struct cli_command *c;
+    const char *level = getenv("NOSHOW_LOG");
+
+    if (level && ns_log_parse_level(level) >= 0)
+        ns_log_threshold = (enum ns_log_level)ns_log_parse_level(level);
+    if (argc < 2) {
+        list_commands(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return cmd_help(1, argv);
+    c = find(argv[1]);
+    if (c == NULL) {
+        fprintf(stderr, "noshow: unknown command '%s'\n\n", argv[1]);
+        list_commands(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,32 @@
+/* Growable byte buffer, always NUL-terminated after a successful append. */
+#ifndef NS_BUF_H
+#define NS_BUF_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+struct ns_buf {
+    char *data;     /* owned; NULL until the first append */
+    size_t len;
+    size_t cap;
+};
+
+#define NS_BUF_INIT {NULL, 0, 0}
+
+NS_MUST_CHECK enum ns_err ns_buf_append(struct ns_buf *b, const void *p,
+                                        size_t n);
+NS_MUST_CHECK enum ns_err ns_buf_puts(struct ns_buf *b, const char *s);
+NS_MUST_CHECK enum ns_err ns_buf_printf(struct ns_buf *b, const char *fmt,
+                                        ...) NS_PRINTF(2, 3);
+NS_MUST_CHECK enum ns_err ns_buf_reserve(struct ns_buf *b, size_t extra);
+
+/* Keeps the allocation, forgets the content. */
+void ns_buf_reset(struct ns_buf *b);
+
+/* Hands the data to the caller, who frees it with free(); b is emptied. */
+char *ns_buf_steal(struct ns_buf *b);
+
+void ns_buf_free(struct ns_buf *b);
+
+#endif
