@@ -34,16 +34,26 @@ struct table {
 NS_MUST_CHECK enum ns_err table_new(const struct schema *schema,
                                     struct table **out);
 
-/* Copies r (and its strings) into a new row. */
+/* Copies r (and its strings) into a new row. Patient ids and categories
+ * are interned (one copy per distinct text); appointment ids are stored
+ * as they come, being unique. Column arrays grow geometrically, so
+ * appending n rows costs O(n) amortised. NS_ERR_NOMEM leaves the table as
+ * it was; NS_ERR_TOO_LARGE when the string pool passes 4 GiB. */
 NS_MUST_CHECK enum ns_err table_append(struct table *t,
                                        const struct record *r);
 
 /* Fills view (allocated by record_new for the same schema) with row i.
- * Strings are borrowed from the table: valid until table_free. */
+ * Strings are borrowed from the table: valid until the next table_append
+ * or table_free. Numbers come back as stored (single precision). */
 void table_row(const struct table *t, size_t i, struct record *view);
 
-/* The text of an interned string id ("" for 0). Borrowed. */
+/* The text of an interned string id ("" for 0 and for ids out of range).
+ * Borrowed: valid until the next table_append or table_free. */
 const char *table_str(const struct table *t, uint32_t id);
+
+/* Number of string ids handed out so far, counting id 0: every id in the
+ * table is below it (encoders size their counters by it). */
+size_t table_nstrings(const struct table *t);
 
 void table_free(struct table *t);
 

@@ -1,0 +1,249 @@
+#include "data/table.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/hmap.h"
+
+/* Every string of the table lives once in one arena; an id is an index
+ * into off[], and id 0 is the empty string that stands for "none". */
+struct pool {
+    struct ns_hmap *ids;    /* text -> id, for the strings that repeat */
+    struct ns_buf text;     /* NUL-terminated strings back to back */
+    uint32_t *off;          /* [count]: offset of each string in text */
+    size_t count;
+    size_t cap;
+};
+
+struct table_priv {
+    size_t cap;             /* rows the column arrays can hold */
+    struct pool pool;
+};
+
+static enum ns_err pool_init(struct pool *p)
+{
+    p->ids = ns_hmap_new(1024);
+    p->cap = 1024;
+    p->off = malloc(p->cap * sizeof(*p->off));
+    if (p->ids == NULL || p->off == NULL)
+        return NS_ERR_NOMEM;
+    p->off[0] = 0;
+    p->count = 1;
+    return ns_buf_append(&p->text, "", 1);
+}
+
+static void pool_free(struct pool *p)
+{
+    ns_hmap_free(p->ids);
+    ns_buf_free(&p->text);
+    free(p->off);
+}
+
+/* Stores s without looking for an earlier copy: for values that never
+ * repeat, such as appointment ids. */
+static enum ns_err pool_add(struct pool *p, const char *s, size_t len,
+                            uint32_t *id)
+{
+    size_t at = p->text.len;
+
+    if (p->count == p->cap) {
+        uint32_t *off = realloc(p->off, 2 * p->cap * sizeof(*off));
+
+        if (off == NULL)
+            return NS_ERR_NOMEM;
+        p->off = off;
+        p->cap *= 2;
+    }
+    if (at > UINT32_MAX - len - 1 || p->count >= UINT32_MAX)
+        return NS_ERR_TOO_LARGE;
+    if (ns_buf_append(&p->text, s, len) != NS_OK ||
+        ns_buf_append(&p->text, "", 1) != NS_OK)
+        return NS_ERR_NOMEM;
+    p->off[p->count] = (uint32_t)at;
+    *id = (uint32_t)p->count++;
+    return NS_OK;
+}
+
+static enum ns_err pool_intern(struct pool *p, const char *s, uint32_t *id)
+{
+    size_t len = s ? strlen(s) : 0;
+    uint64_t found;
+    enum ns_err rc;
+
+    if (len == 0) {
+        *id = 0;
+        return NS_OK;
+    }
+    if (ns_hmap_get(p->ids, s, len, &found)) {
+        *id = (uint32_t)found;
+        return NS_OK;
+    }
+    rc = pool_add(p, s, len, id);
+    if (rc != NS_OK)
+        return rc;
+    return ns_hmap_put(p->ids, s, len, *id);
+}
+
+enum ns_err table_new(const struct schema *schema, struct table **out)
+{
+    struct table *t = calloc(1, sizeof(*t));
+    struct table_priv *pv = calloc(1, sizeof(*pv));
+    size_t n = schema->ncols ? schema->ncols : 1;
+
+    *out = NULL;
+    if (t == NULL || pv == NULL) {
+        free(t);
+        free(pv);
+        return NS_ERR_NOMEM;
+    }
+    t->schema = schema;
+    t->priv = pv;
+    t->num = calloc(n, sizeof(*t->num));
+    t->cat = calloc(n, sizeof(*t->cat));
+    if (t->num == NULL || t->cat == NULL || pool_init(&pv->pool) != NS_OK) {
+        table_free(t);
+        return NS_ERR_NOMEM;
+    }
+    *out = t;
+    return NS_OK;
+}
+
+static enum ns_err grow(void **arr, size_t elem, size_t cap)
+{
+    void *p = realloc(*arr, cap * elem);
+
+    if (p == NULL)
+        return NS_ERR_NOMEM;
+    *arr = p;
+    return NS_OK;
+}
+
+static bool numeric_role(enum schema_role r)
+{
+    return r == ROLE_BINARY || r == ROLE_NUMERIC;
+}
+
+/* Doubles every column array together; the capacity only moves once all
+ * of them have grown, so a failure leaves a consistent table. */
+static enum ns_err reserve(struct table *t)
+{
+    struct table_priv *pv = t->priv;
+    size_t cap = pv->cap ? 2 * pv->cap : 1024;
+    bool ok = true;
+
+    ok = ok && grow((void **)&t->line, sizeof(*t->line), cap) == NS_OK;
+    ok = ok && grow((void **)&t->booked_at, sizeof(int64_t), cap) == NS_OK;
+    ok = ok && grow((void **)&t->appt_day, sizeof(int32_t), cap) == NS_OK;
+    ok = ok && grow((void **)&t->appt_time, sizeof(int32_t), cap) == NS_OK;
+    ok = ok && grow((void **)&t->label, sizeof(int8_t), cap) == NS_OK;
+    ok = ok && grow((void **)&t->patient, sizeof(uint32_t), cap) == NS_OK;
+    ok = ok && grow((void **)&t->appt_id, sizeof(uint32_t), cap) == NS_OK;
+    for (size_t c = 0; ok && c < t->schema->ncols; c++) {
+        enum schema_role role = t->schema->cols[c].role;
+
+        if (numeric_role(role))
+            ok = grow((void **)&t->num[c], sizeof(float), cap) == NS_OK;
+        else if (role == ROLE_CATEGORICAL)
+            ok = grow((void **)&t->cat[c], sizeof(uint32_t), cap) == NS_OK;
+    }
+    if (!ok)
+        return NS_ERR_NOMEM;
+    pv->cap = cap;
+    return NS_OK;
+}
+
+enum ns_err table_append(struct table *t, const struct record *r)
+{
+    struct table_priv *pv = t->priv;
+    size_t i = t->nrows;
+    uint32_t pid, aid = 0;
+    enum ns_err rc;
+
+    assert(r->ncols == t->schema->ncols);
+    if (i == pv->cap && (rc = reserve(t)) != NS_OK)
+        return rc;
+    if ((rc = pool_intern(&pv->pool, r->patient, &pid)) != NS_OK)
+        return rc;
+    if (r->appt_id && r->appt_id[0] &&
+        (rc = pool_add(&pv->pool, r->appt_id, strlen(r->appt_id), &aid))
+            != NS_OK)
+        return rc;
+    for (size_t c = 0; c < t->schema->ncols; c++) {
+        if (t->num[c])
+            t->num[c][i] = (float)r->num[c];
+        else if (t->cat[c] &&
+                 (rc = pool_intern(&pv->pool, r->text[c], &t->cat[c][i]))
+                     != NS_OK)
+            return rc;
+    }
+    t->line[i] = r->line;
+    t->booked_at[i] = r->booked_at;
+    t->appt_day[i] = r->appt_day;
+    t->appt_time[i] = r->appt_time;
+    t->label[i] = (int8_t)r->label;
+    t->patient[i] = pid;
+    t->appt_id[i] = aid;
+    t->nrows = i + 1;
+    return NS_OK;
+}
+
+void table_row(const struct table *t, size_t i, struct record *view)
+{
+    assert(i < t->nrows && view->ncols == t->schema->ncols);
+    view->line = t->line[i];
+    view->appt_id = table_str(t, t->appt_id[i]);
+    view->patient = table_str(t, t->patient[i]);
+    view->booked_at = t->booked_at[i];
+    view->appt_day = t->appt_day[i];
+    view->appt_time = t->appt_time[i];
+    view->label = t->label[i];
+    for (size_t c = 0; c < view->ncols; c++) {
+        view->num[c] = t->num[c] ? (double)t->num[c][i] : NAN;
+        view->text[c] = t->cat[c] && t->cat[c][i]
+                            ? table_str(t, t->cat[c][i])
+                            : NULL;
+    }
+}
+
+const char *table_str(const struct table *t, uint32_t id)
+{
+    const struct pool *p = &((const struct table_priv *)t->priv)->pool;
+
+    if (id >= p->count)
+        return "";
+    return p->text.data + p->off[id];
+}
+
+size_t table_nstrings(const struct table *t)
+{
+    return ((const struct table_priv *)t->priv)->pool.count;
+}
+
+void table_free(struct table *t)
+{
+    struct table_priv *pv;
+
+    if (t == NULL)
+        return;
+    pv = t->priv;
+    for (size_t c = 0; t->num && t->cat && c < t->schema->ncols; c++) {
+        free(t->num[c]);
+        free(t->cat[c]);
+    }
+    free(t->num);
+    free(t->cat);
+    free(t->line);
+    free(t->booked_at);
+    free(t->appt_day);
+    free(t->appt_time);
+    free(t->label);
+    free(t->patient);
+    free(t->appt_id);
+    if (pv)
+        pool_free(&pv->pool);
+    free(pv);
+    free(t);
+}

@@ -1,0 +1,304 @@
+#include "features/history.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/hmap.h"
+#include "util/timeutil.h"
+
+#define THIRTY_DAYS (30 * 86400LL)
+
+struct dated {
+    int32_t day;
+    int8_t label;
+};
+
+/* Rows are kept as added; history_index_finish() groups them by patient
+ * (patient p owns positions start[p] .. start[p+1]-1 of the arrays
+ * below) and sorts each group twice: by booking instant and by day. */
+struct history_index {
+    struct ns_hmap *ids;        /* patient text -> patient number */
+    size_t npatients;
+
+    size_t n, cap;              /* rows as added */
+    uint32_t *pat;
+    int64_t *booked;
+    struct dated *dated;
+
+    bool finished;
+    size_t *start;              /* [npatients + 1] */
+    int64_t *by_booked;         /* [n] booking instants, sorted per patient */
+    int64_t *by_day;            /* [n] appointment days, sorted per patient
+                                   (wide, to share the search) */
+    uint32_t *cum_known;        /* [n + 1] outcomes known before position */
+    uint32_t *cum_missed;       /* [n + 1] no-shows before position */
+    int32_t *last_known;        /* [n] latest known day up to position, in
+                                   the patient's group; NS_DAY_NONE if none */
+};
+
+void history_stats_empty(struct history_stats *out)
+{
+    out->prior_appts = 0;
+    out->prior_noshows = 0;
+    out->noshow_rate = NAN;
+    out->days_since_last = NAN;
+    out->held_appts = 0;
+    out->bookings_30d = 0;
+}
+
+struct history_index *history_index_new(void)
+{
+    struct history_index *h = calloc(1, sizeof(*h));
+
+    if (h == NULL)
+        return NULL;
+    h->ids = ns_hmap_new(1024);
+    if (h->ids == NULL) {
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+static enum ns_err grow_rows(struct history_index *h)
+{
+    size_t cap = h->cap ? 2 * h->cap : 1024;
+    uint32_t *pat = realloc(h->pat, cap * sizeof(*pat));
+    int64_t *booked;
+    struct dated *dated;
+
+    if (pat == NULL)
+        return NS_ERR_NOMEM;
+    h->pat = pat;
+    booked = realloc(h->booked, cap * sizeof(*booked));
+    if (booked == NULL)
+        return NS_ERR_NOMEM;
+    h->booked = booked;
+    dated = realloc(h->dated, cap * sizeof(*dated));
+    if (dated == NULL)
+        return NS_ERR_NOMEM;
+    h->dated = dated;
+    h->cap = cap;
+    return NS_OK;
+}
+
+enum ns_err history_index_add(struct history_index *h, const char *patient,
+                              int64_t booked_at, int32_t appt_day, int label)
+{
+    size_t len = patient ? strlen(patient) : 0;
+    uint64_t p;
+    enum ns_err rc;
+
+    if (len == 0)
+        return NS_OK;
+    if (booked_at == NS_TIME_NONE || appt_day == NS_DAY_NONE ||
+        appt_day < ns_day_of(booked_at) || label < -1 || label > 1)
+        return NS_ERR_INVALID;
+    if (h->n == h->cap && (rc = grow_rows(h)) != NS_OK)
+        return rc;
+    if (!ns_hmap_get(h->ids, patient, len, &p)) {
+        p = h->npatients;
+        if ((rc = ns_hmap_put(h->ids, patient, len, p)) != NS_OK)
+            return rc;
+        h->npatients++;
+    }
+    h->pat[h->n] = (uint32_t)p;
+    h->booked[h->n] = booked_at;
+    h->dated[h->n] = (struct dated){appt_day, (int8_t)label};
+    h->n++;
+    h->finished = false;
+    return NS_OK;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a;
+    int64_t y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+static int cmp_dated(const void *a, const void *b)
+{
+    int32_t x = ((const struct dated *)a)->day;
+    int32_t y = ((const struct dated *)b)->day;
+
+    return (x > y) - (x < y);
+}
+
+static void release_sorted(struct history_index *h)
+{
+    free(h->start);
+    free(h->by_booked);
+    free(h->by_day);
+    free(h->cum_known);
+    free(h->cum_missed);
+    free(h->last_known);
+    h->start = NULL;
+    h->by_booked = NULL;
+    h->by_day = NULL;
+    h->cum_known = NULL;
+    h->cum_missed = NULL;
+    h->last_known = NULL;
+}
+
+/* Counting sort of the rows into patient groups, then each group sorted
+ * by instant and (separately) by day. */
+static void group_and_sort(struct history_index *h, struct dated *days)
+{
+    size_t *fill = h->start;
+
+    for (size_t i = 0; i < h->n; i++)
+        h->start[h->pat[i] + 1]++;
+    for (size_t p = 0; p < h->npatients; p++)
+        h->start[p + 1] += h->start[p];
+    for (size_t i = 0; i < h->n; i++) {
+        size_t at = fill[h->pat[i]]++;
+
+        h->by_booked[at] = h->booked[i];
+        days[at] = h->dated[i];
+    }
+    /* The fill pass moved every start to the next group's: shift back. */
+    memmove(h->start + 1, h->start, h->npatients * sizeof(*h->start));
+    h->start[0] = 0;
+    for (size_t p = 0; p < h->npatients; p++) {
+        size_t s = h->start[p];
+        size_t m = h->start[p + 1] - s;
+
+        if (m > 1) {
+            qsort(h->by_booked + s, m, sizeof(*h->by_booked), cmp_i64);
+            qsort(days + s, m, sizeof(*days), cmp_dated);
+        }
+    }
+}
+
+static void prefix_sums(struct history_index *h, const struct dated *days)
+{
+    h->cum_known[0] = 0;
+    h->cum_missed[0] = 0;
+    for (size_t p = 0; p < h->npatients; p++) {
+        int32_t last = NS_DAY_NONE;
+
+        for (size_t i = h->start[p]; i < h->start[p + 1]; i++) {
+            bool known = days[i].label >= 0;
+
+            h->by_day[i] = days[i].day;
+            h->cum_known[i + 1] = h->cum_known[i] + known;
+            h->cum_missed[i + 1] = h->cum_missed[i] + (days[i].label == 1);
+            if (known)
+                last = days[i].day;
+            h->last_known[i] = last;
+        }
+    }
+}
+
+enum ns_err history_index_finish(struct history_index *h)
+{
+    struct dated *days = NULL;
+    size_t n = h->n ? h->n : 1;
+
+    release_sorted(h);
+    if (h->n > UINT32_MAX)
+        return NS_ERR_TOO_LARGE;
+    h->start = calloc(h->npatients + 1, sizeof(*h->start));
+    h->by_booked = malloc(n * sizeof(*h->by_booked));
+    h->by_day = malloc(n * sizeof(*h->by_day));
+    h->cum_known = malloc((n + 1) * sizeof(*h->cum_known));
+    h->cum_missed = malloc((n + 1) * sizeof(*h->cum_missed));
+    h->last_known = malloc(n * sizeof(*h->last_known));
+    days = malloc(n * sizeof(*days));
+    if (h->start == NULL || h->by_booked == NULL || h->by_day == NULL ||
+        h->cum_known == NULL || h->cum_missed == NULL ||
+        h->last_known == NULL || days == NULL) {
+        free(days);
+        release_sorted(h);
+        return NS_ERR_NOMEM;
+    }
+    group_and_sort(h, days);
+    prefix_sums(h, days);
+    free(days);
+    h->finished = true;
+    return NS_OK;
+}
+
+/* Number of entries of a[0..n) below v (a sorted). */
+static size_t count_below(const int64_t *a, size_t n, int64_t v)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (a[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Every count is two binary searches in the patient's group. "held" uses
+ * that the index refuses bookings made after their own day: a row dated
+ * before D was then booked before D, hence before t, so the bookings made
+ * before t that are still to come are those before t minus those dated
+ * before D. */
+static enum ns_err index_stats(void *ctx, const struct history_query *q,
+                               struct history_stats *out,
+                               struct ns_error *err)
+{
+    const struct history_index *h = ctx;
+    size_t len = q->patient ? strlen(q->patient) : 0;
+    uint64_t p;
+    size_t s, m, before_day, before_t, old;
+    int32_t d;
+
+    history_stats_empty(out);
+    if (!h->finished)
+        return ns_error_set(err, NS_ERR_INVALID, "history: index queried "
+                            "before history_index_finish()");
+    if (len == 0 || q->booked_at == NS_TIME_NONE ||
+        !ns_hmap_get(h->ids, q->patient, len, &p))
+        return NS_OK;
+    s = h->start[p];
+    m = h->start[p + 1] - s;
+    d = ns_day_of(q->booked_at);
+    before_day = count_below(h->by_day + s, m, d);
+    out->prior_appts = h->cum_known[s + before_day] - h->cum_known[s];
+    out->prior_noshows = h->cum_missed[s + before_day] - h->cum_missed[s];
+    if (out->prior_appts > 0) {
+        out->noshow_rate = out->prior_noshows / out->prior_appts;
+        out->days_since_last = d - h->last_known[s + before_day - 1];
+    }
+    before_t = count_below(h->by_booked + s, m, q->booked_at);
+    out->held_appts = before_t > before_day ? before_t - before_day : 0;
+    old = count_below(h->by_booked + s, m,
+                          q->booked_at - THIRTY_DAYS + 1);
+    out->bookings_30d = before_t - old;
+    return NS_OK;
+}
+
+struct history_source history_index_source(struct history_index *h)
+{
+    struct history_source src = {h, index_stats};
+
+    return src;
+}
+
+size_t history_index_patients(const struct history_index *h)
+{
+    return h->npatients;
+}
+
+void history_index_free(struct history_index *h)
+{
+    if (h == NULL)
+        return;
+    release_sorted(h);
+    ns_hmap_free(h->ids);
+    free(h->pat);
+    free(h->booked);
+    free(h->dated);
+    free(h);
+}

@@ -1,0 +1,164 @@
+/* The column-wise table: appending, interning, reading rows back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "data/table.h"
+#include "support/hand_schema.h"
+
+struct fixture {
+    struct schema *s;
+    struct table *t;
+    struct record *r;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    if (f == NULL)
+        return -1;
+    f->s = hand_schema(hand_kaggle_cols, HC_NCOLS);
+    if (f->s == NULL || table_new(f->s, &f->t) != NS_OK)
+        return -1;
+    f->r = record_new(f->s);
+    *state = f;
+    return f->r ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    record_free(f->r);
+    table_free(f->t);
+    hand_schema_free(f->s);
+    free(f);
+    return 0;
+}
+
+static void test_table_row_reads_back_what_was_appended(void **state)
+{
+    struct fixture *f = *state;
+    struct record *v = record_new(f->s);
+
+    assert_non_null(v);
+    hand_row(f->r, "29872499824296", "2016-04-29T18:38:08Z", "2016-05-02",
+             62, "F", "JARDIM DA PENHA", 1);
+    f->r->appt_id = "5642903";
+    f->r->line = 2;
+    f->r->num[HC_SMS] = 1;
+    assert_int_equal(table_append(f->t, f->r), NS_OK);
+    assert_int_equal(f->t->nrows, 1);
+
+    table_row(f->t, 0, v);
+    assert_int_equal(v->line, 2);
+    assert_string_equal(v->patient, "29872499824296");
+    assert_string_equal(v->appt_id, "5642903");
+    assert_int_equal(v->booked_at, hand_instant("2016-04-29T18:38:08Z"));
+    assert_int_equal(v->appt_day, hand_day("2016-05-02"));
+    assert_int_equal(v->appt_time, -1);
+    assert_int_equal(v->label, 1);
+    assert_true(v->num[HC_AGE] == 62.0);
+    assert_true(v->num[HC_SMS] == 1.0);
+    assert_true(isnan(v->num[HC_GENDER]));
+    assert_string_equal(v->text[HC_GENDER], "F");
+    assert_string_equal(v->text[HC_HOOD], "JARDIM DA PENHA");
+    assert_null(v->text[HC_AGE]);
+    record_free(v);
+}
+
+static void test_table_repeated_strings_share_one_id(void **state)
+{
+    struct fixture *f = *state;
+    const struct table *t = f->t;
+
+    hand_row(f->r, "111", "2016-04-29T08:00:00Z", "2016-05-02", 30, "F",
+             "CENTRO", 0);
+    assert_int_equal(table_append(f->t, f->r), NS_OK);
+    hand_row(f->r, "222", "2016-04-29T09:00:00Z", "2016-05-03", 31, "M",
+             "CENTRO", 0);
+    assert_int_equal(table_append(f->t, f->r), NS_OK);
+    hand_row(f->r, "111", "2016-04-30T09:00:00Z", "2016-05-04", 30, "F",
+             "PRAIA", 1);
+    assert_int_equal(table_append(f->t, f->r), NS_OK);
+
+    assert_int_equal(t->patient[0], t->patient[2]);
+    assert_int_not_equal(t->patient[0], t->patient[1]);
+    assert_int_equal(t->cat[HC_HOOD][0], t->cat[HC_HOOD][1]);
+    assert_int_not_equal(t->cat[HC_HOOD][1], t->cat[HC_HOOD][2]);
+    assert_int_equal(t->cat[HC_GENDER][0], t->cat[HC_GENDER][2]);
+    /* "" + two patients + F and M + two neighbourhoods. */
+    assert_int_equal(table_nstrings(t), 1 + 2 + 2 + 2);
+    assert_string_equal(table_str(t, t->cat[HC_HOOD][2]), "PRAIA");
+}
+
+static void test_table_missing_values_stay_missing(void **state)
+{
+    struct fixture *f = *state;
+    struct record *v = record_new(f->s);
+
+    assert_non_null(v);
+    hand_row(f->r, NULL, "2016-04-29T08:00:00Z", "2016-05-02", NAN, NULL,
+             "CENTRO", -1);
+    assert_int_equal(table_append(f->t, f->r), NS_OK);
+    assert_int_equal(f->t->patient[0], 0);
+    assert_int_equal(f->t->appt_id[0], 0);
+    assert_int_equal(f->t->cat[HC_GENDER][0], 0);
+
+    table_row(f->t, 0, v);
+    assert_string_equal(v->patient, "");
+    assert_string_equal(v->appt_id, "");
+    assert_null(v->text[HC_GENDER]);
+    assert_true(isnan(v->num[HC_AGE]));
+    assert_int_equal(v->label, -1);
+    assert_string_equal(table_str(f->t, 0), "");
+    assert_string_equal(table_str(f->t, 999999), "");
+    record_free(v);
+}
+
+static void test_table_grows_past_many_capacities(void **state)
+{
+    struct fixture *f = *state;
+    char pid[32], hood[32];
+    const size_t n = 5000;
+
+    for (size_t i = 0; i < n; i++) {
+        snprintf(pid, sizeof(pid), "%zu", i % 700);
+        snprintf(hood, sizeof(hood), "HOOD %zu", i % 13);
+        hand_row(f->r, pid, "2016-04-29T08:00:00Z", "2016-05-02",
+                 (double)(i % 100), i % 2 ? "M" : "F", hood, (int)(i % 2));
+        f->r->line = (long)i + 2;
+        assert_int_equal(table_append(f->t, f->r), NS_OK);
+    }
+    assert_int_equal(f->t->nrows, n);
+    for (size_t i = 0; i < n; i += 97) {
+        snprintf(pid, sizeof(pid), "%zu", i % 700);
+        snprintf(hood, sizeof(hood), "HOOD %zu", i % 13);
+        assert_string_equal(table_str(f->t, f->t->patient[i]), pid);
+        assert_string_equal(table_str(f->t, f->t->cat[HC_HOOD][i]), hood);
+        assert_true(f->t->num[HC_AGE][i] == (float)(i % 100));
+        assert_int_equal(f->t->line[i], (long)i + 2);
+    }
+    /* "" + 700 patients + 2 genders + 13 hoods. */
+    assert_int_equal(table_nstrings(f->t), 1 + 700 + 2 + 13);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            test_table_row_reads_back_what_was_appended, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_table_repeated_strings_share_one_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_table_missing_values_stay_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_table_grows_past_many_capacities, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
