@@ -312,6 +312,67 @@ enum ns_err pipeline_row(const struct pipeline *p, const struct record *r,
     return NS_OK;
 }
 
+enum ns_err pipeline_table(const struct pipeline *p, const struct table *t,
+                           const size_t *rows, size_t nrows,
+                           const struct history_source *hist, float *out,
+                           size_t *unknown_cats, struct ns_error *err)
+{
+    struct record *view = record_new(t->schema);
+    size_t unknown_total = 0;
+    enum ns_err rc = NS_OK;
+
+    if (view == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "pipeline: out of memory");
+    if (rows == NULL)
+        nrows = t->nrows;
+    for (size_t i = 0; i < nrows; i++) {
+        int unknown;
+
+        table_row(t, rows ? rows[i] : i, view);
+        rc = pipeline_row(p, view, hist, out + i * p->n, &unknown, err);
+        if (rc != NS_OK)
+            break;
+        unknown_total += (size_t)unknown;
+    }
+    record_free(view);
+    if (unknown_cats)
+        *unknown_cats = unknown_total;
+    return rc;
+}
+
+enum ns_err pipeline_history_index(const struct table *t,
+                                   struct history_index **out,
+                                   struct ns_error *err)
+{
+    struct history_index *h = history_index_new();
+    enum ns_err rc = h ? NS_OK : NS_ERR_NOMEM;
+    size_t i;
+
+    *out = NULL;
+    /* A row without both dates tells nothing about when it happened. */
+    for (i = 0; rc == NS_OK && i < t->nrows; i++) {
+        if (t->booked_at[i] != NS_TIME_NONE && t->appt_day[i] != NS_DAY_NONE)
+            rc = history_index_add(h, table_str(t, t->patient[i]),
+                                   t->booked_at[i], t->appt_day[i],
+                                   t->label[i]);
+    }
+    if (rc == NS_OK)
+        rc = history_index_finish(h);
+    if (rc == NS_ERR_INVALID)
+        ns_error_set(err, rc, "history: line %ld: booked after its "
+                     "appointment day; expected rows that passed cleaning",
+                     t->line[i - 1]);
+    else if (rc != NS_OK)
+        ns_error_set(err, rc, "history: cannot index %zu rows: %s",
+                     t->nrows, ns_err_str(rc));
+    if (rc != NS_OK) {
+        history_index_free(h);
+        return rc;
+    }
+    *out = h;
+    return NS_OK;
+}
+
 json_t *pipeline_to_json(const struct pipeline *p)
 {
     json_t *names = json_array();
