@@ -147,6 +147,12 @@ static bool derivable(const struct schema *s, enum feat_kind kind)
     case FEAT_BOOKING_WEEKDAY:
         return booked;
     case FEAT_APPT_TIME:
+        /* LIMITATION: the time of day of an appointment becomes a feature
+         * only when the schema has an APPT_TIME column. An appointment
+         * date column that also carries times does not add it, because
+         * the feature list is fixed from the schema before any row is
+         * read; those times are then unused. A fix needs a schema flag
+         * saying that the appointment date includes a time. */
         return has_role(s, ROLE_APPT_TIME);
     default:
         return booked && has_role(s, ROLE_PATIENT_ID);
@@ -232,7 +238,15 @@ static enum ns_err row_history(const struct record *r,
 }
 
 /* The value of a feature that reads no history; lead and calendar
- * features are NaN when the date they need is absent. */
+ * features are NaN when the date they need is absent.
+ *
+ * LIMITATION: booking hour, booking weekday, lead days and same-day are
+ * taken from the booking instant in UTC, not in the clinic's time zone.
+ * For Vitoria (UTC-3) a booking at 22:00 local time counts as 01:00 of
+ * the next day, so near midnight the lead can be one day short and the
+ * weekday one later. The model still learns from the shifted values, but
+ * a reason shown as "booking time" speaks of UTC hours. A fix needs a
+ * time zone in the schema, applied before the day and hour are taken. */
 static double plain_value(const struct pipeline *p, const struct feature *f,
                           const struct record *r, int *unknown)
 {
