@@ -9,9 +9,22 @@
 #include "util/hmap.h"
 
 /* Every string of the table lives once in one arena; an id is an index
- * into off[], and id 0 is the empty string that stands for "none". */
+ * into off[], and id 0 is the empty string that stands for "none".
+ *
+ * Strings that repeat (patients, categories) are found again through an
+ * open-addressing set of ids. It is kept here rather than in util/hmap
+ * because a slot holds only the id and its hash (8 bytes) and the text is
+ * the arena's: no allocation per distinct string and one probe sequence
+ * per lookup, which is most of the cost of loading a million rows. */
+struct slot {
+    uint32_t id;            /* 0: empty */
+    uint32_t hash;
+};
+
 struct pool {
-    struct ns_hmap *ids;    /* text -> id, for the strings that repeat */
+    struct slot *slots;     /* [nslots], a power of two, at most half full */
+    size_t nslots;
+    size_t nused;
     struct ns_buf text;     /* NUL-terminated strings back to back */
     uint32_t *off;          /* [count]: offset of each string in text */
     size_t count;
@@ -25,10 +38,11 @@ struct table_priv {
 
 static enum ns_err pool_init(struct pool *p)
 {
-    p->ids = ns_hmap_new(1024);
+    p->nslots = 1024;
+    p->slots = calloc(p->nslots, sizeof(*p->slots));
     p->cap = 1024;
     p->off = malloc(p->cap * sizeof(*p->off));
-    if (p->ids == NULL || p->off == NULL)
+    if (p->slots == NULL || p->off == NULL)
         return NS_ERR_NOMEM;
     p->off[0] = 0;
     p->count = 1;
@@ -37,9 +51,56 @@ static enum ns_err pool_init(struct pool *p)
 
 static void pool_free(struct pool *p)
 {
-    ns_hmap_free(p->ids);
+    free(p->slots);
     ns_buf_free(&p->text);
     free(p->off);
+}
+
+static uint32_t text_hash(const char *s, size_t len)
+{
+    uint64_t h = ns_hash64(s, len);
+
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The slot holding s, or the empty slot where it would go. */
+static struct slot *pool_slot(const struct pool *p, const char *s,
+                              uint32_t h)
+{
+    size_t mask = p->nslots - 1;
+
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        struct slot *sl = &p->slots[i];
+
+        if (sl->id == 0)
+            return sl;
+        if (sl->hash == h &&
+            strcmp(p->text.data + p->off[sl->id], s) == 0)
+            return sl;
+    }
+}
+
+static enum ns_err pool_grow_set(struct pool *p)
+{
+    size_t n = p->nslots * 2;
+    struct slot *fresh = calloc(n, sizeof(*fresh));
+
+    if (fresh == NULL)
+        return NS_ERR_NOMEM;
+    for (size_t i = 0; i < p->nslots; i++) {
+        struct slot sl = p->slots[i];
+        size_t j = sl.hash & (n - 1);
+
+        if (sl.id == 0)
+            continue;
+        while (fresh[j].id != 0)
+            j = (j + 1) & (n - 1);
+        fresh[j] = sl;
+    }
+    free(p->slots);
+    p->slots = fresh;
+    p->nslots = n;
+    return NS_OK;
 }
 
 /* Stores s without looking for an earlier copy: for values that never
@@ -70,21 +131,25 @@ static enum ns_err pool_add(struct pool *p, const char *s, size_t len,
 static enum ns_err pool_intern(struct pool *p, const char *s, uint32_t *id)
 {
     size_t len = s ? strlen(s) : 0;
-    uint64_t found;
+    uint32_t h;
+    struct slot *sl;
     enum ns_err rc;
 
-    if (len == 0) {
-        *id = 0;
+    *id = 0;
+    if (len == 0)
         return NS_OK;
-    }
-    if (ns_hmap_get(p->ids, s, len, &found)) {
-        *id = (uint32_t)found;
-        return NS_OK;
-    }
-    rc = pool_add(p, s, len, id);
-    if (rc != NS_OK)
+    if (2 * (p->nused + 1) > p->nslots && (rc = pool_grow_set(p)) != NS_OK)
         return rc;
-    return ns_hmap_put(p->ids, s, len, *id);
+    h = text_hash(s, len);
+    sl = pool_slot(p, s, h);
+    if (sl->id == 0) {
+        if ((rc = pool_add(p, s, len, &sl->id)) != NS_OK)
+            return rc;
+        sl->hash = h;
+        p->nused++;
+    }
+    *id = sl->id;
+    return NS_OK;
 }
 
 enum ns_err table_new(const struct schema *schema, struct table **out)
@@ -215,6 +280,21 @@ const char *table_str(const struct table *t, uint32_t id)
     if (id >= p->count)
         return "";
     return p->text.data + p->off[id];
+}
+
+bool table_find(const struct table *t, const char *s, uint32_t *id)
+{
+    const struct pool *p = &((const struct table_priv *)t->priv)->pool;
+    size_t len = s ? strlen(s) : 0;
+    const struct slot *sl;
+
+    if (len == 0)
+        return false;
+    sl = pool_slot(p, s, text_hash(s, len));
+    if (sl->id == 0)
+        return false;
+    *id = sl->id;
+    return true;
 }
 
 size_t table_nstrings(const struct table *t)

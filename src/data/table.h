@@ -51,6 +51,10 @@ void table_row(const struct table *t, size_t i, struct record *view);
  * Borrowed: valid until the next table_append or table_free. */
 const char *table_str(const struct table *t, uint32_t id);
 
+/* Sets *id to the id of text s when the table holds it as a patient id
+ * or category (appointment ids are not looked up); false otherwise. */
+bool table_find(const struct table *t, const char *s, uint32_t *id);
+
 /* Number of string ids handed out so far, counting id 0: every id in the
  * table is below it (encoders size their counters by it). */
 size_t table_nstrings(const struct table *t);

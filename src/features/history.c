@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/table.h"
 #include "util/hmap.h"
 #include "util/timeutil.h"
 
@@ -16,11 +17,15 @@ struct dated {
 };
 
 /* Rows are kept as added; history_index_finish() groups them by patient
- * (patient p owns positions start[p] .. start[p+1]-1 of the arrays
- * below) and sorts each group twice: by booking instant and by day. */
+ * key (key k owns positions start[k] .. start[k+1]-1 of the arrays
+ * below) and sorts each group twice: by booking instant and by day. A
+ * key is a number from ids, or, for an index made from a table, the
+ * table's string id of the patient (no hashing at all). */
 struct history_index {
-    struct ns_hmap *ids;        /* patient text -> patient number */
-    size_t npatients;
+    struct ns_hmap *ids;        /* patient text -> key; NULL with table */
+    const struct table *table;  /* borrowed, or NULL */
+    size_t nkeys;               /* keys are below this */
+    size_t npatients;           /* keys that have rows */
 
     size_t n, cap;              /* rows as added */
     uint32_t *pat;
@@ -28,7 +33,7 @@ struct history_index {
     struct dated *dated;
 
     bool finished;
-    size_t *start;              /* [npatients + 1] */
+    size_t *start;              /* [nkeys + 1] */
     int64_t *by_booked;         /* [n] booking instants, sorted per patient */
     int64_t *by_day;            /* [n] appointment days, sorted per patient
                                    (wide, to share the search) */
@@ -84,32 +89,44 @@ static enum ns_err grow_rows(struct history_index *h)
     return NS_OK;
 }
 
-enum ns_err history_index_add(struct history_index *h, const char *patient,
-                              int64_t booked_at, int32_t appt_day, int label)
+static enum ns_err add_key(struct history_index *h, uint32_t key,
+                           int64_t booked_at, int32_t appt_day, int label)
 {
-    size_t len = patient ? strlen(patient) : 0;
-    uint64_t p;
     enum ns_err rc;
 
-    if (len == 0)
-        return NS_OK;
     if (booked_at == NS_TIME_NONE || appt_day == NS_DAY_NONE ||
         appt_day < ns_day_of(booked_at) || label < -1 || label > 1)
         return NS_ERR_INVALID;
     if (h->n == h->cap && (rc = grow_rows(h)) != NS_OK)
         return rc;
-    if (!ns_hmap_get(h->ids, patient, len, &p)) {
-        p = h->npatients;
-        if ((rc = ns_hmap_put(h->ids, patient, len, p)) != NS_OK)
-            return rc;
-        h->npatients++;
-    }
-    h->pat[h->n] = (uint32_t)p;
+    h->pat[h->n] = key;
     h->booked[h->n] = booked_at;
     h->dated[h->n] = (struct dated){appt_day, (int8_t)label};
     h->n++;
     h->finished = false;
     return NS_OK;
+}
+
+enum ns_err history_index_add(struct history_index *h, const char *patient,
+                              int64_t booked_at, int32_t appt_day, int label)
+{
+    size_t len = patient ? strlen(patient) : 0;
+    uint64_t key;
+    enum ns_err rc;
+
+    if (len == 0)
+        return NS_OK;
+    if (h->table)
+        return NS_ERR_UNSUPPORTED;
+    if (!ns_hmap_get(h->ids, patient, len, &key)) {
+        if (h->nkeys >= UINT32_MAX)
+            return NS_ERR_TOO_LARGE;
+        key = h->nkeys;
+        if ((rc = ns_hmap_put(h->ids, patient, len, key)) != NS_OK)
+            return rc;
+        h->nkeys++;
+    }
+    return add_key(h, (uint32_t)key, booked_at, appt_day, label);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -152,8 +169,11 @@ static void group_and_sort(struct history_index *h, struct dated *days)
 
     for (size_t i = 0; i < h->n; i++)
         h->start[h->pat[i] + 1]++;
-    for (size_t p = 0; p < h->npatients; p++)
+    h->npatients = 0;
+    for (size_t p = 0; p < h->nkeys; p++) {
+        h->npatients += h->start[p + 1] > 0;
         h->start[p + 1] += h->start[p];
+    }
     for (size_t i = 0; i < h->n; i++) {
         size_t at = fill[h->pat[i]]++;
 
@@ -161,9 +181,9 @@ static void group_and_sort(struct history_index *h, struct dated *days)
         days[at] = h->dated[i];
     }
     /* The fill pass moved every start to the next group's: shift back. */
-    memmove(h->start + 1, h->start, h->npatients * sizeof(*h->start));
+    memmove(h->start + 1, h->start, h->nkeys * sizeof(*h->start));
     h->start[0] = 0;
-    for (size_t p = 0; p < h->npatients; p++) {
+    for (size_t p = 0; p < h->nkeys; p++) {
         size_t s = h->start[p];
         size_t m = h->start[p + 1] - s;
 
@@ -178,7 +198,7 @@ static void prefix_sums(struct history_index *h, const struct dated *days)
 {
     h->cum_known[0] = 0;
     h->cum_missed[0] = 0;
-    for (size_t p = 0; p < h->npatients; p++) {
+    for (size_t p = 0; p < h->nkeys; p++) {
         int32_t last = NS_DAY_NONE;
 
         for (size_t i = h->start[p]; i < h->start[p + 1]; i++) {
@@ -202,7 +222,7 @@ enum ns_err history_index_finish(struct history_index *h)
     release_sorted(h);
     if (h->n > UINT32_MAX)
         return NS_ERR_TOO_LARGE;
-    h->start = calloc(h->npatients + 1, sizeof(*h->start));
+    h->start = calloc(h->nkeys + 1, sizeof(*h->start));
     h->by_booked = malloc(n * sizeof(*h->by_booked));
     h->by_day = malloc(n * sizeof(*h->by_day));
     h->cum_known = malloc((n + 1) * sizeof(*h->cum_known));
@@ -244,38 +264,109 @@ static size_t count_below(const int64_t *a, size_t n, int64_t v)
  * before D was then booked before D, hence before t, so the bookings made
  * before t that are still to come are those before t minus those dated
  * before D. */
-static enum ns_err index_stats(void *ctx, const struct history_query *q,
-                               struct history_stats *out,
-                               struct ns_error *err)
+static void key_stats(const struct history_index *h, size_t key,
+                      int64_t booked_at, struct history_stats *out)
 {
-    const struct history_index *h = ctx;
-    size_t len = q->patient ? strlen(q->patient) : 0;
-    uint64_t p;
-    size_t s, m, before_day, before_t, old;
-    int32_t d;
+    size_t s = h->start[key];
+    size_t m = h->start[key + 1] - s;
+    int32_t d = ns_day_of(booked_at);
+    size_t before_day = count_below(h->by_day + s, m, d);
+    size_t before_t = count_below(h->by_booked + s, m, booked_at);
+    size_t old = count_below(h->by_booked + s, m,
+                             booked_at - THIRTY_DAYS + 1);
 
-    history_stats_empty(out);
-    if (!h->finished)
-        return ns_error_set(err, NS_ERR_INVALID, "history: index queried "
-                            "before history_index_finish()");
-    if (len == 0 || q->booked_at == NS_TIME_NONE ||
-        !ns_hmap_get(h->ids, q->patient, len, &p))
-        return NS_OK;
-    s = h->start[p];
-    m = h->start[p + 1] - s;
-    d = ns_day_of(q->booked_at);
-    before_day = count_below(h->by_day + s, m, d);
     out->prior_appts = h->cum_known[s + before_day] - h->cum_known[s];
     out->prior_noshows = h->cum_missed[s + before_day] - h->cum_missed[s];
     if (out->prior_appts > 0) {
         out->noshow_rate = out->prior_noshows / out->prior_appts;
         out->days_since_last = d - h->last_known[s + before_day - 1];
     }
-    before_t = count_below(h->by_booked + s, m, q->booked_at);
     out->held_appts = before_t > before_day ? before_t - before_day : 0;
-    old = count_below(h->by_booked + s, m,
-                          q->booked_at - THIRTY_DAYS + 1);
     out->bookings_30d = before_t - old;
+}
+
+static bool find_key(const struct history_index *h, const char *patient,
+                     uint64_t *key)
+{
+    size_t len = patient ? strlen(patient) : 0;
+    uint32_t id;
+
+    if (len == 0)
+        return false;
+    if (h->table == NULL)
+        return ns_hmap_get(h->ids, patient, len, key);
+    if (!table_find(h->table, patient, &id))
+        return false;
+    *key = id;
+    return true;
+}
+
+static enum ns_err index_stats(void *ctx, const struct history_query *q,
+                               struct history_stats *out,
+                               struct ns_error *err)
+{
+    const struct history_index *h = ctx;
+    uint64_t key;
+
+    history_stats_empty(out);
+    if (!h->finished)
+        return ns_error_set(err, NS_ERR_INVALID, "history: index queried "
+                            "before history_index_finish()");
+    if (q->booked_at != NS_TIME_NONE && find_key(h, q->patient, &key) &&
+        key < h->nkeys)
+        key_stats(h, key, q->booked_at, out);
+    return NS_OK;
+}
+
+const struct table *history_index_table(const struct history_index *h)
+{
+    return h->table;
+}
+
+void history_index_table_stats(const struct history_index *h,
+                               uint32_t patient, int64_t booked_at,
+                               struct history_stats *out)
+{
+    history_stats_empty(out);
+    if (h->finished && patient != 0 && patient < h->nkeys &&
+        booked_at != NS_TIME_NONE)
+        key_stats(h, patient, booked_at, out);
+}
+
+enum ns_err history_index_from_table(const struct table *t,
+                                     struct history_index **out,
+                                     struct ns_error *err)
+{
+    struct history_index *h = history_index_new();
+    enum ns_err rc = h ? NS_OK : NS_ERR_NOMEM;
+    size_t i;
+
+    *out = NULL;
+    if (h) {
+        h->table = t;
+        h->nkeys = table_nstrings(t);
+    }
+    /* A row without a patient or without both dates cannot be placed. */
+    for (i = 0; rc == NS_OK && i < t->nrows; i++) {
+        if (t->patient[i] != 0 && t->booked_at[i] != NS_TIME_NONE &&
+            t->appt_day[i] != NS_DAY_NONE)
+            rc = add_key(h, t->patient[i], t->booked_at[i], t->appt_day[i],
+                         t->label[i]);
+    }
+    if (rc == NS_OK)
+        rc = history_index_finish(h);
+    if (rc == NS_ERR_INVALID)
+        ns_error_set(err, rc, "history: line %ld: booked after its "
+                     "appointment day; expected rows that passed cleaning",
+                     t->line[i - 1]);
+    else if (rc != NS_OK)
+        ns_error_set(err, rc, "history: cannot index %zu rows: %s",
+                     t->nrows, ns_err_str(rc));
+    if (rc != NS_OK) {
+        history_index_free(h);
+        return rc;
+    }
+    *out = h;
     return NS_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/table.h"
 #include "util/err.h"
 
 struct history_query {
@@ -71,7 +72,29 @@ NS_MUST_CHECK enum ns_err history_index_finish(struct history_index *h);
 /* A source that answers from h; h is borrowed and must outlive it. */
 struct history_source history_index_source(struct history_index *h);
 
+/* Distinct patients in the index as of the last finish. */
 size_t history_index_patients(const struct history_index *h);
+
+/* An index over every row of t that has a patient and both dates,
+ * finished and ready. Patients are keyed by t's string ids, so building
+ * and asking by row need no hashing. t is borrowed: it must outlive the
+ * index, and rows appended later are not in it. history_index_add()
+ * refuses such an index (NS_ERR_UNSUPPORTED). NS_ERR_INVALID names the
+ * line of a row booked after its appointment day (cleaning drops those).
+ * Caller frees *out with history_index_free(). */
+NS_MUST_CHECK enum ns_err
+history_index_from_table(const struct table *t, struct history_index **out,
+                         struct ns_error *err);
+
+/* The table an index was made from, or NULL. Borrowed. */
+const struct table *history_index_table(const struct history_index *h);
+
+/* For an index made from table t: the stats of a booking at booked_at by
+ * the patient whose string id in t is patient (0: none). The same numbers
+ * as asking the source with the patient's text, without hashing. */
+void history_index_table_stats(const struct history_index *h,
+                               uint32_t patient, int64_t booked_at,
+                               struct history_stats *out);
 
 void history_index_free(struct history_index *h);
 

@@ -237,6 +237,31 @@ static enum ns_err row_history(const struct record *r,
     return hist->stats(hist->ctx, &q, hs, err);
 }
 
+/* Category codes of a table's string ids, found once per id rather than
+ * hashed again for every row. */
+struct memo {
+    const struct table *t;
+    size_t row;
+    uint32_t **codes;   /* [ncols]: code + 1 by string id; 0 = not yet */
+};
+
+static double memo_code(const struct pipeline *p, const struct feature *f,
+                        const struct memo *m, int *unknown)
+{
+    uint32_t id = m->t->cat[f->col][m->row];
+    uint32_t *slot = &m->codes[f->col][id];
+    uint32_t code;
+
+    if (id == 0)
+        return NAN;
+    if (*slot == 0)
+        *slot = (uint32_t)encoders_code(p->enc, f->col,
+                                        table_str(m->t, id), NULL) + 1;
+    code = *slot - 1;
+    *unknown = code == encoders_count(p->enc, f->col);
+    return code;
+}
+
 /* The value of a feature that reads no history; lead and calendar
  * features are NaN when the date they need is absent.
  *
@@ -248,7 +273,8 @@ static enum ns_err row_history(const struct record *r,
  * a reason shown as "booking time" speaks of UTC hours. A fix needs a
  * time zone in the schema, applied before the day and hour are taken. */
 static double plain_value(const struct pipeline *p, const struct feature *f,
-                          const struct record *r, int *unknown)
+                          const struct record *r, const struct memo *m,
+                          int *unknown)
 {
     bool booked = r->booked_at != NS_TIME_NONE;
     bool day = r->appt_day != NS_DAY_NONE;
@@ -257,6 +283,8 @@ static double plain_value(const struct pipeline *p, const struct feature *f,
     case FEAT_NUMERIC:
         return r->num[f->col];
     case FEAT_CATEGORY:
+        if (m)
+            return memo_code(p, f, m, unknown);
         return encoders_code(p->enc, f->col, r->text[f->col], unknown);
     case FEAT_LEAD_DAYS:
         return booked && day ? r->appt_day - ns_day_of(r->booked_at) : NAN;
@@ -298,12 +326,32 @@ static double history_value(enum feat_kind kind,
     }
 }
 
+/* hs is read only when p uses history; m is NULL outside tables. */
+static void fill_row(const struct pipeline *p, const struct record *r,
+                     const struct history_stats *hs, const struct memo *m,
+                     float *out, int *unknown_cats)
+{
+    int unknown_total = 0;
+
+    for (size_t i = 0; i < p->n; i++) {
+        const struct feature *f = &p->feats[i];
+        int unknown = 0;
+
+        if (f->kind >= FEAT_HIST_PRIOR)
+            out[i] = (float)history_value(f->kind, hs);
+        else
+            out[i] = (float)plain_value(p, f, r, m, &unknown);
+        unknown_total += unknown;
+    }
+    if (unknown_cats)
+        *unknown_cats = unknown_total;
+}
+
 enum ns_err pipeline_row(const struct pipeline *p, const struct record *r,
                          const struct history_source *hist, float *out,
                          int *unknown_cats, struct ns_error *err)
 {
     struct history_stats hs;
-    int unknown_total = 0;
     enum ns_err rc;
 
     if (p->uses_history) {
@@ -311,80 +359,80 @@ enum ns_err pipeline_row(const struct pipeline *p, const struct record *r,
         if (rc != NS_OK)
             return rc;
     }
-    for (size_t i = 0; i < p->n; i++) {
-        const struct feature *f = &p->feats[i];
-        int unknown = 0;
+    fill_row(p, r, &hs, NULL, out, unknown_cats);
+    return NS_OK;
+}
 
-        if (f->kind >= FEAT_HIST_PRIOR)
-            out[i] = (float)history_value(f->kind, &hs);
-        else
-            out[i] = (float)plain_value(p, f, r, &unknown);
-        unknown_total += unknown;
+static void memo_free(struct memo *m, size_t ncols)
+{
+    for (size_t c = 0; m->codes && c < ncols; c++)
+        free(m->codes[c]);
+    free(m->codes);
+}
+
+static enum ns_err memo_init(struct memo *m, const struct pipeline *p,
+                             const struct table *t)
+{
+    size_t ncols = t->schema->ncols;
+
+    m->t = t;
+    m->codes = calloc(ncols ? ncols : 1, sizeof(*m->codes));
+    if (m->codes == NULL)
+        return NS_ERR_NOMEM;
+    for (size_t i = 0; i < p->n; i++) {
+        int col = p->feats[i].col;
+
+        if (p->feats[i].kind != FEAT_CATEGORY || m->codes[col])
+            continue;
+        m->codes[col] = calloc(table_nstrings(t), sizeof(uint32_t));
+        if (m->codes[col] == NULL)
+            return NS_ERR_NOMEM;
     }
-    if (unknown_cats)
-        *unknown_cats = unknown_total;
     return NS_OK;
 }
 
 enum ns_err pipeline_table(const struct pipeline *p, const struct table *t,
                            const size_t *rows, size_t nrows,
-                           const struct history_source *hist, float *out,
+                           struct history_index *idx, float *out,
                            size_t *unknown_cats, struct ns_error *err)
 {
     struct record *view = record_new(t->schema);
+    struct history_source src;
+    struct memo m = {0};
+    bool by_id = p->uses_history && idx && history_index_table(idx) == t;
     size_t unknown_total = 0;
-    enum ns_err rc = NS_OK;
+    enum ns_err rc = memo_init(&m, p, t);
 
-    if (view == NULL)
-        return ns_error_set(err, NS_ERR_NOMEM, "pipeline: out of memory");
+    if (view == NULL || rc != NS_OK) {
+        rc = ns_error_set(err, NS_ERR_NOMEM, "pipeline: out of memory");
+        goto out;
+    }
+    if (idx)
+        src = history_index_source(idx);
     if (rows == NULL)
         nrows = t->nrows;
     for (size_t i = 0; i < nrows; i++) {
+        struct history_stats hs;
         int unknown;
 
-        table_row(t, rows ? rows[i] : i, view);
-        rc = pipeline_row(p, view, hist, out + i * p->n, &unknown, err);
+        m.row = rows ? rows[i] : i;
+        table_row(t, m.row, view);
+        if (by_id)
+            history_index_table_stats(idx, t->patient[m.row],
+                                      t->booked_at[m.row], &hs);
+        else if (p->uses_history)
+            rc = row_history(view, idx ? &src : NULL, &hs, err);
         if (rc != NS_OK)
             break;
+        fill_row(p, view, &hs, &m, out + i * p->n, &unknown);
         unknown_total += (size_t)unknown;
     }
-    record_free(view);
     if (unknown_cats)
         *unknown_cats = unknown_total;
+out:
+    memo_free(&m, t->schema->ncols);
+    record_free(view);
     return rc;
-}
-
-enum ns_err pipeline_history_index(const struct table *t,
-                                   struct history_index **out,
-                                   struct ns_error *err)
-{
-    struct history_index *h = history_index_new();
-    enum ns_err rc = h ? NS_OK : NS_ERR_NOMEM;
-    size_t i;
-
-    *out = NULL;
-    /* A row without both dates tells nothing about when it happened. */
-    for (i = 0; rc == NS_OK && i < t->nrows; i++) {
-        if (t->booked_at[i] != NS_TIME_NONE && t->appt_day[i] != NS_DAY_NONE)
-            rc = history_index_add(h, table_str(t, t->patient[i]),
-                                   t->booked_at[i], t->appt_day[i],
-                                   t->label[i]);
-    }
-    if (rc == NS_OK)
-        rc = history_index_finish(h);
-    if (rc == NS_ERR_INVALID)
-        ns_error_set(err, rc, "history: line %ld: booked after its "
-                     "appointment day; expected rows that passed cleaning",
-                     t->line[i - 1]);
-    else if (rc != NS_OK)
-        ns_error_set(err, rc, "history: cannot index %zu rows: %s",
-                     t->nrows, ns_err_str(rc));
-    if (rc != NS_OK) {
-        history_index_free(h);
-        return rc;
-    }
-    *out = h;
-    return NS_OK;
 }
 
 json_t *pipeline_to_json(const struct pipeline *p)

@@ -73,24 +73,17 @@ NS_MUST_CHECK enum ns_err pipeline_row(const struct pipeline *p,
                                        struct ns_error *err);
 
 /* Feature vectors of rows[0..nrows) of t (every row when rows is NULL)
- * into out, row-major: out[i * nfeatures + k]. *unknown_cats (may be
- * NULL) receives the number of unseen categories over all those rows.
- * Uses one record view for the whole run. */
+ * into out, row-major: out[i * nfeatures + k], with the same numbers as
+ * pipeline_row. History comes from idx (NULL: none); an index made from
+ * t itself by history_index_from_table() is asked by string id, any
+ * other one by patient text. *unknown_cats (may be NULL) receives the
+ * number of unseen categories over all those rows. */
 NS_MUST_CHECK enum ns_err pipeline_table(const struct pipeline *p,
                                          const struct table *t,
                                          const size_t *rows, size_t nrows,
-                                         const struct history_source *hist,
+                                         struct history_index *idx,
                                          float *out, size_t *unknown_cats,
                                          struct ns_error *err);
-
-/* An index over every row of t that has a patient and both dates, ready
- * for queries. NS_ERR_INVALID names the line of a row booked after its
- * appointment day (cleaning drops those).
- * The rules in history.h keep it leak-free whichever rows are scored
- * against it. Caller frees *out with history_index_free(). */
-NS_MUST_CHECK enum ns_err pipeline_history_index(const struct table *t,
-                                                 struct history_index **out,
-                                                 struct ns_error *err);
 
 /* {"history": true, "time": true, "features": ["age", ...]}; the feature
  * names are checked again on load. Caller owns the reference. */

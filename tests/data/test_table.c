@@ -75,6 +75,7 @@ static void test_table_repeated_strings_share_one_id(void **state)
 {
     struct fixture *f = *state;
     const struct table *t = f->t;
+    uint32_t id = 0;
 
     hand_row(f->r, "111", "2016-04-29T08:00:00Z", "2016-05-02", 30, "F",
              "CENTRO", 0);
@@ -94,6 +95,10 @@ static void test_table_repeated_strings_share_one_id(void **state)
     /* "" + two patients + F and M + two neighbourhoods. */
     assert_int_equal(table_nstrings(t), 1 + 2 + 2 + 2);
     assert_string_equal(table_str(t, t->cat[HC_HOOD][2]), "PRAIA");
+    assert_true(table_find(t, "222", &id) && id == t->patient[1]);
+    assert_true(table_find(t, "PRAIA", &id) && id == t->cat[HC_HOOD][2]);
+    assert_false(table_find(t, "333", &id));
+    assert_false(table_find(t, "", &id));
 }
 
 static void test_table_missing_values_stay_missing(void **state)
@@ -139,6 +144,7 @@ static void test_table_grows_past_many_capacities(void **state)
         snprintf(pid, sizeof(pid), "%zu", i % 700);
         snprintf(hood, sizeof(hood), "HOOD %zu", i % 13);
         assert_string_equal(table_str(f->t, f->t->patient[i]), pid);
+        assert_int_equal(f->t->patient[i], f->t->patient[i % 700]);
         assert_string_equal(table_str(f->t, f->t->cat[HC_HOOD][i]), hood);
         assert_true(f->t->num[HC_AGE][i] == (float)(i % 100));
         assert_int_equal(f->t->line[i], (long)i + 2);

@@ -295,14 +295,12 @@ static void add_rows(struct fixture *f, size_t n, const char *first_day,
 static float *all_features(struct fixture *f, size_t nrows)
 {
     struct history_index *h = NULL;
-    struct history_source src;
     float *x = malloc(nrows * F_COUNT * sizeof(*x));
     struct ns_error err = {0};
 
     assert_non_null(x);
-    assert_int_equal(pipeline_history_index(f->t, &h, &err), NS_OK);
-    src = history_index_source(h);
-    if (pipeline_table(f->p, f->t, NULL, nrows, &src, x, NULL, &err))
+    assert_int_equal(history_index_from_table(f->t, &h, &err), NS_OK);
+    if (pipeline_table(f->p, f->t, NULL, nrows, h, x, NULL, &err))
         fail_msg("pipeline_table failed: %s", err.msg);
     history_index_free(h);
     return x;
@@ -332,6 +330,52 @@ static void test_pipeline_future_rows_change_nothing(void **state)
     free(after);
 }
 
+/* The table path (string ids, memoised codes) and the row path (texts,
+ * hashing) must give the same numbers, row subsets included. */
+static void test_pipeline_table_path_matches_row_path(void **state)
+{
+    struct fixture *f = *state;
+    struct history_index *by_text = history_index_new();
+    struct history_source src;
+    struct record *v = record_new(f->s);
+    const size_t rows[] = {5, 3, 99, 0, 42};
+    float *fast, *slow;
+
+    assert_non_null(by_text);
+    assert_non_null(v);
+    add_rows(f, 150, "2016-04-01", 3);
+    f->t->cat[HC_HOOD][7] = 0;      /* one missing neighbourhood */
+    for (size_t i = 0; i < f->t->nrows; i++)
+        assert_int_equal(history_index_add(by_text,
+                                           table_str(f->t, f->t->patient[i]),
+                                           f->t->booked_at[i],
+                                           f->t->appt_day[i],
+                                           f->t->label[i]), NS_OK);
+    assert_int_equal(history_index_finish(by_text), NS_OK);
+    src = history_index_source(by_text);
+    fast = all_features(f, f->t->nrows);
+    slow = malloc(f->t->nrows * F_COUNT * sizeof(*slow));
+    assert_non_null(slow);
+    for (size_t i = 0; i < f->t->nrows; i++) {
+        table_row(f->t, i, v);
+        assert_int_equal(pipeline_row(f->p, v, &src, slow + i * F_COUNT,
+                                      NULL, NULL), NS_OK);
+    }
+    assert_memory_equal(fast, slow, f->t->nrows * F_COUNT * sizeof(float));
+    assert_true(isnan(fast[7 * F_COUNT + F_HOOD]));
+
+    /* A subset, asked through an index made elsewhere (by text). */
+    assert_int_equal(pipeline_table(f->p, f->t, rows, 5, by_text, fast,
+                                    NULL, NULL), NS_OK);
+    for (size_t i = 0; i < 5; i++)
+        assert_memory_equal(fast + i * F_COUNT, slow + rows[i] * F_COUNT,
+                            F_COUNT * sizeof(float));
+    free(fast);
+    free(slow);
+    record_free(v);
+    history_index_free(by_text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +396,8 @@ int main(void)
             test_pipeline_json_round_trip_and_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_pipeline_future_rows_change_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_pipeline_table_path_matches_row_path, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
