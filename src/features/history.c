@@ -22,7 +22,7 @@ struct dated {
  * key is a number from ids, or, for an index made from a table, the
  * table's string id of the patient (no hashing at all). */
 struct history_index {
-    struct ns_hmap *ids;        /* patient text -> key; NULL with table */
+    struct ns_hmap *ids;        /* patient text -> key; unused with table */
     const struct table *table;  /* borrowed, or NULL */
     size_t nkeys;               /* keys are below this */
     size_t npatients;           /* keys that have rows */
@@ -220,6 +220,7 @@ enum ns_err history_index_finish(struct history_index *h)
     size_t n = h->n ? h->n : 1;
 
     release_sorted(h);
+    h->finished = false;
     if (h->n > UINT32_MAX)
         return NS_ERR_TOO_LARGE;
     h->start = calloc(h->nkeys + 1, sizeof(*h->start));
