@@ -300,6 +300,8 @@ static float *all_features(struct fixture *f, size_t nrows)
 
     assert_non_null(x);
     assert_int_equal(history_index_from_table(f->t, &h, &err), NS_OK);
+    assert_int_equal(history_index_add(h, "p1", 0, 0, 0),
+                     NS_ERR_UNSUPPORTED);
     if (pipeline_table(f->p, f->t, NULL, nrows, h, x, NULL, &err))
         fail_msg("pipeline_table failed: %s", err.msg);
     history_index_free(h);
