@@ -728,11 +728,17 @@ static void msg_add(struct msg *m, const char *fmt, ...)
         m->len = sizeof(m->s) - 1;
 }
 
-/* Appends "'a', 'b'" for the header fields, cut short past ~400 bytes. */
+/* Lists are cut short past this many bytes so that every part of a
+ * message fits. */
+#define LIST_MAX 250
+
+/* Appends "'a', 'b'" for the header fields. */
 static void list_header(struct msg *b, const struct csv_row *h)
 {
+    size_t start = b->len;
+
     for (size_t i = 0; i < h->nfields; i++) {
-        if (b->len > 400) {
+        if (b->len - start > LIST_MAX) {
             msg_add(b, ", ... (%zu in all)", h->nfields);
             return;
         }
@@ -745,16 +751,19 @@ static void list_header(struct msg *b, const struct csv_row *h)
 static size_t list_missing(struct msg *b, const struct schema *s,
                            const struct csv_row *h)
 {
-    size_t n = 0;
+    size_t n = 0, shown = 0, start = b ? b->len : 0;
 
     for (size_t i = 0; i < s->ncols; i++) {
         if (!s->cols[i].required || header_find(h, s->cols[i].name) >= 0)
             continue;
-        if (b)
-            msg_add(b, "%s'%s'", n ? ", " : "",
-                                s->cols[i].name);
+        if (b && b->len - start <= LIST_MAX) {
+            msg_add(b, "%s'%s'", n ? ", " : "", s->cols[i].name);
+            shown++;
+        }
         n++;
     }
+    if (b && shown < n)
+        msg_add(b, ", ... (%zu in all)", n);
     return n;
 }
 
