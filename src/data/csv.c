@@ -234,13 +234,16 @@ static void on_record(int c, void *data)
     r->rec_fed = 0;
 }
 
-/* Counts ',' and ';' outside quotes on the first line of the chunk. */
+/* Counts ',' and ';' outside quotes on the first non-blank line of the
+ * chunk. */
 static char detect_sep(const char *s, size_t n)
 {
-    size_t commas = 0, semis = 0;
+    size_t commas = 0, semis = 0, i = 0;
     bool quoted = false;
 
-    for (size_t i = 0; i < n; i++) {
+    while (i < n && (s[i] == '\n' || s[i] == '\r'))
+        i++;
+    for (; i < n; i++) {
         if (s[i] == '"')
             quoted = !quoted;
         else if (!quoted && (s[i] == '\n' || s[i] == '\r'))

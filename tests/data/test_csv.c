@@ -126,6 +126,17 @@ static void test_csv_semicolons_are_detected(void **state)
     assert_string_equal(a.first[1], "1,5");
 }
 
+static void test_csv_detection_skips_leading_blank_lines(void **state)
+{
+    struct readall a;
+
+    (void)state;
+    read_str("\r\n\na;b\n1;2\n", 0, &a);
+    assert_int_equal(a.sep, ';');
+    assert_int_equal(a.line[0], 3);
+    assert_int_equal(a.nfields[1], 2);
+}
+
 static void test_csv_commas_win_a_tie_and_quotes_hide_seps(void **state)
 {
     struct readall a;
@@ -428,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_csv_crlf_line_ends_are_not_in_fields),
         cmocka_unit_test(test_csv_bom_is_stripped_from_first_name),
         cmocka_unit_test(test_csv_semicolons_are_detected),
+        cmocka_unit_test(test_csv_detection_skips_leading_blank_lines),
         cmocka_unit_test(test_csv_commas_win_a_tie_and_quotes_hide_seps),
         cmocka_unit_test(test_csv_explicit_sep_mismatch_suggests_other),
         cmocka_unit_test(test_csv_unterminated_quote_names_start_line),
