@@ -14,6 +14,7 @@ static const char usage[] =
     "usage: noshow schema list\n"
     "       noshow schema show NAME\n"
     "       noshow schema check FILE.csv [--schema FILE|NAME] [--sep C]\n"
+    "                                    [--rejects OUT.csv]\n"
     "\n"
     "list   the built-in schemas\n"
     "show   prints a built-in schema's text (a starting point for your own)\n"
@@ -21,7 +22,9 @@ static const char usage[] =
     "       header unless --schema names a built-in or a schema file),\n"
     "       prints which column plays which role, then cleans every row\n"
     "       and prints how many are kept and why the others are dropped.\n"
-    "       --sep is ',' or ';' (detected from the header otherwise).\n";
+    "       --sep is ',' or ';' (detected from the header otherwise).\n"
+    "       --rejects writes the dropped rows with their line, reason\n"
+    "       and a detail to OUT.csv.\n";
 
 static int do_list(void)
 {
@@ -89,16 +92,18 @@ static void print_roles(const struct schema *s,
     }
 }
 
-/* Cleans every row after the header; counts go to rep. */
+/* Cleans every row after the header; counts go to rep, dropped rows to
+ * rj when given. */
 static enum ns_err clean_all(struct csv_reader *rd, const struct schema *s,
                              const struct schema_binding *b,
+                             struct clean_rejects *rj,
                              struct clean_report *rep, struct ns_error *err)
 {
     struct record *r = record_new(s);
     struct clean_dedup *d = clean_dedup_new();
     const struct csv_row *row;
     enum ns_err rc = NS_ERR_NOMEM;
-    struct ns_error rowerr;
+    struct ns_error rowerr = {0};
 
     if (r == NULL || d == NULL) {
         ns_error_set(err, rc, "%s: out of memory", csv_reader_name(rd));
@@ -118,6 +123,13 @@ static enum ns_err clean_all(struct csv_reader *rd, const struct schema *s,
                                &why, &rowerr) != NS_OK && why == CLEAN_OK)
             why = CLEAN_BAD_VALUE;
         clean_report_add(rep, why);
+        if (rj && why != CLEAN_OK &&
+            clean_rejects_write(rj, row, why, dup ? "exact copy of an "
+                                "earlier row" : rowerr.msg) != NS_OK) {
+            rc = ns_error_set(err, NS_ERR_IO, "writing rejected rows "
+                              "failed");
+            goto out;
+        }
     }
     if (rc == NS_DONE)
         rc = NS_OK;
@@ -127,12 +139,14 @@ out:
     return rc;
 }
 
-static int do_check(const char *path, const char *spec, char sep)
+static int do_check(const char *path, const char *spec, char sep,
+                    const char *rejects)
 {
     struct csv_opts opts = {sep, 0};
     struct csv_reader *rd = NULL;
     struct schema *s = NULL;
     struct schema_binding *b = NULL;
+    struct clean_rejects *rj = NULL;
     struct clean_report rep = {0};
     struct ns_error err = {0};
     const struct csv_row *h;
@@ -153,18 +167,25 @@ static int do_check(const char *path, const char *spec, char sep)
         ns_error_prefix(&err, "%s", path);
     if (rc == NS_OK)
         rc = schema_bind(s, h, path, &b, &err);
+    if (rc == NS_OK && rejects)
+        rc = clean_rejects_open(rejects, h, csv_reader_sep(rd), &rj, &err);
     if (rc != NS_OK) {
         cli_fail(&err);
         goto out;
     }
     print_roles(s, b, h);
-    if (clean_all(rd, s, b, &rep, &err) != NS_OK) {
+    rc = clean_all(rd, s, b, rj, &rep, &err);
+    if (rc == NS_OK && clean_rejects_close(rj) != NS_OK)
+        rc = ns_error_set(&err, NS_ERR_IO, "%s: write failed", rejects);
+    rj = NULL;
+    if (rc != NS_OK) {
         cli_fail(&err);
         goto out;
     }
     clean_report_print(&rep, stdout);
     code = CLI_EXIT_OK;
 out:
+    (void)clean_rejects_close(rj);
     schema_binding_free(b);
     schema_free(s);
     csv_reader_close(rd);
@@ -173,12 +194,14 @@ out:
 
 static int check_args(int argc, char **argv)
 {
-    const char *path = NULL, *spec = NULL;
+    const char *path = NULL, *spec = NULL, *rejects = NULL;
     char sep = 0;
 
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--schema") == 0 && i + 1 < argc) {
             spec = argv[++i];
+        } else if (strcmp(argv[i], "--rejects") == 0 && i + 1 < argc) {
+            rejects = argv[++i];
         } else if (strcmp(argv[i], "--sep") == 0 && i + 1 < argc) {
             if (strcmp(argv[i + 1], ",") != 0 &&
                 strcmp(argv[i + 1], ";") != 0)
@@ -197,7 +220,7 @@ static int check_args(int argc, char **argv)
     }
     if (path == NULL)
         return cli_usage_error("schema", "check needs a CSV file");
-    return do_check(path, spec, sep);
+    return do_check(path, spec, sep, rejects);
 }
 
 int cmd_schema(int argc, char **argv)
