@@ -252,8 +252,10 @@ static enum ns_err clean_missing(const struct schema_column *c, size_t i,
     return NS_OK;
 }
 
+/* v is the trimmed value, raw the field as read. */
 static enum ns_err clean_one(const struct schema *s, size_t i, struct val v,
-                             bool time_column, struct record *r,
+                             const char *raw, bool time_column,
+                             struct record *r,
                              enum clean_reason *reason,
                              struct ns_error *err)
 {
@@ -264,11 +266,16 @@ static enum ns_err clean_one(const struct schema *s, size_t i, struct val v,
         return NS_OK;
     case ROLE_TARGET:
         return clean_target(c, v, &r->label, reason, err);
+    /* LIMITATION: identifiers and categories keep the blanks around
+     * them ("F " and "F" are two categories), because r borrows the
+     * reader's NUL-terminated bytes and a trimmed end is not
+     * terminated. Trimming needs the values copied into storage the
+     * record owns. */
     case ROLE_APPT_ID:
-        r->appt_id = v.p;
+        r->appt_id = raw;
         return NS_OK;
     case ROLE_PATIENT_ID:
-        r->patient = v.p;
+        r->patient = raw;
         return NS_OK;
     case ROLE_BOOKED_AT:
     case ROLE_APPT_DATE:
@@ -279,7 +286,7 @@ static enum ns_err clean_one(const struct schema *s, size_t i, struct val v,
     case ROLE_NUMERIC:
         return clean_numeric(c, v, &r->num[i], reason, err);
     case ROLE_CATEGORICAL:
-        r->text[i] = v.p;
+        r->text[i] = raw;
         return NS_OK;
     }
     return NS_OK;
@@ -334,7 +341,8 @@ enum ns_err clean_values(const struct schema *s,
         if (v.n == 0)
             rc = clean_missing(c, i, need_label, r, reason, err);
         else
-            rc = clean_one(s, i, v, time_column, r, reason, err);
+            rc = clean_one(s, i, v, vals[i].ptr, time_column, r, reason,
+                           err);
         if (rc != NS_OK)
             return rc;
     }

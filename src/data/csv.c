@@ -394,7 +394,13 @@ static void finish(struct csv_reader *r)
              r->rec_start);
 }
 
-/* Gives libcsv the rest of the current line of the chunk. */
+/* Gives libcsv the rest of the current line of the chunk.
+ *
+ * LIMITATION: lines are counted at line feeds only. A file whose lines
+ * end with a bare carriage return is parsed correctly, but all of its
+ * records report the same line number. Counting CRs as line ends too
+ * needs the pieces cut at CR as well, with care for CRLF pairs split
+ * across chunks. */
 static void feed_piece(struct csv_reader *r)
 {
     const char *s = r->chunk + r->chunk_pos;

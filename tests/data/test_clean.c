@@ -95,6 +95,19 @@ static void test_clean_good_row_fills_record(void **state)
     assert_null(f->r->text[schema_find_name(f->s, "Age")]);
 }
 
+static void test_clean_blanks_around_numbers_are_ignored(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(clean(f, " 11 ,22,F ,2016-04-29 ,2016-05-02, 62 ,X,"
+                           " 0,1 ,0,0,0,0, Yes "), NS_OK);
+    assert_true(num(f, "Age") == 62);
+    assert_int_equal(f->r->label, 1);
+    /* Identifiers and categories are kept as written (a limitation). */
+    assert_string_equal(f->r->patient, " 11 ");
+    assert_string_equal(f->r->text[schema_find_name(f->s, "Gender")], "F ");
+}
+
 static void test_clean_ages_over_100_are_kept(void **state)
 {
     struct fixture *f = *state;
@@ -455,6 +468,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_clean_good_row_fills_record,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_clean_blanks_around_numbers_are_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clean_ages_over_100_are_kept,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
