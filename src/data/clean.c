@@ -138,21 +138,26 @@ static enum ns_err clean_numeric(const struct schema_column *c,
                                  enum clean_reason *reason,
                                  struct ns_error *err)
 {
+    enum clean_reason why = CLEAN_BAD_VALUE;
+    const char *what;
     char range[128];
     double x;
 
-    describe_range(c, range, sizeof(range));
     if (!parse_num(v, &x))
-        return bad(err, reason, CLEAN_BAD_VALUE, c, v, "is not a number",
-                   range);
-    if (c->integer && x != floor(x))
-        return bad(err, reason, CLEAN_BAD_VALUE, c, v,
-                   "is not an integer", range);
-    if ((!isnan(c->min) && x < c->min) || (!isnan(c->max) && x > c->max))
-        return bad(err, reason, CLEAN_OUT_OF_RANGE, c, v, "is out of range",
-                   range);
-    *out = x;
-    return NS_OK;
+        what = "is not a number";
+    else if (c->integer && x != floor(x))
+        what = "is not an integer";
+    else if ((!isnan(c->min) && x < c->min) ||
+             (!isnan(c->max) && x > c->max)) {
+        what = "is out of range";
+        why = CLEAN_OUT_OF_RANGE;
+    } else {
+        *out = x;
+        return NS_OK;
+    }
+    /* Formatting the range is slow; only failures need it. */
+    describe_range(c, range, sizeof(range));
+    return bad(err, reason, why, c, v, what, range);
 }
 
 static bool in_list(struct val v, const char list[][SCHEMA_NAME_MAX],
@@ -426,22 +431,29 @@ static uint64_t mix(uint64_t h)
     return h;
 }
 
-/* Two independent lanes over the bytes, each folding 8 bytes at a time. */
+/* Two independent lanes over the bytes, folding 8 bytes at a time; the
+ * last partial word carries its length so trailing zeros count. */
+static void fold(struct fp *h, uint64_t w)
+{
+    /* One multiply per lane per word; mix() finishes the whole row. */
+    h->a = (h->a ^ w) * 0x9e3779b97f4a7c15ULL;
+    h->a ^= h->a >> 29;
+    h->b = (h->b + w) * 0xc2b2ae3d27d4eb4fULL;
+    h->b ^= h->b >> 31;
+}
+
 static void hash_bytes(struct fp *h, const char *p, size_t n)
 {
+    uint64_t w = 0;
     size_t i = 0;
 
     for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-
         memcpy(&w, p + i, 8);
-        h->a = mix(h->a ^ w) + 0x9e3779b97f4a7c15ULL;
-        h->b = (h->b ^ w) * 0x100000001b3ULL + (h->b >> 29);
+        fold(h, w);
     }
-    for (; i < n; i++) {
-        h->a = (h->a ^ (unsigned char)p[i]) * 0x100000001b3ULL;
-        h->b = mix(h->b + (unsigned char)p[i] + 1);
-    }
+    w = 0;
+    memcpy(&w, p + i, n - i);
+    fold(h, w ^ ((uint64_t)(n - i) << 59));
 }
 
 static struct fp row_fingerprint(const struct csv_row *row)
@@ -450,13 +462,11 @@ static struct fp row_fingerprint(const struct csv_row *row)
 
     for (size_t i = 0; i < row->nfields; i++) {
         /* The length acts as separator, so "a,bc" and "ab,c" differ. */
-        uint64_t len = row->fields[i].len;
-
-        hash_bytes(&h, (const char *)&len, sizeof(len));
+        fold(&h, row->fields[i].len);
         hash_bytes(&h, row->fields[i].ptr, row->fields[i].len);
     }
     h.a = mix(h.a ^ row->nfields);
-    h.b = mix(h.b + h.a);
+    h.b = mix(h.b + row->nfields);
     if (h.a == 0 && h.b == 0)
         h.b = 1;
     return h;

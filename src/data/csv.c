@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
+
 #define CHUNK_SIZE (64u * 1024u)
 
 /* libcsv keeps its state in the public struct; 0 means no row has begun
@@ -20,8 +22,7 @@
 
 /* One record: its fields stored back to back, each followed by a NUL. */
 struct rec {
-    char *bytes;
-    size_t len, cap;
+    struct ns_buf bytes;
     size_t *lens;
     size_t nfields, capf;
     long line;
@@ -59,25 +60,13 @@ struct csv_reader {
 
 static void rec_free(struct rec *r)
 {
-    free(r->bytes);
+    ns_buf_free(&r->bytes);
     free(r->lens);
     memset(r, 0, sizeof(*r));
 }
 
 static bool rec_add(struct rec *r, const char *s, size_t len)
 {
-    if (r->len + len + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 256;
-        char *p;
-
-        while (cap < r->len + len + 1)
-            cap *= 2;
-        p = realloc(r->bytes, cap);
-        if (p == NULL)
-            return false;
-        r->bytes = p;
-        r->cap = cap;
-    }
     if (r->nfields == r->capf) {
         size_t capf = r->capf ? r->capf * 2 : 16;
         size_t *l = realloc(r->lens, capf * sizeof(*l));
@@ -87,10 +76,15 @@ static bool rec_add(struct rec *r, const char *s, size_t len)
         r->lens = l;
         r->capf = capf;
     }
+    /* Each field keeps its own NUL inside the buffer. Checking the room
+     * here saves a call per field, which shows on a large file. */
+    if (r->bytes.len + len + 2 > r->bytes.cap &&
+        ns_buf_reserve(&r->bytes, len + 1) != NS_OK)
+        return false;
     if (len > 0)
-        memcpy(r->bytes + r->len, s, len);
-    r->bytes[r->len + len] = '\0';
-    r->len += len + 1;
+        memcpy(r->bytes.data + r->bytes.len, s, len);
+    r->bytes.data[r->bytes.len + len] = '\0';
+    r->bytes.len += len + 1;
     r->lens[r->nfields++] = len;
     return true;
 }
@@ -182,7 +176,7 @@ static void on_field(void *s, size_t len, void *data)
         return;
     if (r->build.nfields == 0)
         r->build.line = r->rec_start;
-    if (r->build.len + len + 1 > r->max_record) {
+    if (r->build.bytes.len + len + 1 > r->max_record) {
         fail(r, NS_ERR_TOO_LARGE,
              "%s:%ld:1: record longer than %zu bytes (unterminated quote?)",
              r->name, r->build.line, r->max_record);
@@ -229,7 +223,7 @@ static void on_record(int c, void *data)
     tmp = r->q[r->qcount];
     r->q[r->qcount++] = r->build;
     r->build = tmp;
-    r->build.len = 0;
+    ns_buf_reset(&r->build.bytes);
     r->build.nfields = 0;
     r->rec_fed = 0;
 }
@@ -499,7 +493,7 @@ enum ns_err csv_reader_next(struct csv_reader *r, const struct csv_row **row,
         r->outcap = r->cur.nfields;
     }
     for (size_t i = 0; i < r->cur.nfields; i++) {
-        r->out[i].ptr = r->cur.bytes + off;
+        r->out[i].ptr = r->cur.bytes.data + off;
         r->out[i].len = r->cur.lens[i];
         off += r->cur.lens[i] + 1;
     }
