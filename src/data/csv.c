@@ -410,6 +410,12 @@ static void feed_piece(struct csv_reader *r)
     used = csv_parse(&r->p, s, n, on_field, on_record, r);
     if (r->status != NS_OK)
         return;
+    if (used != n && csv_error(&r->p) != CSV_EPARSE) {
+        fail(r, NS_ERR_NOMEM, "%s:%ld: out of memory parsing a field "
+             "(libcsv: %s)", r->name, r->line,
+             csv_strerror(csv_error(&r->p)));
+        return;
+    }
     if (used != n) {
         fail(r, NS_ERR_PARSE,
              "%s:%ld:%zu: malformed field (libcsv: %s): a quote inside an "
@@ -486,9 +492,13 @@ enum ns_err csv_reader_next(struct csv_reader *r, const struct csv_row **row,
     if (r->cur.nfields > r->outcap) {
         struct csv_field *o = realloc(r->out, r->cur.nfields * sizeof(*o));
 
-        if (o == NULL)
-            return ns_error_set(err, NS_ERR_NOMEM, "%s:%ld: out of memory",
-                                r->name, r->cur.line);
+        if (o == NULL) {
+            fail(r, NS_ERR_NOMEM, "%s:%ld: out of memory", r->name,
+                 r->cur.line);
+            if (err)
+                *err = r->saved;
+            return r->status;
+        }
         r->out = o;
         r->outcap = r->cur.nfields;
     }

@@ -2,6 +2,7 @@
  * encodings) and the writer's quoting. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +13,46 @@
 
 #include "data/csv.h"
 #include "data/testutil.h"
+
+/* Allocation failure injection: the test binary's malloc, calloc and
+ * realloc fail the Nth call once armed. AddressSanitizer brings its own
+ * allocator, so the hook and its test are left out of sanitizer builds. */
+#ifndef __SANITIZE_ADDRESS__
+#define ALLOC_HOOK 1
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+
+static long alloc_left = -1;    /* successful calls left; -1: never fail */
+static bool alloc_failed;
+
+static bool alloc_ok(void)
+{
+    if (alloc_left < 0)
+        return true;
+    if (alloc_left == 0) {
+        alloc_failed = true;
+        return false;
+    }
+    alloc_left--;
+    return true;
+}
+
+void *malloc(size_t n)
+{
+    return alloc_ok() ? __libc_malloc(n) : NULL;
+}
+
+void *calloc(size_t n, size_t size)
+{
+    return alloc_ok() ? __libc_calloc(n, size) : NULL;
+}
+
+void *realloc(void *p, size_t n)
+{
+    return alloc_ok() ? __libc_realloc(p, n) : NULL;
+}
+#endif
 
 /* Everything one read of a whole input gives. */
 struct readall {
@@ -431,6 +472,48 @@ static void test_csv_writer_quotes_only_when_needed(void **state)
     free(out);
 }
 
+/* Fails each allocation of a whole read in turn: every failure must
+ * come back as NS_ERR_NOMEM with a message, never as a crash or a wrong
+ * row. */
+static void test_csv_each_failed_allocation_is_reported(void **state)
+{
+#ifdef ALLOC_HOOK
+    static const char text[] = "a,b,c\n1,\"x\ny\",3\n4,5,6\n7,8,9";
+    long n;
+
+    (void)state;
+    for (n = 0; n < 1000; n++) {
+        struct csv_reader *r = NULL;
+        struct readall a = {0};
+        enum ns_err rc;
+
+        alloc_failed = false;
+        alloc_left = n;
+        rc = csv_reader_open_mem(text, strlen(text), "t.csv", NULL, &r,
+                                 &a.err);
+        if (rc == NS_OK) {
+            read_reader(r, &a);
+            csv_reader_close(r);
+            rc = a.rc;
+        }
+        alloc_left = -1;
+        if (!alloc_failed) {
+            assert_int_equal(rc, NS_DONE);
+            assert_int_equal(a.nrows, 4);
+            break;
+        }
+        if (rc != NS_ERR_NOMEM)
+            fail_msg("allocation %ld failed but the read gave %d (%s)", n,
+                     (int)rc, a.err.msg);
+        assert_contains(a.err.msg, "out of memory");
+    }
+    assert_true(n > 3 && n < 1000);
+#else
+    (void)state;
+    skip();
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_csv_file_fixture_reads_like_memory),
         cmocka_unit_test(test_csv_unsupported_sep_is_refused),
         cmocka_unit_test(test_csv_writer_quotes_only_when_needed),
+        cmocka_unit_test(test_csv_each_failed_allocation_is_reported),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
