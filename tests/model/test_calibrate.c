@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "model/calibrate.h"
+#include "model/split.h"
 
 #define N 4000
 
@@ -17,34 +18,22 @@ static double margin[N];
 static float label[N];
 static double observed;
 
-static uint64_t next_u64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static double uniform(uint64_t *s)
-{
-    return (double)(next_u64(s) >> 11) / 9007199254740992.0;
-}
-
 /* True log-odds z ~ U(-3, 1); the model reports 2 z + 1, which is
  * over-confident and shifted, so sigmoid(margin) is miscalibrated and
  * Platt should find a = -0.5, b = 0.5. */
 static int setup(void **state)
 {
-    uint64_t s = 77;
+    struct split_rng s;
     size_t pos = 0;
 
     (void)state;
+    split_rng_seed(&s, 77);
     for (size_t i = 0; i < N; i++) {
-        double z = uniform(&s) * 4.0 - 3.0;
+        double z = split_rng_uniform(&s) * 4.0 - 3.0;
 
         margin[i] = 2.0 * z + 1.0;
-        label[i] = uniform(&s) < 1.0 / (1.0 + exp(-z)) ? 1.0f : 0.0f;
+        label[i] = split_rng_uniform(&s) < 1.0 / (1.0 + exp(-z)) ? 1.0f
+                                                                 : 0.0f;
         pos += label[i] > 0.5f;
     }
     observed = (double)pos / N;

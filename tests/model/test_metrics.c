@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "model/metrics.h"
+#include "model/split.h"
 
 /* 5 positives, 7 negatives, ties across classes at 0.8, 0.6 and 0.3. */
 static const double P12[12] = {0.9, 0.8, 0.8, 0.7, 0.6, 0.6,
@@ -21,24 +22,16 @@ static const float Y12[12] = {1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0};
 static double big_p[BIG];
 static float big_y[BIG];
 
-static uint64_t next_u64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 /* Integer-only recipe, repeated in Python to get scikit-learn's values:
  * score = (a % 100) / 100, positive when b % 100 < 10 + 6 * (a % 100) / 10
- * with a, b consecutive splitmix64 outputs from seed 2024. */
+ * with a, b consecutive splitmix64 outputs (split_rng) from seed 2024. */
 static void big_set(void)
 {
-    uint64_t s = 2024;
+    struct split_rng s;
 
+    split_rng_seed(&s, 2024);
     for (size_t i = 0; i < BIG; i++) {
-        uint64_t a = next_u64(&s), b = next_u64(&s);
+        uint64_t a = split_rng_next(&s), b = split_rng_next(&s);
         uint64_t k = a % 100;
 
         big_p[i] = (double)k / 100.0;

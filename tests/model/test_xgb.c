@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "model/split.h"
 #include "model/xgb.h"
 
 #define ROWS 500
@@ -20,35 +21,23 @@ static float X[ROWS * COLS];
 static float Y[ROWS];
 static struct xgb_model *model;
 
-static uint64_t next_u64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static double uniform(uint64_t *s)
-{
-    return (double)(next_u64(s) >> 11) / 9007199254740992.0;
-}
-
 /* Labels follow a known logistic rule; 5 % of the values are missing. */
 static void synth(float *x, float *y, size_t n, uint64_t seed)
 {
-    uint64_t s = seed;
+    struct split_rng s;
 
+    split_rng_seed(&s, seed);
     for (size_t i = 0; i < n; i++) {
         float *r = x + i * COLS;
         double z;
 
         for (size_t j = 0; j < COLS; j++)
-            r[j] = (float)(uniform(&s) * 2.0 - 1.0);
+            r[j] = (float)(split_rng_uniform(&s) * 2.0 - 1.0);
         z = 2.0 * r[0] - 1.5 * r[1] + r[2] * r[3];
-        y[i] = uniform(&s) < 1.0 / (1.0 + exp(-2.0 * z)) ? 1.0f : 0.0f;
+        y[i] = split_rng_uniform(&s) < 1.0 / (1.0 + exp(-2.0 * z)) ? 1.0f
+                                                                  : 0.0f;
         for (size_t j = 0; j < COLS; j++)
-            if (uniform(&s) < 0.05)
+            if (split_rng_uniform(&s) < 0.05)
                 r[j] = NAN;
     }
 }
