@@ -213,6 +213,13 @@ static void find_neighbours(struct smote *s, size_t a, double *best)
     s->done[a] = 1;
 }
 
+/* LIMITATION: every feature is interpolated as a number, including
+ * label-encoded categories (neighbourhood index) and 0/1 flags, so a
+ * synthetic row can hold an in-between code such as 0.4 for a flag or a
+ * neighbourhood index that lies between two unrelated neighbourhoods.
+ * Trees split such values consistently but they describe no real
+ * patient. Handling categories properly needs per-feature kinds and the
+ * SMOTE-NC rule (take the most frequent category among the neighbours). */
 static void synth_row(const float *X, const struct smote *s, size_t a,
                       size_t b, double gap, float *out)
 {

@@ -331,6 +331,10 @@ enum ns_err xgb_train(const float *X, size_t n, size_t ncols, const float *y,
         goto out;
 
     /* Training uses p->nthread threads (every core by default). */
+    ns_log_debug("xgb", "training rows=%zu features=%zu threads=%d "
+                 "omp_wait_policy=%s", n, ncols, p->nthread,
+                 getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY")
+                                           : "default");
     rc = make_dmatrix(X, n, ncols, y, weights, p->nthread, &dm[0], err);
     if (rc == NS_OK && valid && valid->n > 0)
         rc = make_dmatrix(valid->X, valid->n, ncols, valid->y, NULL,
