@@ -327,6 +327,61 @@ static void test_xgb_early_stopping_keeps_best_round(void **state)
     xgb_free(m);
 }
 
+static void test_xgb_random_forest_mode_counts_parallel_trees(void **state)
+{
+    static double m[ROWS], c[ROWS * (COLS + 1)];
+    struct xgb_model *rf = NULL;
+    struct xgb_params p;
+    struct ns_error err = {0};
+
+    (void)state;
+    tiny_params(&p);
+    p.n_trees = 1;
+    p.num_parallel_tree = 8;
+    p.eta = 1.0;
+    if (xgb_train(X, ROWS, COLS, Y, NULL, NULL, &p, &rf, NULL, &err))
+        fail_msg("random forest training failed: %s", err.msg);
+    assert_int_equal(xgb_num_trees(rf), 8);
+    margins(rf, m, 0);
+    if (xgb_predict_contribs(rf, X, ROWS, COLS, 0, c, &err) != NS_OK)
+        fail_msg("contributions failed: %s", err.msg);
+    for (size_t j = 0; j <= COLS; j++)
+        m[0] -= c[j];
+    if (fabs(m[0]) > 1e-4)
+        fail_msg("row 0: contributions miss the margin by %g", m[0]);
+    xgb_free(rf);
+}
+
+static void test_xgb_weights_change_the_model(void **state)
+{
+    static float w[ROWS];
+    static double a[ROWS], b[ROWS];
+    struct xgb_model *weighted = NULL;
+    struct xgb_params p;
+    struct ns_error err = {0};
+    double da = 0;
+
+    (void)state;
+    for (size_t i = 0; i < ROWS; i++)
+        w[i] = Y[i] > 0.5f ? 3.0f : 1.0f;
+    tiny_params(&p);
+    if (xgb_train(X, ROWS, COLS, Y, w, NULL, &p, &weighted, NULL, &err))
+        fail_msg("weighted training failed: %s", err.msg);
+    margins(model, a, 0);
+    margins(weighted, b, 0);
+    /* Up-weighting positives raises the average margin. */
+    for (size_t i = 0; i < ROWS; i++)
+        da += b[i] - a[i];
+    if (da / ROWS < 0.3)
+        fail_msg("weights 3:1 moved the mean margin by only %g", da / ROWS);
+    xgb_free(weighted);
+    w[5] = -1.0f;
+    assert_int_equal(xgb_train(X, ROWS, COLS, Y, w, NULL, &p, &weighted,
+                               NULL, &err), NS_ERR_INVALID);
+    if (!strstr(err.msg, "row 5"))
+        fail_msg("message does not name the row: %s", err.msg);
+}
+
 struct worker {
     size_t first;
     double out[50];
@@ -385,6 +440,8 @@ int main(void)
         cmocka_unit_test(test_xgb_wrong_feature_count_is_refused),
         cmocka_unit_test(test_xgb_label_outside_zero_one_is_refused),
         cmocka_unit_test(test_xgb_early_stopping_keeps_best_round),
+        cmocka_unit_test(test_xgb_random_forest_mode_counts_parallel_trees),
+        cmocka_unit_test(test_xgb_weights_change_the_model),
         cmocka_unit_test(test_xgb_concurrent_one_row_predictions_agree),
     };
 
