@@ -20,11 +20,6 @@ struct xgb_model {
     int trees;
 };
 
-enum pred_type {
-    PRED_MARGIN = 1,
-    PRED_CONTRIBS = 2
-};
-
 static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 
 /* XGBoost prints its warnings to stderr by default; route them through
@@ -312,6 +307,27 @@ static enum ns_err check_train_input(size_t n, size_t ncols, const float *y,
     return NS_OK;
 }
 
+/* Training and validation DMatrix handles, built with p->nthread
+ * threads (every core by default, as training itself). */
+static enum ns_err train_matrices(const float *X, size_t n, size_t ncols,
+                                  const float *y, const float *weights,
+                                  const struct xgb_eval_set *valid,
+                                  const struct xgb_params *p,
+                                  DMatrixHandle dm[2], struct ns_error *err)
+{
+    enum ns_err rc;
+
+    ns_log_debug("xgb", "training rows=%zu features=%zu threads=%d "
+                 "omp_wait_policy=%s", n, ncols, p->nthread,
+                 getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY")
+                                           : "default");
+    rc = make_dmatrix(X, n, ncols, y, weights, p->nthread, &dm[0], err);
+    if (rc == NS_OK && valid && valid->n > 0)
+        rc = make_dmatrix(valid->X, valid->n, ncols, valid->y, NULL,
+                          p->nthread, &dm[1], err);
+    return rc;
+}
+
 enum ns_err xgb_train(const float *X, size_t n, size_t ncols, const float *y,
                       const float *weights, const struct xgb_eval_set *valid,
                       const struct xgb_params *p, struct xgb_model **out,
@@ -326,20 +342,8 @@ enum ns_err xgb_train(const float *X, size_t n, size_t ncols, const float *y,
 
     *out = NULL;
     pthread_once(&log_once, install_log_callback);
-    rc = check_train_input(n, ncols, y, weights, valid, p, err);
-    if (rc != NS_OK)
-        goto out;
-
-    /* Training uses p->nthread threads (every core by default). */
-    ns_log_debug("xgb", "training rows=%zu features=%zu threads=%d "
-                 "omp_wait_policy=%s", n, ncols, p->nthread,
-                 getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY")
-                                           : "default");
-    rc = make_dmatrix(X, n, ncols, y, weights, p->nthread, &dm[0], err);
-    if (rc == NS_OK && valid && valid->n > 0)
-        rc = make_dmatrix(valid->X, valid->n, ncols, valid->y, NULL,
-                          p->nthread, &dm[1], err);
-    if (rc != NS_OK)
+    if ((rc = check_train_input(n, ncols, y, weights, valid, p, err)) ||
+        (rc = train_matrices(X, n, ncols, y, weights, valid, p, dm, err)))
         goto out;
     if (XGBoosterCreate(dm, dm[1] ? 2 : 1, &h) != 0) {
         rc = lib_fail(err, "XGBoosterCreate");
