@@ -15,7 +15,8 @@
  * training of 131,000 x 12 rows: 0.3 to 7 s spinning, 0.4 to 1.5 s with
  * OMP_WAIT_POLICY=passive, 0.55 to 1.1 s on one thread). libgomp reads
  * that variable once, at program start, so it must be in the
- * environment before the process starts. */
+ * environment before the process starts: src/main.c re-executes the
+ * binary with the passive policy when the user has set none. */
 #ifndef NS_MODEL_XGB_H
 #define NS_MODEL_XGB_H
 
