@@ -287,6 +287,9 @@ static enum ns_err reader_new(const char *name, const struct csv_opts *opts,
     }
     r->p_init = true;
     csv_set_space_func(&r->p, no_space);
+    /* libcsv grows its field buffer by this step (128 bytes by default),
+     * which makes a megabyte-long field cost thousands of copies. */
+    csv_set_blk_size(&r->p, CHUNK_SIZE);
     *out = r;
     return NS_OK;
 }
