@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/csv.h"
 #include "util/buf.h"
 #include "util/hmap.h"
 
@@ -326,4 +327,197 @@ void table_free(struct table *t)
         pool_free(&pv->pool);
     free(pv);
     free(t);
+}
+
+/* The schema a file is read with: the caller's, a file, a built-in one
+ * by name, or the built-in one the header fits. */
+static enum ns_err pick_schema(const struct csv_row *header,
+                               const struct table_load_opts *o,
+                               struct schema **own, struct ns_error *err)
+{
+    if (o->schema_path)
+        return schema_load_file(o->schema_path, own, err);
+    if (o->schema_name)
+        return schema_builtin(o->schema_name, own, err);
+    return schema_detect(header, own, err);
+}
+
+struct load {
+    const char *file;               /* the reader's name, for messages */
+    const struct table_load_opts *o;
+    const struct schema *s;
+    struct schema_binding *b;
+    struct clean_dedup *dedup;
+    struct clean_rejects *rejects;
+    struct record *r;
+    struct table *t;
+    struct clean_report *report;
+};
+
+/* Cleans one data row. NS_OK with *reason set (CLEAN_OK or why it is
+ * dropped, with the detail in rowerr); another code only when the run
+ * itself fails. */
+static enum ns_err clean_row(struct load *ld, const struct csv_row *row,
+                             enum clean_reason *reason,
+                             struct ns_error *rowerr)
+{
+    bool dup = false;
+    enum ns_err rc;
+
+    *reason = CLEAN_OK;
+    if (ld->dedup) {
+        if (clean_dedup_check(ld->dedup, row, &dup) != NS_OK)
+            return ns_error_set(rowerr, NS_ERR_NOMEM, "%s:%ld: out of "
+                                "memory while checking for duplicate "
+                                "rows", ld->file, row->line);
+        if (dup) {
+            *reason = CLEAN_DUPLICATE;
+            ns_error_set(rowerr, NS_ERR_INVALID, "%s:%ld: exact copy of "
+                         "an earlier row", ld->file, row->line);
+            return NS_OK;
+        }
+    }
+    rc = clean_csv_row(ld->s, ld->b, ld->file, row, ld->o->need_label,
+                       ld->r, reason, rowerr);
+    if (rc == NS_ERR_INVALID)
+        return NS_OK;
+    *reason = CLEAN_OK;
+    return rc;
+}
+
+/* Counts, writes and (strict mode) refuses one dropped row. */
+static enum ns_err drop_row(struct load *ld, const struct csv_row *row,
+                            enum clean_reason reason,
+                            const struct ns_error *rowerr,
+                            struct ns_error *err)
+{
+    if (ld->rejects &&
+        clean_rejects_write(ld->rejects, row, reason, rowerr->msg) != NS_OK)
+        return ns_error_set(err, NS_ERR_IO, "%s: cannot write the "
+                            "rejected row of line %ld", ld->o->rejects_path,
+                            row->line);
+    /* Strict mode: the row's own message already says where and why. */
+    if (ld->o->strict) {
+        if (err)
+            *err = *rowerr;
+        return NS_ERR_INVALID;
+    }
+    return NS_OK;
+}
+
+static enum ns_err read_rows(struct csv_reader *rd, struct load *ld,
+                             struct ns_error *err)
+{
+    const struct csv_row *row;
+    struct ns_error rowerr;
+    enum clean_reason reason;
+    enum ns_err rc;
+
+    while ((rc = csv_reader_next(rd, &row, err)) == NS_OK) {
+        ns_error_clear(&rowerr);
+        if ((rc = clean_row(ld, row, &reason, &rowerr)) != NS_OK) {
+            if (err)
+                *err = rowerr;
+            return rc;
+        }
+        clean_report_add(ld->report, reason);
+        if (reason != CLEAN_OK) {
+            if ((rc = drop_row(ld, row, reason, &rowerr, err)) != NS_OK)
+                return rc;
+            continue;
+        }
+        ld->r->line = row->line;
+        if ((rc = table_append(ld->t, ld->r)) != NS_OK)
+            return ns_error_set(err, rc, "%s:%ld: cannot store the row: "
+                                "%s", ld->file, row->line, ns_err_str(rc));
+    }
+    return rc == NS_DONE ? NS_OK : rc;
+}
+
+/* Opens the file, reads its header and sets up everything the rows
+ * need: schema, binding, rejects file, duplicate filter, table. */
+static enum ns_err start_load(struct csv_reader *rd,
+                              const struct schema *schema_in,
+                              struct load *ld, struct schema **own,
+                              struct ns_error *err)
+{
+    const struct csv_row *header;
+    enum ns_err rc;
+
+    rc = csv_reader_next(rd, &header, err);
+    if (rc == NS_DONE)
+        return ns_error_set(err, NS_ERR_PARSE, "%s: empty file: expected "
+                            "a header line", ld->file);
+    if (rc != NS_OK)
+        return rc;
+    if (schema_in == NULL && (rc = pick_schema(header, ld->o, own, err)))
+        return rc;
+    ld->s = schema_in ? schema_in : *own;
+    if ((rc = schema_bind(ld->s, header, ld->file, &ld->b, err)) != NS_OK)
+        return rc;
+    if (ld->o->rejects_path &&
+        (rc = clean_rejects_open(ld->o->rejects_path, header,
+                                 csv_reader_sep(rd), &ld->rejects, err)))
+        return rc;
+    if (ld->o->dedup && (ld->dedup = clean_dedup_new()) == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory",
+                            ld->file);
+    ld->r = record_new(ld->s);
+    if (ld->r == NULL || table_new(ld->s, &ld->t) != NS_OK)
+        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory",
+                            ld->file);
+    return NS_OK;
+}
+
+enum ns_err table_load_csv(const char *path, const struct schema *schema_in,
+                           const struct table_load_opts *o,
+                           struct table **out, struct schema **schema_out,
+                           struct clean_report *report,
+                           struct ns_error *err)
+{
+    static const struct table_load_opts defaults;
+    struct csv_opts co = {0, 0};
+    struct csv_reader *rd = NULL;
+    struct schema *own = NULL;
+    struct clean_report scratch;
+    struct load ld = {0};
+    enum ns_err rc, rc2;
+
+    *out = NULL;
+    if (schema_out)
+        *schema_out = NULL;
+    if (schema_in == NULL && schema_out == NULL)
+        return ns_error_set(err, NS_ERR_INVALID, "%s: no schema given and "
+                            "nowhere to return the one chosen", path);
+    ld.o = o ? o : &defaults;
+    ld.report = report ? report : &scratch;
+    memset(ld.report, 0, sizeof(*ld.report));
+    co.sep = ld.o->sep;
+    if ((rc = csv_reader_open(path, &co, &rd, err)) != NS_OK)
+        goto out;
+    ld.file = csv_reader_name(rd);
+    rc = start_load(rd, schema_in, &ld, &own, err);
+    if (rc == NS_OK)
+        rc = read_rows(rd, &ld, err);
+    if (rc == NS_OK && ld.report->rows_read == 0)
+        rc = ns_error_set(err, NS_ERR_PARSE, "%s: no data rows after the "
+                          "header", ld.file);
+out:
+    rc2 = clean_rejects_close(ld.rejects);
+    if (rc == NS_OK && rc2 != NS_OK)
+        rc = ns_error_set(err, rc2, "%s: the rejected rows did not reach "
+                          "the file", ld.o->rejects_path);
+    clean_dedup_free(ld.dedup);
+    schema_binding_free(ld.b);
+    record_free(ld.r);
+    csv_reader_close(rd);
+    if (rc != NS_OK) {
+        table_free(ld.t);
+        schema_free(own);
+        return rc;
+    }
+    *out = ld.t;
+    if (schema_out)
+        *schema_out = own;
+    return NS_OK;
 }

@@ -153,6 +153,111 @@ static void test_table_grows_past_many_capacities(void **state)
     assert_int_equal(table_nstrings(f->t), 1 + 700 + 2 + 13);
 }
 
+static const char small_csv[] = "tests/fixtures/table/small.csv";
+
+static void test_table_load_csv_cleans_and_counts(void **state)
+{
+    struct table_load_opts o = {0};
+    struct table *t = NULL;
+    struct schema *s = NULL;
+    struct clean_report rep;
+    struct ns_error err = {0};
+
+    (void)state;
+    o.need_label = true;
+    o.dedup = true;
+    if (table_load_csv(small_csv, NULL, &o, &t, &s, &rep, &err) != NS_OK)
+        fail_msg("load failed: %s", err.msg);
+    assert_non_null(s);
+    assert_int_equal(t->nrows, 3);
+    assert_int_equal(rep.rows_read, 6);
+    assert_int_equal(rep.rows_kept, 3);
+    assert_int_equal(rep.dropped[CLEAN_NEGATIVE_LEAD], 1);
+    assert_int_equal(rep.dropped[CLEAN_BAD_VALUE], 1);
+    assert_int_equal(rep.dropped[CLEAN_DUPLICATE], 1);
+    assert_int_equal(t->line[0], 2);
+    assert_int_equal(t->line[2], 4);
+    assert_string_equal(table_str(t, t->patient[2]), "111");
+    assert_int_equal(t->patient[0], t->patient[2]);
+    assert_string_equal(table_str(t, t->appt_id[1]), "5000002");
+    assert_int_equal(t->label[1], 1);
+    assert_int_equal(t->appt_day[1] - ns_day_of(t->booked_at[1]), 3);
+    table_free(t);
+    schema_free(s);
+}
+
+static void test_table_load_csv_writes_rejects(void **state)
+{
+    static const char rejects[] = "build/table-rejects.csv";
+    struct table_load_opts o = {0};
+    struct table *t = NULL;
+    struct schema *s = NULL;
+    char line[1024];
+    size_t n = 0, negative = 0, bad = 0;
+    FILE *f;
+
+    (void)state;
+    o.rejects_path = rejects;
+    assert_int_equal(table_load_csv(small_csv, NULL, &o, &t, &s, NULL,
+                                    NULL), NS_OK);
+    /* Without dedup the repeated row is kept. */
+    assert_int_equal(t->nrows, 4);
+    f = fopen(rejects, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f)) {
+        n++;
+        negative += strstr(line, "5000004") && strstr(line, "negative_lead");
+        bad += strstr(line, "5000005") && strstr(line, "bad_value");
+    }
+    fclose(f);
+    remove(rejects);
+    assert_int_equal(n, 1 + 2);
+    assert_true(negative == 1 && bad == 1);
+    table_free(t);
+    schema_free(s);
+}
+
+static void test_table_load_csv_strict_stops_at_first_bad_row(void **state)
+{
+    struct table_load_opts o = {0};
+    struct table *t = NULL;
+    struct schema *s = NULL;
+    struct ns_error err = {0};
+
+    (void)state;
+    o.strict = true;
+    assert_int_equal(table_load_csv(small_csv, NULL, &o, &t, &s, NULL,
+                                    &err), NS_ERR_INVALID);
+    assert_null(t);
+    assert_null(s);
+    if (strstr(err.msg, "small.csv:5") == NULL)
+        fail_msg("message does not name line 5: %s", err.msg);
+}
+
+static void expect_load_error(const char *path, const char *message)
+{
+    struct table *t = NULL;
+    struct schema *s = NULL;
+    struct ns_error err = {0};
+
+    assert_int_not_equal(table_load_csv(path, NULL, NULL, &t, &s, NULL,
+                                        &err), NS_OK);
+    assert_null(t);
+    if (strcmp(err.msg, message) != 0)
+        fail_msg("expected '%s', got '%s'", message, err.msg);
+}
+
+static void test_table_load_csv_empty_inputs_say_why(void **state)
+{
+    (void)state;
+    expect_load_error("tests/fixtures/table/empty.csv",
+                      "tests/fixtures/table/empty.csv: empty file: "
+                      "expected a header line");
+    expect_load_error("tests/fixtures/table/header_only.csv",
+                      "tests/fixtures/table/header_only.csv: no data rows "
+                      "after the header");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +269,10 @@ int main(void)
             test_table_missing_values_stay_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_table_grows_past_many_capacities, setup, teardown),
+        cmocka_unit_test(test_table_load_csv_cleans_and_counts),
+        cmocka_unit_test(test_table_load_csv_writes_rejects),
+        cmocka_unit_test(test_table_load_csv_strict_stops_at_first_bad_row),
+        cmocka_unit_test(test_table_load_csv_empty_inputs_say_why),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
