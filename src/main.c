@@ -14,6 +14,11 @@ const struct cli_command cli_commands[] = {
     {"help", "list the commands, or show one command's help", cmd_help},
     {"schema", "list, show or check the column schemas of a CSV file",
      cmd_schema},
+    {"train", "train a model bundle on a labelled CSV file", cmd_train},
+    {"evaluate", "measure a model bundle on a labelled CSV file",
+     cmd_evaluate},
+    {"predict", "score a CSV file with a model bundle (CSV out)",
+     cmd_predict},
     {NULL, NULL, NULL},
 };
 
