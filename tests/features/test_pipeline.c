@@ -467,8 +467,8 @@ static void test_pipeline_real_file_history_matches_pandas(void **state)
 }
 
 #ifdef ALLOC_HOOK
-/* Load, encode, index and compute features of a small file with the
- * allocation that number n fails. */
+/* Load, encode, index, compute features and round-trip the encoders and
+ * the pipeline through JSON, with allocation number n failing. */
 static enum ns_err run_whole_path(long n, struct ns_error *err)
 {
     static const struct pipeline_opts o = {true, true};
@@ -478,6 +478,9 @@ static enum ns_err run_whole_path(long n, struct ns_error *err)
     struct encoders *e = NULL;
     struct pipeline *p = NULL;
     struct history_index *h = NULL;
+    struct encoders *e2 = NULL;
+    struct pipeline *p2 = NULL;
+    json_t *je = NULL, *jp = NULL;
     float x[3 * 32];
     enum ns_err rc;
 
@@ -494,7 +497,18 @@ static enum ns_err run_whole_path(long n, struct ns_error *err)
         rc = history_index_from_table(t, &h, err);
     if (rc == NS_OK)
         rc = pipeline_table(p, t, NULL, 0, h, x, NULL, err);
+    if (rc == NS_OK && ((je = encoders_to_json(e)) == NULL ||
+                        (jp = pipeline_to_json(p)) == NULL))
+        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory in JSON");
+    if (rc == NS_OK)
+        rc = encoders_from_json(s, je, &e2, err);
+    if (rc == NS_OK)
+        rc = pipeline_from_json(s, e2, jp, &p2, err);
     alloc_hook_left = -1;
+    json_decref(je);
+    json_decref(jp);
+    pipeline_free(p2);
+    encoders_free(e2);
     history_index_free(h);
     pipeline_free(p);
     encoders_free(e);
