@@ -223,10 +223,11 @@ static enum ns_err my_connect(struct store *s, struct store_conn **out,
 
     /* Read committed: fewer gap locks between concurrent bookings; every
      * operation re-reads what it checks inside its own transaction. */
-    rc = my_exec(&c->base,
-                 "SET SESSION sql_mode='STRICT_ALL_TABLES,"
-                 "NO_ENGINE_SUBSTITUTION', SESSION TRANSACTION ISOLATION "
-                 "LEVEL READ COMMITTED", err);
+    rc = my_exec(&c->base, "SET SESSION sql_mode='STRICT_ALL_TABLES,"
+                 "NO_ENGINE_SUBSTITUTION'", err);
+    if (rc == NS_OK)
+        rc = my_exec(&c->base, "SET SESSION TRANSACTION ISOLATION LEVEL"
+                     " READ COMMITTED", err);
     if (rc != NS_OK)
         goto fail;
     *out = &c->base;

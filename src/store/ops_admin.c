@@ -139,7 +139,7 @@ static enum ns_err model_put_tx(struct store *s, struct store_conn *c,
 
     rc = store_run(s, c, "INSERT INTO models (version, created_at, status,"
                    " parent, metrics, fingerprint, bundle)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?)", NULL, err, "titttb",
+                   " VALUES (?, ?, ?, ?, ?, ?, ?)", NULL, err, "tittttb",
                    m->version, m->created_at_ms,
                    store_model_status_name(m->status == STORE_MODEL_PRODUCTION
                                                ? STORE_MODEL_CANDIDATE
