@@ -70,13 +70,13 @@ static char *url_part(const char *src, size_t n)
         return NULL;
     for (size_t i = 0; i < n; i++) {
         char hex[3] = {0};
-        char *end;
+        char *end = hex;
+        long v = 0;
 
         if (src[i] == '%' && i + 2 < n) {
             hex[0] = src[i + 1];
             hex[1] = src[i + 2];
-            long v = strtol(hex, &end, 16);
-
+            v = strtol(hex, &end, 16);
             if (end == hex + 2) {
                 out[j++] = (char)v;
                 i += 2;
@@ -564,15 +564,13 @@ const struct store_driver store_mysql_driver = {
 
 /* CHECK TABLE answers one row per table; any Msg_type "error" or a last
  * Msg_text other than "OK" is a problem. */
-static enum ns_err my_integrity(struct store *s, struct ns_error *err)
+static enum ns_err my_integrity_conn(struct store *s, struct store_conn *c,
+                                     void *vctx, struct ns_error *err)
 {
-    struct store_conn *c = NULL;
     struct store_stmt *st = NULL;
     enum ns_err rc;
 
-    rc = store_conn_get(s, &c, err);
-    if (rc != NS_OK)
-        return rc;
+    (void)vctx;
     rc = store_query(s, c, "CHECK TABLE appointments, events, idempotency,"
                      " outbox, api_keys, models, leases, schema_columns,"
                      " schema_migrations", 0, &st, err, "");
@@ -595,8 +593,12 @@ static enum ns_err my_integrity(struct store *s, struct ns_error *err)
         rc = s->drv->step(st, err);
     }
     s->drv->finalize(st);
-    store_conn_put(s, c);
     return rc == NS_DONE ? NS_OK : rc;
+}
+
+static enum ns_err my_integrity(struct store *s, struct ns_error *err)
+{
+    return store_with_conn(s, my_integrity_conn, NULL, err);
 }
 
 const struct store_ops store_mysql_ops = {

@@ -307,15 +307,13 @@ const struct store_driver store_sqlite_driver = {
     .finalize = sq_finalize,
 };
 
-static enum ns_err sq_integrity(struct store *s, struct ns_error *err)
+static enum ns_err sq_integrity_conn(struct store *s, struct store_conn *c,
+                                     void *vctx, struct ns_error *err)
 {
-    struct store_conn *c = NULL;
     struct store_stmt *st = NULL;
     enum ns_err rc;
 
-    rc = store_conn_get(s, &c, err);
-    if (rc != NS_OK)
-        return rc;
+    (void)vctx;
     rc = store_query(s, c, "PRAGMA integrity_check", 0, &st, err, "");
     if (rc == NS_OK) {
         const char *r = s->drv->col_text(st, 0);
@@ -331,8 +329,12 @@ static enum ns_err sq_integrity(struct store *s, struct ns_error *err)
                           s->path);
     }
     s->drv->finalize(st);
-    store_conn_put(s, c);
     return rc;
+}
+
+static enum ns_err sq_integrity(struct store *s, struct ns_error *err)
+{
+    return store_with_conn(s, sq_integrity_conn, NULL, err);
 }
 
 const struct store_ops store_sqlite_ops = {

@@ -276,27 +276,6 @@ void store_tx_rollback(struct store *s, struct store_conn *c)
         c->broken = 1;
 }
 
-enum ns_err store_in_tx(struct store *s, store_conn_fn fn, void *ctx,
-                        struct ns_error *err)
-{
-    struct store_conn *c = NULL;
-    enum ns_err rc;
-
-    rc = store_conn_get(s, &c, err);
-    if (rc != NS_OK)
-        return rc;
-    rc = store_tx_begin(s, c, err);
-    if (rc == NS_OK) {
-        rc = fn(s, c, ctx, err);
-        if (rc == NS_OK)
-            rc = store_tx_commit(s, c, err);
-        if (rc != NS_OK)
-            store_tx_rollback(s, c);
-    }
-    store_conn_put(s, c);
-    return rc;
-}
-
 enum ns_err store_with_conn(struct store *s, store_conn_fn fn, void *ctx,
                             struct ns_error *err)
 {
@@ -309,6 +288,35 @@ enum ns_err store_with_conn(struct store *s, store_conn_fn fn, void *ctx,
     rc = fn(s, c, ctx, err);
     store_conn_put(s, c);
     return rc;
+}
+
+struct tx_call {
+    store_conn_fn fn;
+    void *ctx;
+};
+
+static enum ns_err tx_conn(struct store *s, struct store_conn *c,
+                           void *vctx, struct ns_error *err)
+{
+    struct tx_call *t = vctx;
+    enum ns_err rc = store_tx_begin(s, c, err);
+
+    if (rc != NS_OK)
+        return rc;
+    rc = t->fn(s, c, t->ctx, err);
+    if (rc == NS_OK)
+        rc = store_tx_commit(s, c, err);
+    if (rc != NS_OK)
+        store_tx_rollback(s, c);
+    return rc;
+}
+
+enum ns_err store_in_tx(struct store *s, store_conn_fn fn, void *ctx,
+                        struct ns_error *err)
+{
+    struct tx_call t = {fn, ctx};
+
+    return store_with_conn(s, tx_conn, &t, err);
 }
 
 static void bind_args(struct store *s, struct store_stmt *st,
@@ -423,23 +431,24 @@ enum ns_err store_col_dup(struct store *s, struct store_stmt *st, int col,
     return *out ? NS_OK : NS_ERR_NOMEM;
 }
 
-enum ns_err store_schema_version(struct store *s, int *version,
-                                 struct ns_error *err)
+static enum ns_err version_conn(struct store *s, struct store_conn *c,
+                                void *vctx, struct ns_error *err)
 {
-    struct store_conn *c = NULL;
     struct store_stmt *st = NULL;
+    int *version = vctx;
     enum ns_err rc;
 
-    *version = 0;
-    rc = store_conn_get(s, &c, err);
-    if (rc != NS_OK)
-        return rc;
     rc = store_query(s, c, "SELECT MAX(version) FROM schema_migrations", 0,
                      &st, err, "");
     if (rc == NS_OK && !s->drv->col_null(st, 0))
         *version = (int)s->drv->col_int(st, 0);
-    if (st != NULL)
-        s->drv->finalize(st);
-    store_conn_put(s, c);
+    s->drv->finalize(st);
     return rc == NS_DONE ? NS_OK : rc;
+}
+
+enum ns_err store_schema_version(struct store *s, int *version,
+                                 struct ns_error *err)
+{
+    *version = 0;
+    return store_with_conn(s, version_conn, version, err);
 }
