@@ -390,6 +390,14 @@ struct outbox_ctx {
     int64_t *depth;
 };
 
+/* LIMITATION: delivery is at least once, not exactly once. A worker
+ * that stalls for longer than stale_ms after its claim loses the job to
+ * another worker, and if the first one then finishes, the webhook gets
+ * the notification twice (its done() is refused, so the state stays
+ * right). Receivers that must not notify a patient twice should
+ * deduplicate on the outbox job id in the payload; exactly once would
+ * need the receiver to take part in the claim (a two-phase handshake). */
+
 /* MariaDB allows ORDER BY/LIMIT on UPDATE but no subquery on the same
  * table; SQLite the reverse. Either way one statement marks one job. */
 static const char claim_mysql[] =

@@ -212,6 +212,12 @@ enum ns_err store_g_confirm(struct store *s, int64_t id, const char *actor,
 
 /* === Erasure === */
 
+/* LIMITATION: erasure reaches this database only. Event traces already
+ * exported (noshow export), database backups, and models trained while
+ * the patient's rows were present keep what they hold until they are
+ * rotated or retrained. Reaching them needs an erasure log that exports,
+ * backups and retraining consult. */
+
 struct erase_ctx {
     const char *patient;
     const char *actor;

@@ -119,8 +119,11 @@ static enum ns_err sq_connect(struct store *s, struct store_conn **out,
     /* WAL lets readers run beside the one writer. synchronous=NORMAL in
      * WAL mode writes each commit to the WAL file before COMMIT returns,
      * so an acknowledged transaction survives a crash of the process
-     * (kill -9); only a power loss or OS crash may lose the last
-     * commits, since the WAL is fsynced at checkpoints, not per commit. */
+     * (kill -9).
+     * LIMITATION: a power loss or OS crash may lose the last commits
+     * (never corrupting the file), since the WAL is fsynced at
+     * checkpoints, not per commit. synchronous=FULL would fsync every
+     * commit, at a large cost in bookings per second. */
     rc = sq_exec(&c->base, "PRAGMA journal_mode=WAL;"
                            "PRAGMA synchronous=NORMAL;"
                            "PRAGMA foreign_keys=ON;", err);
