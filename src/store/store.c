@@ -241,12 +241,15 @@ enum ns_err store_conn_get(struct store *s, struct store_conn **out,
 
 void store_conn_put(struct store *s, struct store_conn *c)
 {
+    int broken;
+
     if (c == NULL)
         return;
-    if (c->broken)
+    broken = c->broken;
+    if (broken)
         s->drv->disconnect(c);
     pthread_mutex_lock(&s->mu);
-    if (c->broken)
+    if (broken)
         s->n_open--;
     else
         s->idle[s->n_idle++] = c;
