@@ -12,13 +12,26 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "util/hmap.h"
 
 #define CONNECT_TIMEOUT_S 5
 #define IO_TIMEOUT_S 30
 
+#define STMT_CACHE 64
+
+/* Prepared statements kept per connection for reuse (see my_prepare). */
+struct cached {
+    uint64_t hash;
+    char *sql;
+    struct store_stmt *st;
+    int busy;
+};
+
 struct my_conn {
     struct store_conn base;
     MYSQL *db;
+    struct cached cache[STMT_CACHE];
+    int n_cache;
 };
 
 struct my_param {
@@ -40,6 +53,7 @@ struct my_col {
 
 struct store_stmt {
     struct my_conn *c;
+    struct cached *from;    /* NULL when not cached */
     MYSQL_STMT *st;
     int stream;
     int executed;
@@ -51,6 +65,8 @@ struct store_stmt {
     MYSQL_BIND *res;
     struct my_col *cols;
 };
+
+static void stmt_destroy(struct store_stmt *st);
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 
@@ -184,6 +200,10 @@ static void my_disconnect(struct store_conn *bc)
 
     if (c == NULL)
         return;
+    for (int i = 0; i < c->n_cache; i++) {
+        stmt_destroy(c->cache[i].st);
+        free(c->cache[i].sql);
+    }
     mysql_close(c->db);
     free(c);
 }
@@ -237,35 +257,104 @@ fail:
     return rc;
 }
 
-static void stmt_free(struct store_stmt *st)
+static void results_free(struct store_stmt *st)
+{
+    for (unsigned i = 0; st->cols && i < st->n_cols; i++)
+        free(st->cols[i].buf);
+    free(st->res);
+    free(st->cols);
+    st->res = NULL;
+    st->cols = NULL;
+    st->n_cols = 0;
+}
+
+static void stmt_destroy(struct store_stmt *st)
 {
     if (st == NULL)
         return;
     if (st->st != NULL)
         mysql_stmt_close(st->st);
-    for (unsigned i = 0; st->cols && i < st->n_cols; i++)
-        free(st->cols[i].buf);
+    results_free(st);
     free(st->params);
     free(st->pv);
-    free(st->res);
-    free(st->cols);
     free(st);
 }
 
-/* LIMITATION: every call prepares its statements anew on MariaDB (one
- * extra round trip each), unlike the SQLite driver's per-connection cache.
- * It matters for short transactions on a distant server: a booking makes
- * about six statements. A cache keyed by SQL text, as in sqlite.c, with
- * mysql_stmt_reset() between uses, would remove the round trips. */
+/* Ends a use of st: a cached statement drops its rows and waits for the
+ * next use, another one is closed. */
+static void my_finalize(struct store_stmt *st)
+{
+    if (st == NULL)
+        return;
+    if (st->from == NULL) {
+        stmt_destroy(st);
+        return;
+    }
+    mysql_stmt_free_result(st->st);
+    if (mysql_stmt_reset(st->st) != 0)
+        st->c->base.broken = 1;
+    results_free(st);
+    st->executed = 0;
+    st->bad_bind = 0;
+    for (unsigned i = 0; i < st->n_params; i++) {
+        memset(&st->params[i], 0, sizeof(MYSQL_BIND));
+        st->params[i].buffer_type = MYSQL_TYPE_NULL;
+    }
+    st->from->busy = 0;
+}
+
+static struct cached *cache_find(struct my_conn *c, uint64_t h,
+                                 const char *sql)
+{
+    for (int i = 0; i < c->n_cache; i++) {
+        struct cached *k = &c->cache[i];
+
+        if (!k->busy && k->hash == h && strcmp(k->sql, sql) == 0)
+            return k;
+    }
+    return NULL;
+}
+
+/* A failed copy of the text only means no caching. */
+static void cache_add(struct my_conn *c, uint64_t h, const char *sql,
+                      struct store_stmt *st)
+{
+    struct cached *k;
+
+    if (c->n_cache == STMT_CACHE)
+        return;
+    k = &c->cache[c->n_cache];
+    k->sql = strdup(sql);
+    if (k->sql == NULL)
+        return;
+    k->hash = h;
+    k->st = st;
+    k->busy = 1;
+    st->from = k;
+    c->n_cache++;
+}
+
+/* Statements are kept per connection and reused (reset between uses):
+ * a booking makes about six statements, and preparing each anew would
+ * cost a round trip to the server apiece. */
 static enum ns_err my_prepare(struct store_conn *bc, const char *sql,
                               int stream, struct store_stmt **out,
                               struct ns_error *err)
 {
     struct my_conn *c = (struct my_conn *)bc;
-    struct store_stmt *st = calloc(1, sizeof(*st));
+    uint64_t h = ns_hash64(sql, strlen(sql));
+    struct cached *k = cache_find(c, h, sql);
+    struct store_stmt *st;
     enum ns_err rc;
 
     *out = NULL;
+    if (k != NULL) {
+        k->busy = 1;
+        k->st->stream = stream;
+        *out = k->st;
+        return NS_OK;
+    }
+    st = calloc(1, sizeof(*st));
     if (st == NULL)
         return ns_error_set(err, NS_ERR_NOMEM, "mysql: out of memory");
     st->c = c;
@@ -290,10 +379,11 @@ static enum ns_err my_prepare(struct store_conn *bc, const char *sql,
     }
     for (unsigned i = 0; i < st->n_params; i++)
         st->params[i].buffer_type = MYSQL_TYPE_NULL;
+    cache_add(c, h, sql, st);
     *out = st;
     return NS_OK;
 fail:
-    stmt_free(st);
+    stmt_destroy(st);
     return rc;
 }
 
@@ -564,7 +654,7 @@ const struct store_driver store_mysql_driver = {
     .col_blob = my_col_blob,
     .changes = my_changes,
     .last_id = my_last_id,
-    .finalize = stmt_free,
+    .finalize = my_finalize,
 };
 
 /* CHECK TABLE answers one row per table; any Msg_type "error" or a last
