@@ -12,26 +12,14 @@
 #include <string.h>
 
 #include "store/store_int.h"
-#include "util/hmap.h"
 
 #define CONNECT_TIMEOUT_S 5
 #define IO_TIMEOUT_S 30
 
-#define STMT_CACHE 64
-
-/* Prepared statements kept per connection for reuse (see my_prepare). */
-struct cached {
-    uint64_t hash;
-    char *sql;
-    struct store_stmt *st;
-    int busy;
-};
-
 struct my_conn {
     struct store_conn base;
     MYSQL *db;
-    struct cached cache[STMT_CACHE];
-    int n_cache;
+    struct store_stmt_cache cache;
 };
 
 struct my_param {
@@ -53,7 +41,7 @@ struct my_col {
 
 struct store_stmt {
     struct my_conn *c;
-    struct cached *from;    /* NULL when not cached */
+    struct store_cached *from;  /* NULL when not cached */
     MYSQL_STMT *st;
     int stream;
     int executed;
@@ -200,9 +188,9 @@ static void my_disconnect(struct store_conn *bc)
 
     if (c == NULL)
         return;
-    for (int i = 0; i < c->n_cache; i++) {
-        stmt_destroy(c->cache[i].st);
-        free(c->cache[i].sql);
+    for (int i = 0; i < c->cache.n; i++) {
+        stmt_destroy(c->cache.e[i].stmt);
+        free(c->cache.e[i].sql);
     }
     mysql_close(c->db);
     free(c);
@@ -303,37 +291,6 @@ static void my_finalize(struct store_stmt *st)
     st->from->busy = 0;
 }
 
-static struct cached *cache_find(struct my_conn *c, uint64_t h,
-                                 const char *sql)
-{
-    for (int i = 0; i < c->n_cache; i++) {
-        struct cached *k = &c->cache[i];
-
-        if (!k->busy && k->hash == h && strcmp(k->sql, sql) == 0)
-            return k;
-    }
-    return NULL;
-}
-
-/* A failed copy of the text only means no caching. */
-static void cache_add(struct my_conn *c, uint64_t h, const char *sql,
-                      struct store_stmt *st)
-{
-    struct cached *k;
-
-    if (c->n_cache == STMT_CACHE)
-        return;
-    k = &c->cache[c->n_cache];
-    k->sql = strdup(sql);
-    if (k->sql == NULL)
-        return;
-    k->hash = h;
-    k->st = st;
-    k->busy = 1;
-    st->from = k;
-    c->n_cache++;
-}
-
 /* Statements are kept per connection and reused (reset between uses):
  * a booking makes about six statements, and preparing each anew would
  * cost a round trip to the server apiece. */
@@ -342,16 +299,15 @@ static enum ns_err my_prepare(struct store_conn *bc, const char *sql,
                               struct ns_error *err)
 {
     struct my_conn *c = (struct my_conn *)bc;
-    uint64_t h = ns_hash64(sql, strlen(sql));
-    struct cached *k = cache_find(c, h, sql);
+    struct store_cached *k = store_cache_take(&c->cache, sql);
     struct store_stmt *st;
     enum ns_err rc;
 
     *out = NULL;
     if (k != NULL) {
-        k->busy = 1;
-        k->st->stream = stream;
-        *out = k->st;
+        st = k->stmt;
+        st->stream = stream;
+        *out = st;
         return NS_OK;
     }
     st = calloc(1, sizeof(*st));
@@ -379,7 +335,7 @@ static enum ns_err my_prepare(struct store_conn *bc, const char *sql,
     }
     for (unsigned i = 0; i < st->n_params; i++)
         st->params[i].buffer_type = MYSQL_TYPE_NULL;
-    cache_add(c, h, sql, st);
+    st->from = store_cache_add(&c->cache, sql, st);
     *out = st;
     return NS_OK;
 fail:

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "util/hmap.h"
 
 static const char *const status_names[] = {
     "pending", "pending_confirmation", "confirmed",
@@ -255,6 +256,42 @@ void store_conn_put(struct store *s, struct store_conn *c)
         s->idle[s->n_idle++] = c;
     pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
+}
+
+/* === Statement cache === */
+
+struct store_cached *store_cache_take(struct store_stmt_cache *c,
+                                      const char *sql)
+{
+    uint64_t h = ns_hash64(sql, strlen(sql));
+
+    for (int i = 0; i < c->n; i++) {
+        struct store_cached *k = &c->e[i];
+
+        if (!k->busy && k->hash == h && strcmp(k->sql, sql) == 0) {
+            k->busy = 1;
+            return k;
+        }
+    }
+    return NULL;
+}
+
+struct store_cached *store_cache_add(struct store_stmt_cache *c,
+                                     const char *sql, void *stmt)
+{
+    struct store_cached *k;
+
+    if (c->n == STORE_STMT_CACHE)
+        return NULL;
+    k = &c->e[c->n];
+    k->sql = strdup(sql);
+    if (k->sql == NULL)
+        return NULL;
+    k->hash = ns_hash64(sql, strlen(sql));
+    k->stmt = stmt;
+    k->busy = 1;
+    c->n++;
+    return k;
 }
 
 /* === Transactions and statements === */
