@@ -12,6 +12,8 @@ static int cmd_help(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"help", "list the commands, or show one command's help", cmd_help},
+    {"schema", "list, show or check the column schemas of a CSV file",
+     cmd_schema},
     {NULL, NULL, NULL},
 };
 
