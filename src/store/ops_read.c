@@ -228,6 +228,7 @@ enum ns_err store_g_history(struct store *s, const char *patient,
     if (patient == NULL || patient[0] == '\0' || booked_at == INT64_MIN)
         return NS_OK;
     x.day = ns_day_of(booked_at);
+    out->day = x.day;
     if (appt_day < x.day)
         return ns_error_field(err, NS_ERR_INVALID, "appt_day",
                               "appointment day %ld is before its booking "

@@ -201,8 +201,11 @@ void store_appt_page_free(struct store_appt_page *p);
  *  prior_noshows: of those, label 1
  *  last_prior_day: greatest appt_day among them; INT32_MIN when none
  *  held_appts: booked_at < t and appt_day >= D
- *  bookings_30d: t - 30 days < booked_at < t */
+ *  bookings_30d: t - 30 days < booked_at < t
+ * days_since_last (history.h) is day - last_prior_day: D, not the
+ * appointment day. */
 struct store_history {
+    int32_t day;                /* D, the UTC day of t */
     int64_t prior_appts;
     int64_t prior_noshows;
     int32_t last_prior_day;

@@ -541,6 +541,7 @@ static void test_history_matches_timeline(void **state)
     /* Booking at day 11 noon (D = 11) for day 14. */
     check_ok(store_history_stats(f->s, "P", 11LL * DAY + DAY / 2, 14, &h,
                                  &e), &e, "history at day 11");
+    assert_int_equal(h.day, 11);
     assert_int_equal(h.prior_appts, 2);     /* days 5 and 8; 12 is not */
     assert_int_equal(h.prior_noshows, 1);
     assert_int_equal(h.last_prior_day, 8);
