@@ -87,9 +87,13 @@ done
 
 # Median of column $2 of file $1.
 median() {
-    sort -g -k"$2","$2" "$1" | awk -v c="$2" '{ v[NR] = $c }
-        END { print (NR % 2) ? v[(NR + 1) / 2]
-                             : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    sort -g -k"$2","$2" "$1" | awk -v c="$2" '
+        { v[NR] = $c }
+        END {
+            if (NR % 2) m = v[(NR + 1) / 2]
+            else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+            print m
+        }'
 }
 
 row() {

@@ -30,10 +30,9 @@ static const char usage[] =
 
 struct batch {
     size_t n;
-    struct ns_buf text;         /* field bytes, each NUL-terminated */
-    struct ns_buf spans;        /* size_t (offset, length) per field */
-    size_t first[PREDICT_BATCH];    /* first span of each row */
-    size_t nf[PREDICT_BATCH];
+    struct ns_buf text;         /* input columns as output text */
+    size_t first[PREDICT_BATCH];    /* offset of each row in text */
+    size_t nf[PREDICT_BATCH];       /* its length */
     long line[PREDICT_BATCH];
     char *error[PREDICT_BATCH];     /* NULL when scored */
     size_t nok;
@@ -48,6 +47,7 @@ struct predict {
     char sep;
     struct history_index *hidx;
     struct history_source src;
+    struct ns_buf obuf;         /* one batch of output */
     size_t scored, failed;
 };
 
@@ -122,22 +122,46 @@ static enum ns_err check_columns(const struct bundle *b,
     return NS_OK;
 }
 
-static enum ns_err keep_row(struct batch *bt, const struct csv_row *row)
+/* Appends one field to b, quoted when it holds the separator, a quote
+ * or a line break (quotes doubled inside). */
+static enum ns_err put_field(struct ns_buf *b, char sep, const char *s,
+                             size_t len)
+{
+    bool quote = false;
+    enum ns_err rc;
+
+    for (size_t i = 0; i < len && !quote; i++)
+        quote = s[i] == sep || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (!quote)
+        return ns_buf_append(b, s, len);
+    rc = ns_buf_append(b, "\"", 1);
+    for (size_t i = 0; i < len && rc == NS_OK; i++) {
+        if (s[i] == '"')
+            rc = ns_buf_append(b, "\"", 1);
+        if (rc == NS_OK)
+            rc = ns_buf_append(b, s + i, 1);
+    }
+    return rc == NS_OK ? ns_buf_append(b, "\"", 1) : rc;
+}
+
+/* Keeps the row's input columns as output text, each followed by the
+ * separator, ready to be written with the added columns. */
+static enum ns_err keep_row(struct batch *bt, char sep,
+                            const struct csv_row *row)
 {
     size_t k = bt->n;
+    enum ns_err rc = NS_OK;
 
-    bt->first[k] = bt->spans.len / (2 * sizeof(size_t));
-    bt->nf[k] = row->nfields;
+    bt->first[k] = bt->text.len;
     bt->line[k] = row->line;
-    for (size_t i = 0; i < row->nfields; i++) {
-        size_t span[2] = {bt->text.len, row->fields[i].len};
-
-        if (ns_buf_append(&bt->text, row->fields[i].ptr,
-                          row->fields[i].len + 1) != NS_OK ||
-            ns_buf_append(&bt->spans, span, sizeof(span)) != NS_OK)
-            return NS_ERR_NOMEM;
+    for (size_t i = 0; i < row->nfields && rc == NS_OK; i++) {
+        rc = put_field(&bt->text, sep, row->fields[i].ptr,
+                       row->fields[i].len);
+        if (rc == NS_OK)
+            rc = ns_buf_append(&bt->text, &sep, 1);
     }
-    return NS_OK;
+    bt->nf[k] = bt->text.len - bt->first[k];
+    return rc;
 }
 
 /* Cleans and featurises one row into the batch; a bad row keeps its
@@ -152,7 +176,7 @@ static enum ns_err add_row(struct predict *pr, struct batch *bt,
     enum clean_reason why;
     enum ns_err rc;
 
-    if (keep_row(bt, row) != NS_OK)
+    if (keep_row(bt, pr->sep, row) != NS_OK)
         return NS_ERR_NOMEM;
     bt->error[bt->n] = NULL;
     rc = clean_csv_row(bundle_schema(b), bind, pr->data, row, false, r,
@@ -171,32 +195,26 @@ static enum ns_err add_row(struct predict *pr, struct batch *bt,
     return NS_OK;
 }
 
-static enum ns_err write_row(struct predict *pr, const struct batch *bt,
-                             size_t k, const struct bundle_score *s)
+static enum ns_err put_row(struct predict *pr, const struct batch *bt,
+                           size_t k, const struct bundle_score *s)
 {
-    const size_t *spans = (const size_t *)bt->spans.data;
-    char prob[32] = "";
-    const char *extra[4] = {prob, "", "", bt->error[k] ? bt->error[k] : ""};
-    enum ns_err rc = NS_OK;
+    char tail[64];
+    const char *e = bt->error[k];
+    int n = 0;
+    enum ns_err rc = ns_buf_append(&pr->obuf, bt->text.data + bt->first[k],
+                                   bt->nf[k]);
 
-    if (s) {
-        snprintf(prob, sizeof(prob), "%.6f", s->probability);
-        extra[1] = s->label ? "1" : "0";
-        extra[2] = bundle_band_name(s->band);
-    }
-    for (size_t i = 0; i < bt->nf[k] && rc == NS_OK; i++) {
-        const size_t *sp = spans + 2 * (bt->first[k] + i);
-
-        rc = csv_write_field(pr->out, pr->sep, bt->text.data + sp[0], sp[1]);
-        if (rc == NS_OK && fputc(pr->sep, pr->out) == EOF)
-            rc = NS_ERR_IO;
-    }
-    for (size_t i = 0; i < 4 && rc == NS_OK; i++) {
-        rc = csv_write_field(pr->out, pr->sep, extra[i], strlen(extra[i]));
-        if (rc == NS_OK && fputc(i < 3 ? pr->sep : '\n', pr->out) == EOF)
-            rc = NS_ERR_IO;
-    }
-    return rc;
+    if (s)
+        n = snprintf(tail, sizeof(tail), "%.6f%c%d%c%s%c", s->probability,
+                     pr->sep, s->label, pr->sep, bundle_band_name(s->band),
+                     pr->sep);
+    else
+        n = snprintf(tail, sizeof(tail), "%c%c", pr->sep, pr->sep);
+    if (rc == NS_OK)
+        rc = ns_buf_append(&pr->obuf, tail, (size_t)n);
+    if (rc == NS_OK && e)
+        rc = put_field(&pr->obuf, pr->sep, e, strlen(e));
+    return rc == NS_OK ? ns_buf_append(&pr->obuf, "\n", 1) : rc;
 }
 
 static enum ns_err flush_batch(struct predict *pr, struct batch *bt,
@@ -205,15 +223,19 @@ static enum ns_err flush_batch(struct predict *pr, struct batch *bt,
     size_t j = 0;
     enum ns_err rc = bundle_score_matrix(pr->b, bt->X, bt->nok, bt->s, err);
 
+    ns_buf_reset(&pr->obuf);
     for (size_t k = 0; k < bt->n && rc == NS_OK; k++) {
-        rc = write_row(pr, bt, k, bt->error[k] ? NULL : &bt->s[j]);
+        rc = put_row(pr, bt, k, bt->error[k] ? NULL : &bt->s[j]);
         if (bt->error[k])
             pr->failed++;
         else
             j++;
         if (rc != NS_OK)
-            rc = ns_error_set(err, NS_ERR_IO, "cannot write the output");
+            rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     }
+    if (rc == NS_OK && pr->obuf.len > 0 &&
+        fwrite(pr->obuf.data, 1, pr->obuf.len, pr->out) != pr->obuf.len)
+        rc = ns_error_set(err, NS_ERR_IO, "cannot write the output");
     pr->scored += j;
     for (size_t k = 0; k < bt->n; k++) {
         free(bt->error[k]);
@@ -222,7 +244,6 @@ static enum ns_err flush_batch(struct predict *pr, struct batch *bt,
     bt->n = 0;
     bt->nok = 0;
     ns_buf_reset(&bt->text);
-    ns_buf_reset(&bt->spans);
     return rc;
 }
 
@@ -342,11 +363,11 @@ static enum ns_err run(struct predict *pr, const char *model,
     if (bt) {
         free(bt->X);
         ns_buf_free(&bt->text);
-        ns_buf_free(&bt->spans);
         for (size_t k = 0; k < bt->n; k++)
             free(bt->error[k]);
     }
     free(bt);
+    ns_buf_free(&pr->obuf);
     history_index_free(pr->hidx);
     bundle_free(b);
     return rc;
