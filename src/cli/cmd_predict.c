@@ -1,6 +1,7 @@
 /* noshow predict: streams a CSV file through a model bundle, keeping
  * every input column and adding probability, predicted label, risk band
  * and an error column. Memory stays flat apart from the history index. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,15 @@ struct predict {
     struct history_source src;
     struct ns_buf obuf;         /* one batch of output */
     size_t scored, failed;
+    /* Two batches alternate: this thread reads and featurises one while
+     * a second thread scores and writes the other. */
+    struct batch *bt[2];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool full[2];
+    bool eof;
+    enum ns_err wrc;            /* the writer's first failure */
+    struct ns_error werr;
 };
 
 /* LIMITATION: the history index holds every row of PAST.csv and
@@ -268,19 +278,86 @@ static enum ns_err write_header(struct predict *pr, const struct csv_row *h)
     return rc;
 }
 
-static enum ns_err stream(struct predict *pr, struct batch *bt,
-                          struct ns_error *err)
+/* The second thread: scores and writes full batches in turn. */
+static void *writer_main(void *arg)
+{
+    struct predict *pr = arg;
+    int i = 0;
+
+    for (;;) {
+        enum ns_err rc = NS_OK;
+
+        pthread_mutex_lock(&pr->mu);
+        while (!pr->full[i] && !pr->eof)
+            pthread_cond_wait(&pr->cv, &pr->mu);
+        if (!pr->full[i]) {
+            pthread_mutex_unlock(&pr->mu);
+            return NULL;
+        }
+        rc = pr->wrc;
+        pthread_mutex_unlock(&pr->mu);
+        if (rc == NS_OK)
+            rc = flush_batch(pr, pr->bt[i], &pr->werr);
+        pthread_mutex_lock(&pr->mu);
+        if (pr->wrc == NS_OK)
+            pr->wrc = rc;
+        pr->full[i] = false;
+        pthread_cond_broadcast(&pr->cv);
+        pthread_mutex_unlock(&pr->mu);
+        i ^= 1;
+    }
+}
+
+/* Hands batch i to the writer; waits until the other one is free.
+ * Returns the writer's failure, if any. */
+static enum ns_err hand_over(struct predict *pr, int i)
+{
+    enum ns_err rc;
+
+    pthread_mutex_lock(&pr->mu);
+    pr->full[i] = true;
+    pthread_cond_broadcast(&pr->cv);
+    while (pr->full[i ^ 1])
+        pthread_cond_wait(&pr->cv, &pr->mu);
+    rc = pr->wrc;
+    pthread_mutex_unlock(&pr->mu);
+    return rc;
+}
+
+static enum ns_err read_rows(struct predict *pr, struct csv_reader *rd,
+                             const struct schema_binding *bind,
+                             struct ns_error *err)
+{
+    struct record *r = record_new(bundle_schema(pr->b));
+    const struct csv_row *row;
+    int i = 0;
+    enum ns_err rc = NS_OK;
+
+    if (r == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    while (rc == NS_OK && (rc = csv_reader_next(rd, &row, err)) == NS_OK) {
+        if (add_row(pr, pr->bt[i], bind, row, r) != NS_OK) {
+            rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+        } else if (pr->bt[i]->n == PREDICT_BATCH) {
+            rc = hand_over(pr, i);
+            i ^= 1;
+        }
+    }
+    if (rc == NS_DONE)
+        rc = pr->bt[i]->n > 0 ? hand_over(pr, i) : NS_OK;
+    record_free(r);
+    return rc;
+}
+
+static enum ns_err stream(struct predict *pr, struct ns_error *err)
 {
     const struct schema *s = bundle_schema(pr->b);
     struct csv_reader *rd = NULL;
     struct schema_binding *bind = NULL;
-    struct record *r = record_new(s);
     const struct csv_row *row;
-    enum ns_err rc;
+    pthread_t writer;
+    enum ns_err rc = csv_reader_open(pr->data, NULL, &rd, err);
 
-    if (r == NULL)
-        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-    rc = csv_reader_open(pr->data, NULL, &rd, err);
     if (rc == NS_OK)
         rc = csv_reader_next(rd, &row, err);
     if (rc == NS_OK)
@@ -292,15 +369,21 @@ static enum ns_err stream(struct predict *pr, struct batch *bt,
         if (write_header(pr, row) != NS_OK)
             rc = ns_error_set(err, NS_ERR_IO, "cannot write the output");
     }
-    while (rc == NS_OK && (rc = csv_reader_next(rd, &row, err)) == NS_OK) {
-        if (add_row(pr, bt, bind, row, r) != NS_OK)
-            rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-        else if (bt->n == PREDICT_BATCH)
-            rc = flush_batch(pr, bt, err);
+    if (rc == NS_OK && pthread_create(&writer, NULL, writer_main, pr) != 0)
+        rc = ns_error_set(err, NS_ERR_NOMEM, "cannot start a thread");
+    if (rc == NS_OK) {
+        rc = read_rows(pr, rd, bind, err);
+        pthread_mutex_lock(&pr->mu);
+        pr->eof = true;
+        pthread_cond_broadcast(&pr->cv);
+        pthread_mutex_unlock(&pr->mu);
+        pthread_join(writer, NULL);
+        if (pr->wrc != NS_OK) {
+            rc = pr->wrc;
+            if (err)
+                *err = pr->werr;
+        }
     }
-    if (rc == NS_DONE)
-        rc = flush_batch(pr, bt, err);
-    record_free(r);
     schema_binding_free(bind);
     csv_reader_close(rd);
     return rc;
@@ -330,21 +413,46 @@ static enum ns_err build_history(struct predict *pr, const char *past,
     return rc;
 }
 
+static struct batch *batch_new(const struct bundle *b)
+{
+    struct batch *bt = calloc(1, sizeof(*bt));
+
+    if (bt == NULL)
+        return NULL;
+    bt->X = malloc(PREDICT_BATCH * pipeline_nfeatures(bundle_pipeline(b)) *
+                   sizeof(float));
+    if (bt->X == NULL) {
+        free(bt);
+        return NULL;
+    }
+    return bt;
+}
+
+static void batch_free(struct batch *bt)
+{
+    if (bt == NULL)
+        return;
+    free(bt->X);
+    ns_buf_free(&bt->text);
+    for (size_t k = 0; k < bt->n; k++)
+        free(bt->error[k]);
+    free(bt);
+}
+
 static enum ns_err run(struct predict *pr, const char *model,
                        const char *past, bool file_history,
                        const char *out, struct ns_error *err)
 {
     struct bundle *b = NULL;
-    struct batch *bt = calloc(1, sizeof(*bt));
     enum ns_err rc = bundle_load(model, &b, err);
 
     pr->b = b;
-    if (rc == NS_OK && bt == NULL)
-        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&pr->mu, NULL);
+    pthread_cond_init(&pr->cv, NULL);
     if (rc == NS_OK) {
-        bt->X = malloc(PREDICT_BATCH * pipeline_nfeatures(bundle_pipeline(b))
-                       * sizeof(float));
-        if (bt->X == NULL)
+        pr->bt[0] = batch_new(b);
+        pr->bt[1] = batch_new(b);
+        if (pr->bt[0] == NULL || pr->bt[1] == NULL)
             rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     }
     if (rc == NS_OK)
@@ -355,18 +463,15 @@ static enum ns_err run(struct predict *pr, const char *model,
             rc = ns_error_set(err, NS_ERR_IO, "%s: cannot create", out);
     }
     if (rc == NS_OK)
-        rc = stream(pr, bt, err);
+        rc = stream(pr, err);
     if (pr->out && pr->out != stdout && fclose(pr->out) != 0 && rc == NS_OK)
         rc = ns_error_set(err, NS_ERR_IO, "%s: write failed", out);
     if (pr->out == stdout && fflush(stdout) != 0 && rc == NS_OK)
         rc = ns_error_set(err, NS_ERR_IO, "standard output: write failed");
-    if (bt) {
-        free(bt->X);
-        ns_buf_free(&bt->text);
-        for (size_t k = 0; k < bt->n; k++)
-            free(bt->error[k]);
-    }
-    free(bt);
+    batch_free(pr->bt[0]);
+    batch_free(pr->bt[1]);
+    pthread_cond_destroy(&pr->cv);
+    pthread_mutex_destroy(&pr->mu);
     ns_buf_free(&pr->obuf);
     history_index_free(pr->hidx);
     bundle_free(b);
