@@ -223,9 +223,10 @@ static void print_text(const struct args *a, const struct train_result *r)
     const struct xgb_params *p = &r->chosen;
 
     printf("model %s -> %s\n", bundle_version(r->bundle), a->out);
-    printf("rows: train %zu (fit %zu, held out %zu), test %zu; training "
-           "no-show rate %.4f\n", r->n_train, r->n_fit, r->n_valid,
-           r->n_test, r->train_rate);
+    printf("rows: train %zu (%zu held out to choose rounds, calibration "
+           "and threshold; final fit on %zu), test %zu; training no-show "
+           "rate %.4f\n", r->n_train, r->n_valid, r->n_fit, r->n_test,
+           r->train_rate);
     printf("params: trees %d, depth %d, eta %g, min_child_weight %g, "
            "subsample %g, colsample %g\n", r->trees, p->max_depth, p->eta,
            p->min_child_weight, p->subsample, p->colsample_bytree);
