@@ -62,6 +62,7 @@ void xgb_params_default(struct xgb_params *p)
     p->nthread = 0;
     p->early_stopping_rounds = 0;
     p->num_parallel_tree = 1;
+    p->colsample_bynode = 1.0;
 }
 
 static enum ns_err check_range(struct ns_error *err, const char *name,
@@ -95,7 +96,9 @@ static enum ns_err check_params(const struct xgb_params *p,
         (rc = check_range(err, "early_stopping_rounds",
                           p->early_stopping_rounds, 0, 100000)) ||
         (rc = check_range(err, "num_parallel_tree", p->num_parallel_tree,
-                          1, 10000)))
+                          1, 10000)) ||
+        (rc = check_range(err, "colsample_bynode", p->colsample_bynode,
+                          1e-6, 1)))
         return rc;
     if (strncmp(p->objective, "binary:", 7) != 0)
         return ns_error_field(err, NS_ERR_INVALID, "objective",
@@ -151,7 +154,8 @@ static enum ns_err apply_params(BoosterHandle h, const struct xgb_params *p,
         (rc = set_num(h, "lambda", p->lambda, err)) ||
         (rc = set_num(h, "alpha", p->alpha, err)) ||
         (rc = set_num(h, "nthread", p->nthread, err)) ||
-        (rc = set_num(h, "num_parallel_tree", p->num_parallel_tree, err)))
+        (rc = set_num(h, "num_parallel_tree", p->num_parallel_tree, err)) ||
+        (rc = set_num(h, "colsample_bynode", p->colsample_bynode, err)))
         return rc;
     return NS_OK;
 }
