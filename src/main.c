@@ -14,6 +14,8 @@ const struct cli_command cli_commands[] = {
     {"help", "list the commands, or show one command's help", cmd_help},
     {"schema", "list, show or check the column schemas of a CSV file",
      cmd_schema},
+    {"compare", "rank simpler model families against tuned XGBoost",
+     cmd_compare},
     {NULL, NULL, NULL},
 };
 

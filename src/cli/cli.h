@@ -36,6 +36,7 @@ int cli_interactive(void);
 
 /* Subcommands, one file each in src/cli/ (registered in main.c). */
 int cmd_schema(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 
 #endif
