@@ -163,7 +163,7 @@ static int report(const struct opts *o, const struct cli_dataset *d,
                   "rows", (json_int_t)d->t->nrows, "features",
                   (json_int_t)d->nf, "train_rows", (json_int_t)s->n_train,
                   "test_rows", (json_int_t)s->n_test, "split",
-                  o->test_from ? "time" : "stratified",
+                  o->test_from ? "time" : "stratified", "models",
                   baselines_json(r, n));
     if (j == NULL)
         return cli_fail(&(struct ns_error){.msg = "out of memory"});
