@@ -72,9 +72,19 @@ struct table_load_opts {
 };
 
 /* Reads, cleans and stores a whole CSV file. *schema_out receives the
- * schema used (caller frees with schema_free) unless schema_in is given,
- * in which case that one is used and *schema_out is set to NULL. The
- * report counts every row. Caller frees *out with table_free(). */
+ * schema used (caller frees with schema_free, after the table, which
+ * borrows it) unless schema_in is given, in which case that one is used
+ * and *schema_out is set to NULL; with neither, NS_ERR_INVALID. o and
+ * report may be NULL (defaults: all false; no report). The report counts
+ * every data row: kept, or dropped with its reason, and each dropped row
+ * goes to the rejects file when one is named.
+ * Errors: structural CSV problems with the reader's "file:line:column:"
+ * message; "FILE: empty file: expected a header line"; "FILE: no data
+ * rows after the header"; a schema that cannot be found, parsed or bound
+ * to the header; in strict mode the first dropped row, with the cleaner's
+ * message (or "FILE:LINE: exact copy of an earlier row"); NS_ERR_IO when
+ * the rejects file cannot be written. Caller frees *out with
+ * table_free(). */
 NS_MUST_CHECK enum ns_err table_load_csv(const char *path,
                                          const struct schema *schema_in,
                                          const struct table_load_opts *o,

@@ -247,12 +247,9 @@ static enum ns_err column_from_json(struct col_enc *ce, const json_t *arr,
 
 static bool is_categorical(const struct schema *s, const char *name)
 {
-    for (size_t c = 0; c < s->ncols; c++) {
-        if (s->cols[c].role == ROLE_CATEGORICAL &&
-            strcmp(s->cols[c].name, name) == 0)
-            return true;
-    }
-    return false;
+    int c = schema_find_name(s, name);
+
+    return c >= 0 && s->cols[c].role == ROLE_CATEGORICAL;
 }
 
 /* Every key must be a categorical column of s. */

@@ -16,6 +16,19 @@ struct dated {
     int8_t label;
 };
 
+/* Position i of a patient's group holds the i-th earliest booking instant
+ * and, independently, the i-th earliest appointment day with running
+ * counts over the days so far. Both orders share one record so that a
+ * query touches one or two cache lines, not six arrays. */
+struct entry {
+    int64_t booked;
+    int32_t day;
+    int32_t last_known;     /* latest known day among days 0..i, or
+                               NS_DAY_NONE */
+    uint32_t known;         /* outcomes known among days 0..i */
+    uint32_t missed;        /* no-shows among days 0..i */
+};
+
 /* Rows are kept as added; history_index_finish() groups them by patient
  * key (key k owns positions start[k] .. start[k+1]-1 of the arrays
  * below) and sorts each group twice: by booking instant and by day. A
@@ -34,13 +47,7 @@ struct history_index {
 
     bool finished;
     size_t *start;              /* [nkeys + 1] */
-    int64_t *by_booked;         /* [n] booking instants, sorted per patient */
-    int64_t *by_day;            /* [n] appointment days, sorted per patient
-                                   (wide, to share the search) */
-    uint32_t *cum_known;        /* [n + 1] outcomes known before position */
-    uint32_t *cum_missed;       /* [n + 1] no-shows before position */
-    int32_t *last_known;        /* [n] latest known day up to position, in
-                                   the patient's group; NS_DAY_NONE if none */
+    struct entry *entries;      /* [n] */
 };
 
 void history_stats_empty(struct history_stats *out)
@@ -148,22 +155,15 @@ static int cmp_dated(const void *a, const void *b)
 static void release_sorted(struct history_index *h)
 {
     free(h->start);
-    free(h->by_booked);
-    free(h->by_day);
-    free(h->cum_known);
-    free(h->cum_missed);
-    free(h->last_known);
+    free(h->entries);
     h->start = NULL;
-    h->by_booked = NULL;
-    h->by_day = NULL;
-    h->cum_known = NULL;
-    h->cum_missed = NULL;
-    h->last_known = NULL;
+    h->entries = NULL;
 }
 
 /* Counting sort of the rows into patient groups, then each group sorted
  * by instant and (separately) by day. */
-static void group_and_sort(struct history_index *h, struct dated *days)
+static void group_and_sort(struct history_index *h, int64_t *booked,
+                           struct dated *days)
 {
     size_t *fill = h->start;
 
@@ -177,7 +177,7 @@ static void group_and_sort(struct history_index *h, struct dated *days)
     for (size_t i = 0; i < h->n; i++) {
         size_t at = fill[h->pat[i]]++;
 
-        h->by_booked[at] = h->booked[i];
+        booked[at] = h->booked[i];
         days[at] = h->dated[i];
     }
     /* The fill pass moved every start to the next group's: shift back. */
@@ -188,71 +188,70 @@ static void group_and_sort(struct history_index *h, struct dated *days)
         size_t m = h->start[p + 1] - s;
 
         if (m > 1) {
-            qsort(h->by_booked + s, m, sizeof(*h->by_booked), cmp_i64);
+            qsort(booked + s, m, sizeof(*booked), cmp_i64);
             qsort(days + s, m, sizeof(*days), cmp_dated);
         }
     }
 }
 
-static void prefix_sums(struct history_index *h, const struct dated *days)
+static void fill_entries(struct history_index *h, const int64_t *booked,
+                         const struct dated *days)
 {
-    h->cum_known[0] = 0;
-    h->cum_missed[0] = 0;
     for (size_t p = 0; p < h->nkeys; p++) {
-        int32_t last = NS_DAY_NONE;
+        struct entry run = {0, 0, NS_DAY_NONE, 0, 0};
 
         for (size_t i = h->start[p]; i < h->start[p + 1]; i++) {
-            bool known = days[i].label >= 0;
-
-            h->by_day[i] = days[i].day;
-            h->cum_known[i + 1] = h->cum_known[i] + known;
-            h->cum_missed[i + 1] = h->cum_missed[i] + (days[i].label == 1);
-            if (known)
-                last = days[i].day;
-            h->last_known[i] = last;
+            run.booked = booked[i];
+            run.day = days[i].day;
+            if (days[i].label >= 0) {
+                run.known++;
+                run.last_known = days[i].day;
+            }
+            run.missed += days[i].label == 1;
+            h->entries[i] = run;
         }
     }
 }
 
 enum ns_err history_index_finish(struct history_index *h)
 {
-    struct dated *days = NULL;
     size_t n = h->n ? h->n : 1;
+    int64_t *booked = NULL;
+    struct dated *days = NULL;
 
     release_sorted(h);
     h->finished = false;
     if (h->n > UINT32_MAX)
         return NS_ERR_TOO_LARGE;
     h->start = calloc(h->nkeys + 1, sizeof(*h->start));
-    h->by_booked = malloc(n * sizeof(*h->by_booked));
-    h->by_day = malloc(n * sizeof(*h->by_day));
-    h->cum_known = malloc((n + 1) * sizeof(*h->cum_known));
-    h->cum_missed = malloc((n + 1) * sizeof(*h->cum_missed));
-    h->last_known = malloc(n * sizeof(*h->last_known));
+    h->entries = malloc(n * sizeof(*h->entries));
+    booked = malloc(n * sizeof(*booked));
     days = malloc(n * sizeof(*days));
-    if (h->start == NULL || h->by_booked == NULL || h->by_day == NULL ||
-        h->cum_known == NULL || h->cum_missed == NULL ||
-        h->last_known == NULL || days == NULL) {
+    if (h->start == NULL || h->entries == NULL || booked == NULL ||
+        days == NULL) {
+        free(booked);
         free(days);
         release_sorted(h);
         return NS_ERR_NOMEM;
     }
-    group_and_sort(h, days);
-    prefix_sums(h, days);
+    group_and_sort(h, booked, days);
+    fill_entries(h, booked, days);
+    free(booked);
     free(days);
     h->finished = true;
     return NS_OK;
 }
 
-/* Number of entries of a[0..n) below v (a sorted). */
-static size_t count_below(const int64_t *a, size_t n, int64_t v)
+/* Number of entries of a[0..n) whose instant (or day) is below v. */
+static size_t count_below(const struct entry *a, size_t n, int64_t v,
+                          bool by_day)
 {
     size_t lo = 0, hi = n;
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
 
-        if (a[mid] < v)
+        if ((by_day ? a[mid].day : a[mid].booked) < v)
             lo = mid + 1;
         else
             hi = mid;
@@ -268,19 +267,18 @@ static size_t count_below(const int64_t *a, size_t n, int64_t v)
 static void key_stats(const struct history_index *h, size_t key,
                       int64_t booked_at, struct history_stats *out)
 {
-    size_t s = h->start[key];
-    size_t m = h->start[key + 1] - s;
+    const struct entry *e = h->entries + h->start[key];
+    size_t m = h->start[key + 1] - h->start[key];
     int32_t d = ns_day_of(booked_at);
-    size_t before_day = count_below(h->by_day + s, m, d);
-    size_t before_t = count_below(h->by_booked + s, m, booked_at);
-    size_t old = count_below(h->by_booked + s, m,
-                             booked_at - THIRTY_DAYS + 1);
+    size_t before_day = count_below(e, m, d, true);
+    size_t before_t = count_below(e, m, booked_at, false);
+    size_t old = count_below(e, m, booked_at - THIRTY_DAYS + 1, false);
 
-    out->prior_appts = h->cum_known[s + before_day] - h->cum_known[s];
-    out->prior_noshows = h->cum_missed[s + before_day] - h->cum_missed[s];
-    if (out->prior_appts > 0) {
+    if (before_day > 0 && e[before_day - 1].known > 0) {
+        out->prior_appts = e[before_day - 1].known;
+        out->prior_noshows = e[before_day - 1].missed;
         out->noshow_rate = out->prior_noshows / out->prior_appts;
-        out->days_since_last = d - h->last_known[s + before_day - 1];
+        out->days_since_last = d - e[before_day - 1].last_known;
     }
     out->held_appts = before_t > before_day ? before_t - before_day : 0;
     out->bookings_30d = before_t - old;

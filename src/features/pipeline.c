@@ -19,11 +19,7 @@ struct pipeline {
 
 static bool has_role(const struct schema *s, enum schema_role role)
 {
-    for (size_t c = 0; c < s->ncols; c++) {
-        if (s->cols[c].role == role)
-            return true;
-    }
-    return false;
+    return schema_find_role(s, role) >= 0;
 }
 
 /* Lower case, runs of anything but letters and digits as one '_', none

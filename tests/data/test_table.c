@@ -234,6 +234,28 @@ static void test_table_load_csv_strict_stops_at_first_bad_row(void **state)
         fail_msg("message does not name line 5: %s", err.msg);
 }
 
+static void test_table_load_csv_uses_the_given_schema(void **state)
+{
+    struct table_load_opts o = {0};
+    struct schema *given = NULL;
+    struct schema *chosen = (struct schema *)&o;
+    struct table *t = NULL;
+    struct ns_error err = {0};
+
+    (void)state;
+    assert_int_equal(schema_builtin("kaggle-noshow", &given, &err), NS_OK);
+    assert_int_equal(table_load_csv(small_csv, given, &o, &t, &chosen, NULL,
+                                    &err), NS_OK);
+    assert_null(chosen);
+    assert_ptr_equal(t->schema, given);
+    assert_int_equal(t->nrows, 4);
+    table_free(t);
+    assert_int_equal(table_load_csv(small_csv, NULL, &o, &t, NULL, NULL,
+                                    &err), NS_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "no schema given"));
+    schema_free(given);
+}
+
 static void expect_load_error(const char *path, const char *message)
 {
     struct table *t = NULL;
@@ -273,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_table_load_csv_writes_rejects),
         cmocka_unit_test(test_table_load_csv_strict_stops_at_first_bad_row),
         cmocka_unit_test(test_table_load_csv_empty_inputs_say_why),
+        cmocka_unit_test(test_table_load_csv_uses_the_given_schema),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 
 #include "data/table.h"
 #include "features/pipeline.h"
+#include "support/alloc_hook.h"
 #include "support/hand_schema.h"
 
 enum {
@@ -465,6 +466,93 @@ static void test_pipeline_real_file_history_matches_pandas(void **state)
     schema_free(s);
 }
 
+#ifdef ALLOC_HOOK
+/* Load, encode, index, compute features and round-trip the encoders and
+ * the pipeline through JSON, with allocation number n failing. */
+static enum ns_err run_whole_path(long n, struct ns_error *err)
+{
+    static const struct pipeline_opts o = {true, true};
+    struct table_load_opts lo = {0};
+    struct table *t = NULL;
+    struct schema *s = NULL;
+    struct encoders *e = NULL;
+    struct pipeline *p = NULL;
+    struct history_index *h = NULL;
+    struct encoders *e2 = NULL;
+    struct pipeline *p2 = NULL;
+    json_t *je = NULL, *jp = NULL;
+    float x[3 * 32];
+    enum ns_err rc;
+
+    lo.dedup = true;
+    alloc_hook_failed = false;
+    alloc_hook_left = n;
+    rc = table_load_csv("tests/fixtures/table/small.csv", NULL, &lo, &t,
+                        &s, NULL, err);
+    if (rc == NS_OK)
+        rc = encoders_fit(t, NULL, 0, &e, err);
+    if (rc == NS_OK)
+        rc = pipeline_new(s, e, &o, &p, err);
+    if (rc == NS_OK)
+        rc = history_index_from_table(t, &h, err);
+    if (rc == NS_OK)
+        rc = pipeline_table(p, t, NULL, 0, h, x, NULL, err);
+    if (rc == NS_OK && ((je = encoders_to_json(e)) == NULL ||
+                        (jp = pipeline_to_json(p)) == NULL))
+        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory in JSON");
+    if (rc == NS_OK)
+        rc = encoders_from_json(s, je, &e2, err);
+    if (rc == NS_OK)
+        rc = pipeline_from_json(s, e2, jp, &p2, err);
+    alloc_hook_left = -1;
+    json_decref(je);
+    json_decref(jp);
+    pipeline_free(p2);
+    encoders_free(e2);
+    history_index_free(h);
+    pipeline_free(p);
+    encoders_free(e);
+    table_free(t);
+    schema_free(s);
+    return rc;
+}
+#endif
+
+/* Every allocation of the whole path failing in turn gives "out of
+ * memory", never a crash, a leak or another error. (fopen's own allocation
+ * surfaces as an I/O error carrying the system's out-of-memory text.) */
+static void test_pipeline_each_failed_allocation_is_reported(void **state)
+{
+#ifdef ALLOC_HOOK
+    struct ns_error err = {0};
+    long n;
+
+    (void)state;
+    for (n = 0; n < 5000; n++) {
+        long live = alloc_hook_live;
+        enum ns_err rc = run_whole_path(n, &err);
+
+        if (alloc_hook_live != live)
+            fail_msg("allocation %ld failed and %ld blocks were not freed",
+                     n, alloc_hook_live - live);
+        if (!alloc_hook_failed) {
+            assert_int_equal(rc, NS_OK);
+            break;
+        }
+        /* NS_OK: the C library got by without that one (stdio falls
+         * back to an unbuffered stream). */
+        if (rc != NS_OK && rc != NS_ERR_NOMEM &&
+            !(rc == NS_ERR_IO && strstr(err.msg, strerror(ENOMEM))))
+            fail_msg("allocation %ld failed but the path gave %d (%s)", n,
+                     (int)rc, err.msg);
+    }
+    assert_true(n > 10 && n < 5000);
+#else
+    (void)state;
+    skip();
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +576,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_pipeline_table_path_matches_row_path, setup, teardown),
         cmocka_unit_test(test_pipeline_real_file_history_matches_pandas),
+        cmocka_unit_test(test_pipeline_each_failed_allocation_is_reported),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
