@@ -208,7 +208,8 @@ int cmd_compare(int argc, char **argv)
         return code < 0 ? CLI_EXIT_OK : code;
     if ((rc = cli_dataset_load(o.data, o.schema, NULL, true, &d, &err)) ||
         (rc = make_split(&o, &d, &s, &err)) ||
-        (rc = cli_dataset_features(&d, NULL, s.train, s.n_train, &err)) ||
+        (rc = cli_dataset_features(&d, NULL, s.train, s.n_train, NULL,
+                                   &err)) ||
         (rc = make_sides(&d, &s, &sd, &tr, &te, &err)) ||
         (rc = run_all(&o, &tr, &te, r, &err)))
         code = cli_fail(&err);

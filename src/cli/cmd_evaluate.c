@@ -5,7 +5,6 @@
 
 #include "cli/cli.h"
 #include "cli/cli_model.h"
-#include "features/history.h"
 #include "model/bundle.h"
 #include "model/fairness.h"
 
@@ -21,54 +20,6 @@ static const char usage[] =
     "outcomes dated before its booking day.\n"
     "The fairness audit compares groups by gender and age band, and by\n"
     "each column named with --audit (e.g. Neighbourhood, Scholarship).\n";
-
-static enum ns_err add_rows(struct history_index *h, const struct table *t,
-                            struct ns_error *err)
-{
-    for (size_t i = 0; i < t->nrows; i++) {
-        enum ns_err rc = history_index_add(h, table_str(t, t->patient[i]),
-                                           t->booked_at[i], t->appt_day[i],
-                                           t->label[i]);
-
-        if (rc != NS_OK)
-            return ns_error_set(err, rc, "line %ld: cannot index the "
-                                "row's history (%s)", t->line[i],
-                                ns_err_str(rc));
-    }
-    return NS_OK;
-}
-
-/* The history index: DATA alone (asked by string id), or PAST + DATA. */
-static enum ns_err build_history(const struct bundle *b, const char *past,
-                                 const struct table *t,
-                                 struct history_index **out,
-                                 struct ns_error *err)
-{
-    struct table *pt = NULL;
-    enum ns_err rc;
-
-    *out = NULL;
-    if (!pipeline_uses_history(bundle_pipeline(b)))
-        return NS_OK;
-    if (past == NULL)
-        return history_index_from_table(t, out, err);
-    rc = cli_load_labelled(past, NULL, bundle_schema(b), NULL, false, &pt,
-                           NULL, err);
-    if (rc != NS_OK)
-        return rc;
-    *out = history_index_new();
-    if (*out == NULL)
-        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-    if (rc == NS_OK)
-        rc = add_rows(*out, pt, err);
-    if (rc == NS_OK)
-        rc = add_rows(*out, t, err);
-    if (rc == NS_OK && history_index_finish(*out) != NS_OK)
-        rc = ns_error_set(err, NS_ERR_NOMEM, "history index: out of "
-                          "memory while sorting");
-    table_free(pt);
-    return rc;
-}
 
 static enum ns_err score_table(const struct bundle *b, const struct table *t,
                                struct history_index *h,
@@ -179,7 +130,8 @@ int cmd_evaluate(int argc, char **argv)
     if (bundle_load(model, &b, &err) != NS_OK ||
         cli_load_labelled(data, NULL, bundle_schema(b), NULL, true, &t,
                           NULL, &err) != NS_OK ||
-        build_history(b, past, t, &h, &err) != NS_OK ||
+        cli_build_history(bundle_pipeline(b), bundle_schema(b), past, t,
+                          &h, &err) != NS_OK ||
         score_table(b, t, h, &m, audit, naudit, &fair, &err) != NS_OK)
         code = cli_fail(&err);
     else

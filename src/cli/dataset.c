@@ -1,5 +1,8 @@
 #include "cli/dataset.h"
 
+#include "cli/cli_model.h"
+#include "model/explain.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +32,9 @@ enum ns_err cli_dataset_load(const char *path, const char *spec,
         schema = d->own_schema;
     }
     o.need_label = need_label;
-    o.dedup = true;
+    /* Duplicates are dropped where rows are learned from or scored as a
+     * set; an explanation names a file row, which must stay there. */
+    o.dedup = need_label;
     rc = table_load_csv(path, schema, &o, &d->t, &detected, &d->report,
                         err);
     if (detected)
@@ -66,7 +71,7 @@ static enum ns_err own_pipeline(struct cli_dataset *d, const size_t *fit,
 enum ns_err cli_dataset_features(struct cli_dataset *d,
                                  const struct pipeline *p,
                                  const size_t *fit, size_t nfit,
-                                 struct ns_error *err)
+                                 const char *past, struct ns_error *err)
 {
     size_t n = d->t->nrows;
     enum ns_err rc = NS_OK;
@@ -74,8 +79,8 @@ enum ns_err cli_dataset_features(struct cli_dataset *d,
     d->pipe = p;
     if (p == NULL && (rc = own_pipeline(d, fit, nfit, err)) != NS_OK)
         return rc;
-    if (pipeline_uses_history(d->pipe) &&
-        (rc = history_index_from_table(d->t, &d->hist, err)) != NS_OK)
+    rc = cli_build_history(d->pipe, d->schema, past, d->t, &d->hist, err);
+    if (rc != NS_OK)
         return rc;
     d->nf = pipeline_nfeatures(d->pipe);
     d->X = malloc(n * d->nf * sizeof(float) + 1);
@@ -94,6 +99,45 @@ bool cli_dataset_categorical(const struct cli_dataset *d, size_t k)
         return true;
     return f->kind == FEAT_NUMERIC &&
            d->schema->cols[f->col].role == ROLE_BINARY;
+}
+
+enum ns_err cli_bundle_importance(struct bundle *b, const struct table *t,
+                                  struct ns_error *err)
+{
+    const struct pipeline *p = bundle_pipeline(b);
+    size_t n = t->nrows < CLI_IMPORTANCE_ROWS ? t->nrows
+                                              : CLI_IMPORTANCE_ROWS;
+    size_t *rows = malloc(n * sizeof(*rows) + 1);
+    float *X = malloc(n * pipeline_nfeatures(p) * sizeof(float) + 1);
+    struct history_index *h = NULL;
+    struct explain_importance imp = {0};
+    struct explain_ctx c;
+    json_t *j = NULL;
+    enum ns_err rc = NS_OK;
+
+    if (rows == NULL || X == NULL) {
+        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        rows[i] = i * t->nrows / n;
+    explain_ctx_of_bundle(b, &c);
+    if (pipeline_uses_history(p))
+        rc = history_index_from_table(t, &h, err);
+    if (rc == NS_OK)
+        rc = pipeline_table(p, t, rows, n, h, X, NULL, err);
+    if (rc == NS_OK)
+        rc = explain_importance_of(&c, X, n, &imp, err);
+    if (rc == NS_OK && (j = explain_importance_json(&imp)) == NULL)
+        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    if (rc == NS_OK)
+        bundle_set_importance(b, j);
+out:
+    explain_importance_free(&imp);
+    history_index_free(h);
+    free(rows);
+    free(X);
+    return rc;
 }
 
 void cli_dataset_free(struct cli_dataset *d)

@@ -387,6 +387,49 @@ json_t *explain_result_json(const struct explain_ctx *c,
                      "reasons", reasons, "features", feats);
 }
 
+void explain_ctx_of_bundle(const struct bundle *b, struct explain_ctx *c)
+{
+    c->schema = bundle_schema(b);
+    c->pipeline = bundle_pipeline(b);
+    c->enc = bundle_encoders(b);
+    c->model = bundle_model(b);
+}
+
+enum ns_err explain_record(const struct bundle *b, const struct record *r,
+                           const struct history_source *hist, size_t top_k,
+                           json_t **json, struct ns_error *err)
+{
+    struct explain_ctx c;
+    struct explain_result res = {0};
+    struct bundle_score sc;
+    float x[PIPELINE_MAX_FEATURES];
+    enum ns_err rc;
+
+    *json = NULL;
+    explain_ctx_of_bundle(b, &c);
+    rc = bundle_score_record(b, r, hist, &sc, x, err);
+    if (rc == NS_OK)
+        rc = explain_row(&c, x, &res, err);
+    if (rc == NS_OK)
+        *json = explain_result_json(&c, &res, top_k);
+    if (rc == NS_OK &&
+        (*json == NULL ||
+         json_object_set_new(*json, "probability",
+                             num(sc.probability)) != 0 ||
+         json_object_set_new(*json, "band", json_string(
+                                 bundle_band_name(sc.band))) != 0 ||
+         json_object_set_new(*json, "flagged",
+                             json_boolean(sc.label)) != 0 ||
+         json_object_set_new(*json, "unknown_categories",
+                             json_integer(sc.unknown_cats)) != 0)) {
+        json_decref(*json);
+        *json = NULL;
+        rc = ns_error_set(err, NS_ERR_NOMEM, "explain: out of memory");
+    }
+    explain_result_free(&res);
+    return rc;
+}
+
 void explain_result_print(const struct explain_result *r, size_t top_k,
                           FILE *f)
 {
@@ -582,6 +625,8 @@ void explain_importance_free(struct explain_importance *imp)
 
 const char *explain_rank_direction(const struct explain_rank *r)
 {
+    if (r->mean_abs == 0)
+        return "no effect";
     if (r->categorical)
         return "depends on the category";
     if (r->corr >= 0.3)

@@ -13,6 +13,7 @@
 #include "data/schema.h"
 #include "features/encode.h"
 #include "features/pipeline.h"
+#include "model/bundle.h"
 #include "model/xgb.h"
 #include "util/err.h"
 
@@ -61,6 +62,20 @@ NS_MUST_CHECK enum ns_err explain_from_contribs(const struct explain_ctx *c,
                                                 const double *contrib,
                                                 struct explain_result *out,
                                                 struct ns_error *err);
+
+/* The context of a bundle's model (borrowed from b). */
+void explain_ctx_of_bundle(const struct bundle *b, struct explain_ctx *c);
+
+/* Scores and explains one record with bundle b on a single thread:
+ * features (history from hist, may be NULL), calibrated score, then the
+ * result's JSON (see explain_result_json) with "probability", "band",
+ * "flagged" and "unknown_categories" added. *json is the caller's
+ * reference. Thread-safe like bundle_score_record(). */
+NS_MUST_CHECK enum ns_err explain_record(const struct bundle *b,
+                                         const struct record *r,
+                                         const struct history_source *hist,
+                                         size_t top_k, json_t **json,
+                                         struct ns_error *err);
 
 /* Explains n rows of X (row-major) with every core; out[n] are the
  * caller's, each freed with explain_result_free(). On failure none is
@@ -133,7 +148,8 @@ NS_MUST_CHECK enum ns_err explain_importance_of(
 void explain_importance_free(struct explain_importance *imp);
 
 /* Plain words for a rank's direction: "higher raises risk", "higher
- * lowers risk", "depends on the category", "mixed". Static storage. */
+ * lowers risk" (|corr| >= 0.3), "depends on the category", "mixed",
+ * "no effect" (never used by the model). Static storage. */
 const char *explain_rank_direction(const struct explain_rank *r);
 
 /* {"rows", "units": "mean |SHAP| (log-odds)", "groups": [{name, mean_abs,
