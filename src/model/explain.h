@@ -3,7 +3,14 @@
  * by size and said in plain words ("booked 32 days ahead: raises risk
  * (+0.41)"); and global importance, the mean |SHAP| per feature and per
  * group over a data set with the direction of each effect. Values are
- * log-odds: base + sum of contributions = the model's raw margin. */
+ * log-odds: base + sum of contributions = the model's raw margin.
+ *
+ * LIMITATION: contributions explain the raw margin, before calibration.
+ * The probability a user sees is the calibrated one, so the reasons add
+ * up to the log-odds of the uncalibrated model, not to the shown
+ * probability; sizes and directions stay right because calibration is
+ * monotonic. Explaining the calibrated probability itself needs the
+ * calibration's slope at each row to rescale the contributions. */
 #ifndef NS_MODEL_EXPLAIN_H
 #define NS_MODEL_EXPLAIN_H
 

@@ -389,6 +389,10 @@ json_t *fairness_json(const struct fairness_report *r)
                      FAIRNESS_MIN_ROWS, "groups", g, "gaps", gp);
 }
 
+/* LIMITATION: columns are padded by bytes, so a group name with accented
+ * letters (UTF-8, e.g. "SÃO JOSÉ") leaves its row's numbers one or two
+ * places left of the others. The JSON form is exact. A fix pads by the
+ * number of characters instead of bytes. */
 void fairness_print(const struct fairness_report *r, FILE *f)
 {
     const char *attr = "";
