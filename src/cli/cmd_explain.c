@@ -12,7 +12,8 @@
 
 static const char usage[] =
     "usage: noshow explain MODEL DATA.csv [--row N] [--top K] "
-    "[--history PAST.csv] [--json]\n\n"
+    "[--history PAST.csv]\n"
+    "                      [--interactions] [--json]\n\n"
     "With --row N: the prediction for data row N of DATA.csv (1 = the "
     "first row\nafter the header) and its top K reasons (default 5), "
     "each with its size in\nlog-odds: base + contributions = the model's "
@@ -22,13 +23,21 @@ static const char usage[] =
     "  --history PAST.csv  earlier appointments with outcomes, for the "
     "patient-history\n                      features (DATA.csv itself "
     "is always used)\n"
+    "  --interactions      without --row: also the strongest feature "
+    "pairs by SHAP\n                      interaction values, over the "
+    "first 2,000 rows\n"
     "  --json              print JSON\n";
+
+/* Interaction values cost about one contribution pass per feature. */
+#define INTERACTION_ROWS 2000
+#define INTERACTION_PAIRS 10
 
 struct opts {
     const char *model, *data, *past;
     long row;       /* 0: global importance */
     long top;
     bool json;
+    bool interactions;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -42,6 +51,8 @@ static int parse(int argc, char **argv, struct opts *o)
             return -1;
         } else if (strcmp(a, "--json") == 0) {
             o->json = true;
+        } else if (strcmp(a, "--interactions") == 0) {
+            o->interactions = true;
         } else if (strcmp(a, "--history") == 0 && v) {
             o->past = argv[++i];
         } else if (strcmp(a, "--row") == 0 && v) {
@@ -159,6 +170,11 @@ static enum ns_err explain_all(const struct opts *o, const struct bundle *b,
     rc = cli_dataset_features(d, bundle_pipeline(b), NULL, 0, o->past, err);
     if (rc == NS_OK)
         rc = explain_importance_of(&c, d->X, d->t->nrows, &imp, err);
+    if (rc == NS_OK && o->interactions)
+        rc = explain_interactions(&c, d->X, d->t->nrows < INTERACTION_ROWS
+                                                ? d->t->nrows
+                                                : INTERACTION_ROWS,
+                                  INTERACTION_PAIRS, &imp, err);
     if (rc == NS_OK && o->json) {
         j = explain_importance_json(&imp);
         if (j == NULL) {

@@ -614,12 +614,86 @@ enum ns_err explain_importance_of(const struct explain_ctx *c,
     return rc;
 }
 
+static int by_pair(const void *a, const void *b)
+{
+    double x = ((const struct explain_pair *)a)->mean_abs;
+    double y = ((const struct explain_pair *)b)->mean_abs;
+
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Adds |phi_ij + phi_ji| of every pair i < j of n rows to sum[i * m +
+ * j]; one row's matrix is (m + 1) x (m + 1). */
+static void add_pairs(const double *v, size_t n, size_t m, double *sum)
+{
+    size_t w = m + 1;
+
+    for (size_t r = 0; r < n; r++) {
+        const double *x = v + r * w * w;
+
+        for (size_t i = 0; i < m; i++) {
+            for (size_t j = i + 1; j < m; j++)
+                sum[i * m + j] += fabs(x[i * w + j] + x[j * w + i]);
+        }
+    }
+}
+
+#define PAIR_CHUNK 256
+
+enum ns_err explain_interactions(const struct explain_ctx *c,
+                                 const float *X, size_t n, size_t top,
+                                 struct explain_importance *imp,
+                                 struct ns_error *err)
+{
+    size_t m = pipeline_nfeatures(c->pipeline), np = 0;
+    double *v = malloc(PAIR_CHUNK * (m + 1) * (m + 1) * sizeof(double));
+    double *sum = calloc(m * m + 1, sizeof(double));
+    struct explain_pair *p = calloc(m * m + 1, sizeof(*p));
+    enum ns_err rc = NS_OK;
+
+    if (!v || !sum || !p) {
+        rc = ns_error_set(err, NS_ERR_NOMEM, "explain: out of memory for "
+                          "interactions of %zu features", m);
+        goto out;
+    }
+    for (size_t r = 0; rc == NS_OK && r < n; r += PAIR_CHUNK) {
+        size_t k = n - r < PAIR_CHUNK ? n - r : PAIR_CHUNK;
+
+        rc = xgb_predict_interactions(c->model, X + r * m, k, m, 0, v, err);
+        if (rc == NS_OK)
+            add_pairs(v, k, m, sum);
+    }
+    for (size_t i = 0; rc == NS_OK && n > 0 && i < m; i++) {
+        for (size_t j = i + 1; j < m; j++, np++) {
+            snprintf(p[np].a, sizeof(p[np].a), "%s",
+                     pipeline_feature(c->pipeline, i)->name);
+            snprintf(p[np].b, sizeof(p[np].b), "%s",
+                     pipeline_feature(c->pipeline, j)->name);
+            p[np].mean_abs = sum[i * m + j] / (double)n;
+        }
+    }
+    if (rc == NS_OK) {
+        qsort(p, np, sizeof(*p), by_pair);
+        free(imp->pairs);
+        imp->pairs = p;
+        imp->npairs = np < top ? np : top;
+        imp->interaction_rows = n;
+        p = NULL;
+    }
+out:
+    free(v);
+    free(sum);
+    free(p);
+    return rc;
+}
+
 void explain_importance_free(struct explain_importance *imp)
 {
     if (imp == NULL)
         return;
     free(imp->features);
     free(imp->groups);
+    free(imp->pairs);
     memset(imp, 0, sizeof(*imp));
 }
 
@@ -659,19 +733,45 @@ static json_t *ranks_json(const struct explain_rank *r, size_t n,
     return a;
 }
 
+/* [{a, b, mean_abs}] of the pairs kept; NULL when out of memory. */
+static json_t *pairs_json(const struct explain_importance *imp)
+{
+    json_t *a = json_array();
+
+    for (size_t k = 0; a && k < imp->npairs; k++) {
+        if (json_array_append_new(a, json_pack(
+                "{s:s, s:s, s:o}", "a", imp->pairs[k].a, "b",
+                imp->pairs[k].b, "mean_abs",
+                num(imp->pairs[k].mean_abs))) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 json_t *explain_importance_json(const struct explain_importance *imp)
 {
     json_t *g = ranks_json(imp->groups, imp->ngroups, false);
     json_t *f = ranks_json(imp->features, imp->nfeatures, true);
+    json_t *o;
 
     if (g == NULL || f == NULL) {
         json_decref(g);
         json_decref(f);
         return NULL;
     }
-    return json_pack("{s:I, s:s, s:o, s:o}", "rows", (json_int_t)imp->rows,
-                     "units", "mean |SHAP| (log-odds)", "groups", g,
-                     "features", f);
+    o = json_pack("{s:I, s:s, s:o, s:o}", "rows", (json_int_t)imp->rows,
+                  "units", "mean |SHAP| (log-odds)", "groups", g,
+                  "features", f);
+    if (o && imp->interaction_rows > 0 &&
+        (json_object_set_new(o, "interactions", pairs_json(imp)) != 0 ||
+         json_object_set_new(o, "interaction_rows", json_integer(
+                                 (json_int_t)imp->interaction_rows)) != 0)) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 static void print_ranks(const struct explain_rank *r, size_t n,
@@ -692,4 +792,11 @@ void explain_importance_print(const struct explain_importance *imp,
     print_ranks(imp->groups, imp->ngroups, "input", f);
     fprintf(f, "\n");
     print_ranks(imp->features, imp->nfeatures, "feature", f);
+    if (imp->interaction_rows == 0)
+        return;
+    fprintf(f, "\nStrongest interactions over %zu rows (mean |SHAP "
+            "interaction|, both halves)\n", imp->interaction_rows);
+    for (size_t k = 0; k < imp->npairs; k++)
+        fprintf(f, "%-4zu %-24s x %-24s %9.4f\n", k + 1, imp->pairs[k].a,
+                imp->pairs[k].b, imp->pairs[k].mean_abs);
 }

@@ -127,12 +127,22 @@ struct explain_rank {
                                direction */
 };
 
+/* The interaction of two features: mean |phi_ab + phi_ba| over rows,
+ * the part of their joint effect neither has alone. */
+struct explain_pair {
+    char a[64], b[64];      /* feature names */
+    double mean_abs;
+};
+
 struct explain_importance {
     size_t rows;
     size_t nfeatures;
     struct explain_rank *features;  /* owned; ranked by mean_abs */
     size_t ngroups;
     struct explain_rank *groups;    /* owned; ranked by mean_abs */
+    size_t interaction_rows;        /* 0 until explain_interactions() */
+    size_t npairs;
+    struct explain_pair *pairs;     /* owned; strongest first */
 };
 
 /* Importance over n rows of X with their contributions (row-major,
@@ -152,6 +162,16 @@ NS_MUST_CHECK enum ns_err explain_importance_of(
     const struct explain_ctx *c, const float *X, size_t n,
     struct explain_importance *out, struct ns_error *err);
 
+/* Adds to imp the top strongest feature pairs by SHAP interaction over
+ * the first rows of X (at most n; interactions cost about nfeatures
+ * times the contributions, so callers pass a sample). Every core.
+ * Errors: XGBoost's, NS_ERR_NOMEM. */
+NS_MUST_CHECK enum ns_err explain_interactions(const struct explain_ctx *c,
+                                               const float *X, size_t n,
+                                               size_t top,
+                                               struct explain_importance *imp,
+                                               struct ns_error *err);
+
 void explain_importance_free(struct explain_importance *imp);
 
 /* Plain words for a rank's direction: "higher raises risk", "higher
@@ -160,7 +180,9 @@ void explain_importance_free(struct explain_importance *imp);
 const char *explain_rank_direction(const struct explain_rank *r);
 
 /* {"rows", "units": "mean |SHAP| (log-odds)", "groups": [{name, mean_abs,
- * mean, corr, direction}], "features": [{name, group, ...}]}, ranked.
+ * mean, corr, direction}], "features": [{name, group, ...}]}, ranked;
+ * with interactions also "interaction_rows" and "interactions": [{a, b,
+ * mean_abs}].
  * Caller owns the reference; NULL when out of memory. */
 json_t *explain_importance_json(const struct explain_importance *imp);
 

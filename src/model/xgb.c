@@ -398,6 +398,10 @@ static const char *const contribs_config =
     "{\"type\":2,\"training\":false,\"iteration_begin\":0,"
     "\"iteration_end\":0,\"strict_shape\":false}";
 
+static const char *const interactions_config =
+    "{\"type\":4,\"training\":false,\"iteration_begin\":0,"
+    "\"iteration_end\":0,\"strict_shape\":false}";
+
 static enum ns_err copy_result(const bst_ulong *shape, bst_ulong dim,
                                const float *res, size_t want, double *out,
                                struct ns_error *err)
@@ -609,9 +613,12 @@ enum ns_err xgb_predict_margin(const struct xgb_model *m, const float *X,
                           err);
 }
 
-enum ns_err xgb_predict_contribs(const struct xgb_model *m, const float *X,
-                                 size_t n, size_t ncols, int nthread,
-                                 double *out, struct ns_error *err)
+/* Contributions (type 2) or interactions (type 4) through a DMatrix,
+ * built with the handle's threads; want is the number of values. */
+static enum ns_err predict_shap(const struct xgb_model *m, const float *X,
+                                size_t n, size_t ncols, int nthread,
+                                const char *config, size_t want,
+                                double *out, struct ns_error *err)
 {
     BoosterHandle h = pick_handle(m, n, nthread);
     DMatrixHandle d = NULL;
@@ -622,19 +629,33 @@ enum ns_err xgb_predict_contribs(const struct xgb_model *m, const float *X,
 
     if (rc != NS_OK || n == 0)
         return rc;
-
-    /* Contributions need a DMatrix; build it with the handle's threads. */
     rc = make_dmatrix(X, n, ncols, NULL, NULL, h == m->single ? 1 : 0, &d,
                       err);
     if (rc != NS_OK)
         return rc;
-    if (XGBoosterPredictFromDMatrix(h, d, contribs_config, &shape, &dim,
-                                    &res) != 0)
+    if (XGBoosterPredictFromDMatrix(h, d, config, &shape, &dim, &res) != 0)
         rc = lib_fail(err, "XGBoosterPredictFromDMatrix");
     else
-        rc = copy_result(shape, dim, res, n * (ncols + 1), out, err);
+        rc = copy_result(shape, dim, res, want, out, err);
     XGDMatrixFree(d);
     return rc;
+}
+
+enum ns_err xgb_predict_contribs(const struct xgb_model *m, const float *X,
+                                 size_t n, size_t ncols, int nthread,
+                                 double *out, struct ns_error *err)
+{
+    return predict_shap(m, X, n, ncols, nthread, contribs_config,
+                        n * (ncols + 1), out, err);
+}
+
+enum ns_err xgb_predict_interactions(const struct xgb_model *m,
+                                     const float *X, size_t n, size_t ncols,
+                                     int nthread, double *out,
+                                     struct ns_error *err)
+{
+    return predict_shap(m, X, n, ncols, nthread, interactions_config,
+                        n * (ncols + 1) * (ncols + 1), out, err);
 }
 
 enum ns_err xgb_save_json(const struct xgb_model *m, char **buf,

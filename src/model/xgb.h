@@ -105,6 +105,17 @@ NS_MUST_CHECK enum ns_err xgb_predict_contribs(const struct xgb_model *m,
                                                double *out,
                                                struct ns_error *err);
 
+/* Exact SHAP interaction values into out[n * (ncols + 1) * (ncols + 1)]:
+ * for each row a row-major (ncols + 1) x (ncols + 1) matrix whose row i
+ * sums to feature i's contribution (the last row and column are the
+ * bias). About ncols times the cost of xgb_predict_contribs(). Same
+ * thread rule. */
+NS_MUST_CHECK enum ns_err xgb_predict_interactions(const struct xgb_model *m,
+                                                   const float *X, size_t n,
+                                                   size_t ncols, int nthread,
+                                                   double *out,
+                                                   struct ns_error *err);
+
 /* XGBoost's JSON model text into *buf (NUL-terminated, *len excludes the
  * NUL); the caller frees *buf with free(). */
 NS_MUST_CHECK enum ns_err xgb_save_json(const struct xgb_model *m,

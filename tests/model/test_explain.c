@@ -306,6 +306,54 @@ static void test_explain_importance_finds_signal(void **state)
     explain_importance_free(&imp);
 }
 
+static void test_explain_interactions_sum_to_contributions(void **state)
+{
+    struct fixture *f = *state;
+    size_t m = f->nf, w = f->nf + 1;
+    double *v = malloc(4 * w * w * sizeof(double));
+    double c[4 * (PIPELINE_MAX_FEATURES + 1)];
+    struct ns_error err;
+
+    assert_non_null(v);
+    if (xgb_predict_interactions(f->m, f->X, 4, m, 1, v, &err) != NS_OK ||
+        xgb_predict_contribs(f->m, f->X, 4, m, 1, c, &err) != NS_OK)
+        fail_msg("prediction failed: %s", err.msg);
+    for (size_t r = 0; r < 4; r++) {
+        for (size_t i = 0; i < w; i++) {
+            double sum = 0;
+
+            for (size_t j = 0; j < w; j++)
+                sum += v[r * w * w + i * w + j];
+            if (fabs(sum - c[r * w + i]) > 1e-4)
+                fail_msg("row %zu feature %zu: interactions sum to %.6f, "
+                         "contribution is %.6f", r, i, sum, c[r * w + i]);
+        }
+    }
+    free(v);
+}
+
+static void test_explain_interactions_rank_pairs(void **state)
+{
+    struct fixture *f = *state;
+    struct explain_importance imp;
+    struct ns_error err;
+    json_t *j;
+
+    if (explain_importance_of(&f->c, f->X, ROWS, &imp, &err) != NS_OK ||
+        explain_interactions(&f->c, f->X, 100, 5, &imp, &err) != NS_OK)
+        fail_msg("importance failed: %s", err.msg);
+    assert_int_equal(imp.npairs, 5);
+    assert_int_equal(imp.interaction_rows, 100);
+    for (size_t k = 1; k < imp.npairs; k++)
+        assert_true(imp.pairs[k].mean_abs <= imp.pairs[k - 1].mean_abs);
+    assert_string_not_equal(imp.pairs[0].a, imp.pairs[0].b);
+    j = explain_importance_json(&imp);
+    assert_int_equal(json_array_size(json_object_get(j, "interactions")),
+                     5);
+    json_decref(j);
+    explain_importance_free(&imp);
+}
+
 static void test_explain_importance_without_rows_is_refused(void **state)
 {
     struct fixture *f = *state;
@@ -327,6 +375,8 @@ int main(void)
         cmocka_unit_test(test_explain_history_words_name_the_counts),
         cmocka_unit_test(test_explain_json_lists_top_k_reasons),
         cmocka_unit_test(test_explain_importance_finds_signal),
+        cmocka_unit_test(test_explain_interactions_sum_to_contributions),
+        cmocka_unit_test(test_explain_interactions_rank_pairs),
         cmocka_unit_test(test_explain_importance_without_rows_is_refused),
     };
 
