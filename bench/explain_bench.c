@@ -149,6 +149,8 @@ static int bundle_part(const char *bundle_path, const char *data)
         return fail(data, &err);
     explain_ctx_of_bundle(b, &c);
     n = d.t->nrows;
+    printf("C bundle trees=%d features=%zu rows=%zu\n",
+           xgb_num_trees(c.model), d.nf, n);
     for (size_t k = 0; k < SINGLE_CALLS; k++) {
         t0 = now();
         if (explain_row(&c, d.X + (k % n) * d.nf, &r, &err) != NS_OK)
