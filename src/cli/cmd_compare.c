@@ -1,5 +1,6 @@
 /* noshow compare: fits the simpler model families and tuned XGBoost on
  * one split of one file, with the same features, and ranks them. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ struct opts {
 
 static int parse(int argc, char **argv, struct opts *o)
 {
+    bool size_given = false;
+
     *o = (struct opts){.test_size = 0.25, .seed = 42};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -52,6 +55,7 @@ static int parse(int argc, char **argv, struct opts *o)
         } else if (strcmp(a, "--test-from") == 0 && v) {
             o->test_from = argv[++i];
         } else if (strcmp(a, "--test-size") == 0 && v) {
+            size_given = true;
             if (!cli_parse_double(argv[++i], 0.01, 0.99, &o->test_size))
                 return cli_usage_error("compare", "--test-size '%s': "
                                        "expected a share from 0.01 to "
@@ -69,6 +73,9 @@ static int parse(int argc, char **argv, struct opts *o)
     }
     if (o->data == NULL)
         return cli_usage_error("compare", "missing DATA.csv");
+    if (o->test_from && size_given)
+        return cli_usage_error("compare", "--test-from and --test-size "
+                               "both given: expected one split");
     return 0;
 }
 
@@ -76,7 +83,8 @@ static enum ns_err make_split(const struct opts *o,
                               const struct cli_dataset *d,
                               struct split_indices *s, struct ns_error *err)
 {
-    int32_t cut;
+    int32_t cut, lo = INT32_MAX, hi = INT32_MIN;
+    char first[11], last[11];
 
     if (o->test_from == NULL)
         return split_stratified(d->y, d->t->nrows, o->test_size,
@@ -85,6 +93,21 @@ static enum ns_err make_split(const struct opts *o,
         return ns_error_field(err, NS_ERR_INVALID, "--test-from",
                               "--test-from '%s': expected a date "
                               "YYYY-MM-DD", o->test_from);
+    for (size_t i = 0; i < d->t->nrows; i++) {
+        lo = d->t->appt_day[i] < lo ? d->t->appt_day[i] : lo;
+        hi = d->t->appt_day[i] > hi ? d->t->appt_day[i] : hi;
+    }
+    if (cut <= lo || cut > hi) {
+        ns_format_date(lo, first);
+        ns_format_date(hi, last);
+        return ns_error_field(err, NS_ERR_INVALID, "--test-from",
+                              "--test-from %s leaves no %s rows: the "
+                              "appointments of %s run from %s to %s, "
+                              "expected a date after the first and no "
+                              "later than the last", o->test_from,
+                              cut <= lo ? "training" : "test", o->data,
+                              first, last);
+    }
     return split_by_time(d->t->appt_day, d->t->nrows, cut, s, err);
 }
 

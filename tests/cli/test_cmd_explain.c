@@ -1,7 +1,6 @@
 /* noshow explain: reasons through a bundle add up to its margin, and bad
  * input (a row out of range, a file without the model's columns, a file
  * without rows) gets a message naming what is wrong. */
-#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,104 +14,31 @@
 
 #include "cli/cli.h"
 #include "model/explain.h"
-#include "model/train.h"
-#include "support/synth.h"
+#include "support/model_fixture.h"
+#include "support/run_cmd.h"
 
 #define ROWS 600
 
-struct fixture {
-    char csv[64], model[64], out[64], errf[64];
-    struct schema *s;
-    struct table *t;
-    struct train_result res;
-};
-
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    struct table_load_opts lo = {.schema_name = "kaggle-noshow",
-                                 .need_label = true};
-    struct clean_report rep = {0};
-    struct train_opts o;
+    struct model_fixture *f = calloc(1, sizeof(*f));
 
     *state = f;
     if (f == NULL)
         return -1;
-    snprintf(f->csv, sizeof(f->csv), "/tmp/ns_explain_%d.csv", getpid());
-    snprintf(f->model, sizeof(f->model), "/tmp/ns_explain_%d.json",
-             getpid());
-    snprintf(f->out, sizeof(f->out), "/tmp/ns_explain_%d.out", getpid());
-    snprintf(f->errf, sizeof(f->errf), "/tmp/ns_explain_%d.err", getpid());
-    if (synth_write(f->csv, ROWS, 3, 0) != 0 ||
-        table_load_csv(f->csv, NULL, &lo, &f->t, &f->s, &rep, NULL))
-        return -1;
-    train_opts_default(&o);
-    o.xgb.n_trees = 20;
-    o.xgb.nthread = 1;
-    if (train_run(f->t, &o, &f->res, NULL) != NS_OK)
-        return -1;
-    return bundle_save(f->res.bundle, f->model, NULL) == NS_OK ? 0 : -1;
+    return model_fixture_setup(f, "explain", ROWS, 3);
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-
-    unlink(f->csv);
-    unlink(f->model);
-    unlink(f->out);
-    unlink(f->errf);
-    train_result_free(&f->res);
-    table_free(f->t);
-    schema_free(f->s);
-    free(f);
+    model_fixture_teardown(*state);
+    free(*state);
     return 0;
 }
 
-/* Runs 'noshow explain ARGS...' with stdout and stderr sent to files;
- * returns its exit code. */
-static int run(struct fixture *f, int argc, ...)
-{
-    static char name[] = "explain";
-    char *argv[16] = {name};
-    va_list ap;
-    int saved[2], fd[2], code;
-
-    va_start(ap, argc);
-    for (int i = 1; i <= argc; i++)
-        argv[i] = va_arg(ap, char *);
-    va_end(ap);
-    fflush(stdout);
-    fflush(stderr);
-    saved[0] = dup(1);
-    saved[1] = dup(2);
-    fd[0] = open(f->out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    fd[1] = open(f->errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd[0] < 0 || fd[1] < 0 || dup2(fd[0], 1) < 0 || dup2(fd[1], 2) < 0)
-        fail_msg("cannot redirect output to %s", f->out);
-    code = cmd_explain(argc + 1, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(saved[0], 1);
-    dup2(saved[1], 2);
-    for (int k = 0; k < 2; k++) {
-        close(saved[k]);
-        close(fd[k]);
-    }
-    return code;
-}
-
-static char *slurp(const char *path)
-{
-    static char buf[65536];
-    FILE *fp = fopen(path, "r");
-    size_t n = fp ? fread(buf, 1, sizeof(buf) - 1, fp) : 0;
-
-    if (fp)
-        fclose(fp);
-    buf[n] = '\0';
-    return buf;
-}
+#define run(f, n, ...)                                                     \
+    run_cmd(cmd_explain, "explain", (f)->out, (f)->errf, (n), __VA_ARGS__)
+#define slurp run_cmd_slurp
 
 #define assert_has(text, needle)                                           \
     do {                                                                   \
@@ -122,7 +48,7 @@ static char *slurp(const char *path)
 
 static void test_explain_record_adds_up_to_bundle_margin(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     const struct bundle *b = f->res.bundle;
     struct record *view = record_new(f->s);
     struct history_index *h = NULL;
@@ -163,7 +89,7 @@ static void test_explain_record_adds_up_to_bundle_margin(void **state)
 
 static void test_cmd_explain_row_prints_top_reasons(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     json_t *j;
     json_error_t jerr;
 
@@ -183,7 +109,7 @@ static void test_cmd_explain_row_prints_top_reasons(void **state)
 
 static void test_cmd_explain_row_out_of_range_names_row_count(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
 
     assert_int_equal(run(f, 4, f->model, f->csv, "--row", "601"),
                      CLI_EXIT_FAIL);
@@ -195,7 +121,7 @@ static void test_cmd_explain_row_out_of_range_names_row_count(void **state)
 
 static void test_cmd_explain_missing_columns_are_named(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     char path[80];
     FILE *fp;
 
@@ -212,7 +138,7 @@ static void test_cmd_explain_missing_columns_are_named(void **state)
 
 static void test_cmd_explain_file_without_rows_is_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct model_fixture *f = *state;
     char path[80];
     FILE *fp;
 
