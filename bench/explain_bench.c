@@ -128,6 +128,33 @@ static int reference_part(const char *model_path, const float *X,
     return 0;
 }
 
+/* explain_record from a raw record (features, score, reasons, JSON)
+ * on rows of d, one at a time. */
+static int time_records(const struct bundle *b, const struct cli_dataset *d)
+{
+    struct record *view = record_new(d->schema);
+    struct history_source src;
+    struct ns_error err;
+    double t[SINGLE_CALLS], t0;
+    json_t *j;
+
+    if (view == NULL)
+        return fail("record", NULL);
+    if (d->hist)
+        src = history_index_source(d->hist);
+    for (size_t k = 0; k < SINGLE_CALLS; k++) {
+        table_row(d->t, k % d->t->nrows, view);
+        t0 = now();
+        if (explain_record(b, view, d->hist ? &src : NULL, 5, &j, &err))
+            return fail("explain_record", &err);
+        json_decref(j);
+        t[k] = now() - t0;
+    }
+    summary("explain_record_json threads=1", 1, t, SINGLE_CALLS);
+    record_free(view);
+    return 0;
+}
+
 /* explain_row (contributions, groups, reasons) and explain_record (raw
  * record to JSON) with a noshow bundle on the first rows of a file. */
 static int bundle_part(const char *bundle_path, const char *data)
@@ -136,12 +163,9 @@ static int bundle_part(const char *bundle_path, const char *data)
     struct cli_dataset d = {0};
     struct explain_ctx c;
     struct explain_result r;
-    struct record *view = NULL;
-    struct history_source src;
     struct ns_error err;
     double t[SINGLE_CALLS], t0;
     size_t n;
-    json_t *j;
 
     if (bundle_load(bundle_path, &b, &err) != NS_OK ||
         cli_dataset_load(data, NULL, bundle_schema(b), false, &d, &err) ||
@@ -160,21 +184,8 @@ static int bundle_part(const char *bundle_path, const char *data)
     }
     summary("explain_row threads=1", 1, t, SINGLE_CALLS);
 
-    view = record_new(d.schema);
-    if (view == NULL)
-        return fail("record", NULL);
-    if (d.hist)
-        src = history_index_source(d.hist);
-    for (size_t k = 0; k < SINGLE_CALLS; k++) {
-        table_row(d.t, k % n, view);
-        t0 = now();
-        if (explain_record(b, view, d.hist ? &src : NULL, 5, &j, &err))
-            return fail("explain_record", &err);
-        json_decref(j);
-        t[k] = now() - t0;
-    }
-    summary("explain_record_json threads=1", 1, t, SINGLE_CALLS);
-    record_free(view);
+    if (time_records(b, &d) != 0)
+        return 1;
 
     for (size_t k = 0; k < BATCH_REPS; k++) {
         struct explain_result *all = malloc(n * sizeof(*all));
