@@ -1,6 +1,7 @@
 /* noshow predict: streams a CSV file through a model bundle, keeping
  * every input column and adding probability, predicted label, risk band
  * and an error column. Memory stays flat apart from the history index. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +31,9 @@ static const char usage[] =
 
 struct batch {
     size_t n;
-    struct ns_buf text;         /* field bytes, each NUL-terminated */
-    struct ns_buf spans;        /* size_t (offset, length) per field */
-    size_t first[PREDICT_BATCH];    /* first span of each row */
-    size_t nf[PREDICT_BATCH];
+    struct ns_buf text;         /* input columns as output text */
+    size_t first[PREDICT_BATCH];    /* offset of each row in text */
+    size_t nf[PREDICT_BATCH];       /* its length */
     long line[PREDICT_BATCH];
     char *error[PREDICT_BATCH];     /* NULL when scored */
     size_t nok;
@@ -48,7 +48,17 @@ struct predict {
     char sep;
     struct history_index *hidx;
     struct history_source src;
+    struct ns_buf obuf;         /* one batch of output */
     size_t scored, failed;
+    /* Two batches alternate: this thread reads and featurises one while
+     * a second thread scores and writes the other. */
+    struct batch *bt[2];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool full[2];
+    bool eof;
+    enum ns_err wrc;            /* the writer's first failure */
+    struct ns_error werr;
 };
 
 /* LIMITATION: the history index holds every row of PAST.csv and
@@ -122,22 +132,46 @@ static enum ns_err check_columns(const struct bundle *b,
     return NS_OK;
 }
 
-static enum ns_err keep_row(struct batch *bt, const struct csv_row *row)
+/* Appends one field to b, quoted when it holds the separator, a quote
+ * or a line break (quotes doubled inside). */
+static enum ns_err put_field(struct ns_buf *b, char sep, const char *s,
+                             size_t len)
+{
+    bool quote = false;
+    enum ns_err rc;
+
+    for (size_t i = 0; i < len && !quote; i++)
+        quote = s[i] == sep || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (!quote)
+        return ns_buf_append(b, s, len);
+    rc = ns_buf_append(b, "\"", 1);
+    for (size_t i = 0; i < len && rc == NS_OK; i++) {
+        if (s[i] == '"')
+            rc = ns_buf_append(b, "\"", 1);
+        if (rc == NS_OK)
+            rc = ns_buf_append(b, s + i, 1);
+    }
+    return rc == NS_OK ? ns_buf_append(b, "\"", 1) : rc;
+}
+
+/* Keeps the row's input columns as output text, each followed by the
+ * separator, ready to be written with the added columns. */
+static enum ns_err keep_row(struct batch *bt, char sep,
+                            const struct csv_row *row)
 {
     size_t k = bt->n;
+    enum ns_err rc = NS_OK;
 
-    bt->first[k] = bt->spans.len / (2 * sizeof(size_t));
-    bt->nf[k] = row->nfields;
+    bt->first[k] = bt->text.len;
     bt->line[k] = row->line;
-    for (size_t i = 0; i < row->nfields; i++) {
-        size_t span[2] = {bt->text.len, row->fields[i].len};
-
-        if (ns_buf_append(&bt->text, row->fields[i].ptr,
-                          row->fields[i].len + 1) != NS_OK ||
-            ns_buf_append(&bt->spans, span, sizeof(span)) != NS_OK)
-            return NS_ERR_NOMEM;
+    for (size_t i = 0; i < row->nfields && rc == NS_OK; i++) {
+        rc = put_field(&bt->text, sep, row->fields[i].ptr,
+                       row->fields[i].len);
+        if (rc == NS_OK)
+            rc = ns_buf_append(&bt->text, &sep, 1);
     }
-    return NS_OK;
+    bt->nf[k] = bt->text.len - bt->first[k];
+    return rc;
 }
 
 /* Cleans and featurises one row into the batch; a bad row keeps its
@@ -152,7 +186,7 @@ static enum ns_err add_row(struct predict *pr, struct batch *bt,
     enum clean_reason why;
     enum ns_err rc;
 
-    if (keep_row(bt, row) != NS_OK)
+    if (keep_row(bt, pr->sep, row) != NS_OK)
         return NS_ERR_NOMEM;
     bt->error[bt->n] = NULL;
     rc = clean_csv_row(bundle_schema(b), bind, pr->data, row, false, r,
@@ -171,32 +205,26 @@ static enum ns_err add_row(struct predict *pr, struct batch *bt,
     return NS_OK;
 }
 
-static enum ns_err write_row(struct predict *pr, const struct batch *bt,
-                             size_t k, const struct bundle_score *s)
+static enum ns_err put_row(struct predict *pr, const struct batch *bt,
+                           size_t k, const struct bundle_score *s)
 {
-    const size_t *spans = (const size_t *)bt->spans.data;
-    char prob[32] = "";
-    const char *extra[4] = {prob, "", "", bt->error[k] ? bt->error[k] : ""};
-    enum ns_err rc = NS_OK;
+    char tail[64];
+    const char *e = bt->error[k];
+    int n = 0;
+    enum ns_err rc = ns_buf_append(&pr->obuf, bt->text.data + bt->first[k],
+                                   bt->nf[k]);
 
-    if (s) {
-        snprintf(prob, sizeof(prob), "%.6f", s->probability);
-        extra[1] = s->label ? "1" : "0";
-        extra[2] = bundle_band_name(s->band);
-    }
-    for (size_t i = 0; i < bt->nf[k] && rc == NS_OK; i++) {
-        const size_t *sp = spans + 2 * (bt->first[k] + i);
-
-        rc = csv_write_field(pr->out, pr->sep, bt->text.data + sp[0], sp[1]);
-        if (rc == NS_OK && fputc(pr->sep, pr->out) == EOF)
-            rc = NS_ERR_IO;
-    }
-    for (size_t i = 0; i < 4 && rc == NS_OK; i++) {
-        rc = csv_write_field(pr->out, pr->sep, extra[i], strlen(extra[i]));
-        if (rc == NS_OK && fputc(i < 3 ? pr->sep : '\n', pr->out) == EOF)
-            rc = NS_ERR_IO;
-    }
-    return rc;
+    if (s)
+        n = snprintf(tail, sizeof(tail), "%.6f%c%d%c%s%c", s->probability,
+                     pr->sep, s->label, pr->sep, bundle_band_name(s->band),
+                     pr->sep);
+    else
+        n = snprintf(tail, sizeof(tail), "%c%c", pr->sep, pr->sep);
+    if (rc == NS_OK)
+        rc = ns_buf_append(&pr->obuf, tail, (size_t)n);
+    if (rc == NS_OK && e)
+        rc = put_field(&pr->obuf, pr->sep, e, strlen(e));
+    return rc == NS_OK ? ns_buf_append(&pr->obuf, "\n", 1) : rc;
 }
 
 static enum ns_err flush_batch(struct predict *pr, struct batch *bt,
@@ -205,15 +233,19 @@ static enum ns_err flush_batch(struct predict *pr, struct batch *bt,
     size_t j = 0;
     enum ns_err rc = bundle_score_matrix(pr->b, bt->X, bt->nok, bt->s, err);
 
+    ns_buf_reset(&pr->obuf);
     for (size_t k = 0; k < bt->n && rc == NS_OK; k++) {
-        rc = write_row(pr, bt, k, bt->error[k] ? NULL : &bt->s[j]);
+        rc = put_row(pr, bt, k, bt->error[k] ? NULL : &bt->s[j]);
         if (bt->error[k])
             pr->failed++;
         else
             j++;
         if (rc != NS_OK)
-            rc = ns_error_set(err, NS_ERR_IO, "cannot write the output");
+            rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     }
+    if (rc == NS_OK && pr->obuf.len > 0 &&
+        fwrite(pr->obuf.data, 1, pr->obuf.len, pr->out) != pr->obuf.len)
+        rc = ns_error_set(err, NS_ERR_IO, "cannot write the output");
     pr->scored += j;
     for (size_t k = 0; k < bt->n; k++) {
         free(bt->error[k]);
@@ -222,7 +254,6 @@ static enum ns_err flush_batch(struct predict *pr, struct batch *bt,
     bt->n = 0;
     bt->nok = 0;
     ns_buf_reset(&bt->text);
-    ns_buf_reset(&bt->spans);
     return rc;
 }
 
@@ -247,19 +278,86 @@ static enum ns_err write_header(struct predict *pr, const struct csv_row *h)
     return rc;
 }
 
-static enum ns_err stream(struct predict *pr, struct batch *bt,
-                          struct ns_error *err)
+/* The second thread: scores and writes full batches in turn. */
+static void *writer_main(void *arg)
+{
+    struct predict *pr = arg;
+    int i = 0;
+
+    for (;;) {
+        enum ns_err rc = NS_OK;
+
+        pthread_mutex_lock(&pr->mu);
+        while (!pr->full[i] && !pr->eof)
+            pthread_cond_wait(&pr->cv, &pr->mu);
+        if (!pr->full[i]) {
+            pthread_mutex_unlock(&pr->mu);
+            return NULL;
+        }
+        rc = pr->wrc;
+        pthread_mutex_unlock(&pr->mu);
+        if (rc == NS_OK)
+            rc = flush_batch(pr, pr->bt[i], &pr->werr);
+        pthread_mutex_lock(&pr->mu);
+        if (pr->wrc == NS_OK)
+            pr->wrc = rc;
+        pr->full[i] = false;
+        pthread_cond_broadcast(&pr->cv);
+        pthread_mutex_unlock(&pr->mu);
+        i ^= 1;
+    }
+}
+
+/* Hands batch i to the writer; waits until the other one is free.
+ * Returns the writer's failure, if any. */
+static enum ns_err hand_over(struct predict *pr, int i)
+{
+    enum ns_err rc;
+
+    pthread_mutex_lock(&pr->mu);
+    pr->full[i] = true;
+    pthread_cond_broadcast(&pr->cv);
+    while (pr->full[i ^ 1])
+        pthread_cond_wait(&pr->cv, &pr->mu);
+    rc = pr->wrc;
+    pthread_mutex_unlock(&pr->mu);
+    return rc;
+}
+
+static enum ns_err read_rows(struct predict *pr, struct csv_reader *rd,
+                             const struct schema_binding *bind,
+                             struct ns_error *err)
+{
+    struct record *r = record_new(bundle_schema(pr->b));
+    const struct csv_row *row;
+    int i = 0;
+    enum ns_err rc = NS_OK;
+
+    if (r == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    while (rc == NS_OK && (rc = csv_reader_next(rd, &row, err)) == NS_OK) {
+        if (add_row(pr, pr->bt[i], bind, row, r) != NS_OK) {
+            rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+        } else if (pr->bt[i]->n == PREDICT_BATCH) {
+            rc = hand_over(pr, i);
+            i ^= 1;
+        }
+    }
+    if (rc == NS_DONE)
+        rc = pr->bt[i]->n > 0 ? hand_over(pr, i) : NS_OK;
+    record_free(r);
+    return rc;
+}
+
+static enum ns_err stream(struct predict *pr, struct ns_error *err)
 {
     const struct schema *s = bundle_schema(pr->b);
     struct csv_reader *rd = NULL;
     struct schema_binding *bind = NULL;
-    struct record *r = record_new(s);
     const struct csv_row *row;
-    enum ns_err rc;
+    pthread_t writer;
+    enum ns_err rc = csv_reader_open(pr->data, NULL, &rd, err);
 
-    if (r == NULL)
-        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-    rc = csv_reader_open(pr->data, NULL, &rd, err);
     if (rc == NS_OK)
         rc = csv_reader_next(rd, &row, err);
     if (rc == NS_OK)
@@ -271,15 +369,21 @@ static enum ns_err stream(struct predict *pr, struct batch *bt,
         if (write_header(pr, row) != NS_OK)
             rc = ns_error_set(err, NS_ERR_IO, "cannot write the output");
     }
-    while (rc == NS_OK && (rc = csv_reader_next(rd, &row, err)) == NS_OK) {
-        if (add_row(pr, bt, bind, row, r) != NS_OK)
-            rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-        else if (bt->n == PREDICT_BATCH)
-            rc = flush_batch(pr, bt, err);
+    if (rc == NS_OK && pthread_create(&writer, NULL, writer_main, pr) != 0)
+        rc = ns_error_set(err, NS_ERR_NOMEM, "cannot start a thread");
+    if (rc == NS_OK) {
+        rc = read_rows(pr, rd, bind, err);
+        pthread_mutex_lock(&pr->mu);
+        pr->eof = true;
+        pthread_cond_broadcast(&pr->cv);
+        pthread_mutex_unlock(&pr->mu);
+        pthread_join(writer, NULL);
+        if (pr->wrc != NS_OK) {
+            rc = pr->wrc;
+            if (err)
+                *err = pr->werr;
+        }
     }
-    if (rc == NS_DONE)
-        rc = flush_batch(pr, bt, err);
-    record_free(r);
     schema_binding_free(bind);
     csv_reader_close(rd);
     return rc;
@@ -309,21 +413,46 @@ static enum ns_err build_history(struct predict *pr, const char *past,
     return rc;
 }
 
+static struct batch *batch_new(const struct bundle *b)
+{
+    struct batch *bt = calloc(1, sizeof(*bt));
+
+    if (bt == NULL)
+        return NULL;
+    bt->X = malloc(PREDICT_BATCH * pipeline_nfeatures(bundle_pipeline(b)) *
+                   sizeof(float));
+    if (bt->X == NULL) {
+        free(bt);
+        return NULL;
+    }
+    return bt;
+}
+
+static void batch_free(struct batch *bt)
+{
+    if (bt == NULL)
+        return;
+    free(bt->X);
+    ns_buf_free(&bt->text);
+    for (size_t k = 0; k < bt->n; k++)
+        free(bt->error[k]);
+    free(bt);
+}
+
 static enum ns_err run(struct predict *pr, const char *model,
                        const char *past, bool file_history,
                        const char *out, struct ns_error *err)
 {
     struct bundle *b = NULL;
-    struct batch *bt = calloc(1, sizeof(*bt));
     enum ns_err rc = bundle_load(model, &b, err);
 
     pr->b = b;
-    if (rc == NS_OK && bt == NULL)
-        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&pr->mu, NULL);
+    pthread_cond_init(&pr->cv, NULL);
     if (rc == NS_OK) {
-        bt->X = malloc(PREDICT_BATCH * pipeline_nfeatures(bundle_pipeline(b))
-                       * sizeof(float));
-        if (bt->X == NULL)
+        pr->bt[0] = batch_new(b);
+        pr->bt[1] = batch_new(b);
+        if (pr->bt[0] == NULL || pr->bt[1] == NULL)
             rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     }
     if (rc == NS_OK)
@@ -334,19 +463,16 @@ static enum ns_err run(struct predict *pr, const char *model,
             rc = ns_error_set(err, NS_ERR_IO, "%s: cannot create", out);
     }
     if (rc == NS_OK)
-        rc = stream(pr, bt, err);
+        rc = stream(pr, err);
     if (pr->out && pr->out != stdout && fclose(pr->out) != 0 && rc == NS_OK)
         rc = ns_error_set(err, NS_ERR_IO, "%s: write failed", out);
     if (pr->out == stdout && fflush(stdout) != 0 && rc == NS_OK)
         rc = ns_error_set(err, NS_ERR_IO, "standard output: write failed");
-    if (bt) {
-        free(bt->X);
-        ns_buf_free(&bt->text);
-        ns_buf_free(&bt->spans);
-        for (size_t k = 0; k < bt->n; k++)
-            free(bt->error[k]);
-    }
-    free(bt);
+    batch_free(pr->bt[0]);
+    batch_free(pr->bt[1]);
+    pthread_cond_destroy(&pr->cv);
+    pthread_mutex_destroy(&pr->mu);
+    ns_buf_free(&pr->obuf);
     history_index_free(pr->hidx);
     bundle_free(b);
     return rc;

@@ -26,6 +26,9 @@ static const char usage[] =
     "  --trees N --depth D --eta E --min-child-weight W --subsample S\n"
     "  --colsample C         XGBoost parameters (300, 3, 0.1, 1, 1, 1)\n"
     "  --early-stop N        rounds without improvement (20; 0 = off)\n"
+    "  --no-refit            keep the model fitted without the held-out\n"
+    "                        tenth (default: fit again on all training\n"
+    "                        rows with the rounds early stopping chose)\n"
     "  --search              grid search by patient-grouped k-fold CV\n"
     "  --folds K             (default 5)\n"
     "  --calibrate M         auto|none|platt|isotonic (default auto)\n"
@@ -181,6 +184,8 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->json = true;
         } else if (strcmp(s, "--no-history") == 0) {
             a->o.history = false;
+        } else if (strcmp(s, "--no-refit") == 0) {
+            a->o.refit = false;
         } else if (strcmp(s, "--search") == 0) {
             a->o.search = true;
         } else if (s[0] == '-' && s[1] != '\0') {

@@ -51,6 +51,7 @@ struct train_opts {
     struct xgb_params xgb;      /* early_stopping_rounds: 0 = off */
     bool search;
     int folds;
+    bool refit;                 /* fit again on all training rows */
     enum train_calibrate calibrate;
     struct metrics_rule rule;
     const char *data_sha256;    /* of the training file; may be NULL */
@@ -78,7 +79,8 @@ struct train_result {
 
 /* Defaults: random 25% test, seed 42, no rebalancing (ratio 1), history
  * on, xgb_params_default() with 300 trees and early stopping after 20
- * rounds, no search, 5 folds, auto calibration, best-F1 threshold. */
+ * rounds, no search, 5 folds, refit on all training rows, auto
+ * calibration, best-F1 threshold. */
 void train_opts_default(struct train_opts *o);
 
 /* Trains on the labelled rows of t. Errors (NS_ERR_INVALID with a
