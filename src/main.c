@@ -19,6 +19,10 @@ const struct cli_command cli_commands[] = {
      cmd_evaluate},
     {"predict", "score a CSV file with a model bundle (CSV out)",
      cmd_predict},
+    {"explain", "reasons behind one prediction, or global importance",
+     cmd_explain},
+    {"compare", "rank simpler model families against tuned XGBoost",
+     cmd_compare},
     {NULL, NULL, NULL},
 };
 

@@ -39,6 +39,8 @@ int cmd_schema(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 
 #endif

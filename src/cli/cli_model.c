@@ -92,3 +92,51 @@ void cli_print_json(const json_t *obj)
     json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     fputc('\n', stdout);
 }
+
+static enum ns_err add_rows(struct history_index *h, const struct table *t,
+                            struct ns_error *err)
+{
+    for (size_t i = 0; i < t->nrows; i++) {
+        enum ns_err rc = history_index_add(h, table_str(t, t->patient[i]),
+                                           t->booked_at[i], t->appt_day[i],
+                                           t->label[i]);
+
+        if (rc != NS_OK)
+            return ns_error_set(err, rc, "line %ld: cannot index the "
+                                "row's history (%s)", t->line[i],
+                                ns_err_str(rc));
+    }
+    return NS_OK;
+}
+
+enum ns_err cli_build_history(const struct pipeline *p,
+                              const struct schema *s, const char *past,
+                              const struct table *t,
+                              struct history_index **out,
+                              struct ns_error *err)
+{
+    struct table *pt = NULL;
+    enum ns_err rc;
+
+    *out = NULL;
+    if (!pipeline_uses_history(p))
+        return NS_OK;
+    if (past == NULL)
+        return history_index_from_table(t, out, err);
+    rc = cli_load_labelled(past, NULL, s, NULL, false, &pt,
+                           NULL, err);
+    if (rc != NS_OK)
+        return rc;
+    *out = history_index_new();
+    if (*out == NULL)
+        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    if (rc == NS_OK)
+        rc = add_rows(*out, pt, err);
+    if (rc == NS_OK)
+        rc = add_rows(*out, t, err);
+    if (rc == NS_OK && history_index_finish(*out) != NS_OK)
+        rc = ns_error_set(err, NS_ERR_NOMEM, "history index: out of "
+                          "memory while sorting");
+    table_free(pt);
+    return rc;
+}

@@ -11,6 +11,8 @@
 
 #include "data/schema.h"
 #include "data/table.h"
+#include "features/history.h"
+#include "features/pipeline.h"
 #include "model/metrics.h"
 #include "util/err.h"
 
@@ -27,6 +29,17 @@ NS_MUST_CHECK enum ns_err cli_load_labelled(const char *path,
                                             bool need_label,
                                             struct table **out,
                                             struct schema **schema_out,
+                                            struct ns_error *err);
+
+/* The history index of the rows of t: t alone (asked by string id), or
+ * the labelled rows of the file past (read with schema s) plus t's. Left
+ * NULL when p uses no history. Caller frees *out with
+ * history_index_free(). */
+NS_MUST_CHECK enum ns_err cli_build_history(const struct pipeline *p,
+                                            const struct schema *s,
+                                            const char *past,
+                                            const struct table *t,
+                                            struct history_index **out,
                                             struct ns_error *err);
 
 /* Prints the report as a readable table to f. */

@@ -5,68 +5,27 @@
 
 #include "cli/cli.h"
 #include "cli/cli_model.h"
-#include "features/history.h"
 #include "model/bundle.h"
+#include "model/fairness.h"
+
+#define MAX_AUDIT 16
 
 static const char usage[] =
-    "usage: noshow evaluate MODEL DATA.csv [--history PAST.csv] [--json]\n"
+    "usage: noshow evaluate MODEL DATA.csv [--history PAST.csv] "
+    "[--audit COL]... [--json]\n"
     "\n"
     "Scores every labelled row of DATA.csv and prints the metrics at the\n"
     "model's threshold. Patient history comes from PAST.csv (earlier\n"
     "appointments with outcomes) and DATA.csv itself; each row only sees\n"
-    "outcomes dated before its booking day.\n";
-
-static enum ns_err add_rows(struct history_index *h, const struct table *t,
-                            struct ns_error *err)
-{
-    for (size_t i = 0; i < t->nrows; i++) {
-        enum ns_err rc = history_index_add(h, table_str(t, t->patient[i]),
-                                           t->booked_at[i], t->appt_day[i],
-                                           t->label[i]);
-
-        if (rc != NS_OK)
-            return ns_error_set(err, rc, "line %ld: cannot index the "
-                                "row's history (%s)", t->line[i],
-                                ns_err_str(rc));
-    }
-    return NS_OK;
-}
-
-/* The history index: DATA alone (asked by string id), or PAST + DATA. */
-static enum ns_err build_history(const struct bundle *b, const char *past,
-                                 const struct table *t,
-                                 struct history_index **out,
-                                 struct ns_error *err)
-{
-    struct table *pt = NULL;
-    enum ns_err rc;
-
-    *out = NULL;
-    if (!pipeline_uses_history(bundle_pipeline(b)))
-        return NS_OK;
-    if (past == NULL)
-        return history_index_from_table(t, out, err);
-    rc = cli_load_labelled(past, NULL, bundle_schema(b), NULL, false, &pt,
-                           NULL, err);
-    if (rc != NS_OK)
-        return rc;
-    *out = history_index_new();
-    if (*out == NULL)
-        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-    if (rc == NS_OK)
-        rc = add_rows(*out, pt, err);
-    if (rc == NS_OK)
-        rc = add_rows(*out, t, err);
-    if (rc == NS_OK && history_index_finish(*out) != NS_OK)
-        rc = ns_error_set(err, NS_ERR_NOMEM, "history index: out of "
-                          "memory while sorting");
-    table_free(pt);
-    return rc;
-}
+    "outcomes dated before its booking day.\n"
+    "The fairness audit compares groups by gender and age band, and by\n"
+    "each column named with --audit (e.g. Neighbourhood, Scholarship).\n";
 
 static enum ns_err score_table(const struct bundle *b, const struct table *t,
                                struct history_index *h,
                                struct metrics_report *m,
+                               const char *const *audit, size_t naudit,
+                               struct fairness_report *fair,
                                struct ns_error *err)
 {
     size_t nf = pipeline_nfeatures(bundle_pipeline(b));
@@ -91,6 +50,9 @@ static enum ns_err score_table(const struct bundle *b, const struct table *t,
         y[i] = t->label[i] > 0 ? 1.0f : 0.0f;
     }
     rc = metrics_compute(p, y, t->nrows, bundle_threshold(b), m, err);
+    if (rc == NS_OK)
+        rc = fairness_audit(t, p, bundle_threshold(b), audit, naudit, fair,
+                            err);
 out:
     free(X);
     free(y);
@@ -100,7 +62,8 @@ out:
 }
 
 static int print(const struct bundle *b, const char *data,
-                 const struct metrics_report *m, bool json)
+                 const struct metrics_report *m,
+                 const struct fairness_report *fair, bool json)
 {
     struct ns_error err = {0};
     json_t *o;
@@ -108,9 +71,12 @@ static int print(const struct bundle *b, const char *data,
     if (!json) {
         printf("model %s on %s:\n", bundle_version(b), data);
         cli_print_metrics(stdout, m);
+        printf("\n");
+        fairness_print(fair, stdout);
         return CLI_EXIT_OK;
     }
-    o = json_pack("{s:s, s:s}", "model", bundle_version(b), "data", data);
+    o = json_pack("{s:s, s:s, s:o*}", "model", bundle_version(b), "data",
+                  data, "fairness", fairness_json(fair));
     if (o == NULL || cli_metrics_into(o, m, &err) != NS_OK) {
         json_decref(o);
         return cli_fail(&err);
@@ -129,6 +95,9 @@ int cmd_evaluate(int argc, char **argv)
     struct table *t = NULL;
     struct history_index *h = NULL;
     struct metrics_report m = {0};
+    struct fairness_report fair = {0};
+    const char *audit[MAX_AUDIT];
+    size_t naudit = 0;
     int code;
 
     for (int i = 1; i < argc; i++) {
@@ -139,6 +108,11 @@ int cmd_evaluate(int argc, char **argv)
             json = true;
         } else if (strcmp(argv[i], "--history") == 0 && i + 1 < argc) {
             past = argv[++i];
+        } else if (strcmp(argv[i], "--audit") == 0 && i + 1 < argc) {
+            if (naudit == MAX_AUDIT)
+                return cli_usage_error("evaluate", "more than %d --audit "
+                                       "columns", MAX_AUDIT);
+            audit[naudit++] = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             return cli_usage_error("evaluate", "unknown option '%s' (or "
                                    "its value is missing)", argv[i]);
@@ -156,11 +130,13 @@ int cmd_evaluate(int argc, char **argv)
     if (bundle_load(model, &b, &err) != NS_OK ||
         cli_load_labelled(data, NULL, bundle_schema(b), NULL, true, &t,
                           NULL, &err) != NS_OK ||
-        build_history(b, past, t, &h, &err) != NS_OK ||
-        score_table(b, t, h, &m, &err) != NS_OK)
+        cli_build_history(bundle_pipeline(b), bundle_schema(b), past, t,
+                          &h, &err) != NS_OK ||
+        score_table(b, t, h, &m, audit, naudit, &fair, &err) != NS_OK)
         code = cli_fail(&err);
     else
-        code = print(b, data, &m, json);
+        code = print(b, data, &m, &fair, json);
+    fairness_report_free(&fair);
     metrics_report_free(&m);
     history_index_free(h);
     table_free(t);

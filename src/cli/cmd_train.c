@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_model.h"
+#include "cli/dataset.h"
 #include "model/train.h"
 #include "util/timeutil.h"
 
@@ -293,6 +294,7 @@ int cmd_train(int argc, char **argv)
         cli_load_labelled(a.data, a.schema, NULL, a.rejects, true, &t, &s,
                           &err) != NS_OK ||
         train_run(t, &a.o, &res, &err) != NS_OK ||
+        cli_bundle_importance(res.bundle, t, &err) != NS_OK ||
         bundle_save(res.bundle, a.out, &err) != NS_OK) {
         code = cli_fail(&err);
         goto out;

@@ -205,6 +205,11 @@ const struct pipeline *bundle_pipeline(const struct bundle *b)
     return b->pipe;
 }
 
+const struct encoders *bundle_encoders(const struct bundle *b)
+{
+    return b->enc;
+}
+
 const char *bundle_version(const struct bundle *b)
 {
     return b->version;

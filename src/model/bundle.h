@@ -100,6 +100,7 @@ NS_MUST_CHECK enum ns_err bundle_save(const struct bundle *b,
 /* Borrowed views, valid until bundle_free(). */
 const struct schema *bundle_schema(const struct bundle *b);
 const struct pipeline *bundle_pipeline(const struct bundle *b);
+const struct encoders *bundle_encoders(const struct bundle *b);
 const char *bundle_version(const struct bundle *b);
 double bundle_threshold(const struct bundle *b);
 const char *bundle_band_name(enum bundle_band band);
