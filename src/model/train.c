@@ -474,12 +474,19 @@ static enum ns_err margins_of(const struct run *r, const size_t *rows,
     return rc;
 }
 
-/* Held-out Brier of a method: fitted on one half of the held-out rows,
- * measured on the other, and the other way round. */
-static double cross_brier(enum calib_method m, const double *mg,
-                          const float *y, size_t n)
+struct cal_score {
+    double brier;
+    double log_loss;
+};
+
+/* Held-out Brier and log loss of a method: fitted on one half of the
+ * held-out rows, measured on the other, and the other way round. For a
+ * time split the held-out rows are in time order, so one of the two
+ * directions is exactly "fit on the earlier week, score the later". */
+static struct cal_score cross_score(enum calib_method m, const double *mg,
+                                    const float *y, size_t n)
 {
-    double sum = 0;
+    struct cal_score sc = {0, 0};
     size_t h = n / 2;
 
     for (int side = 0; side < 2; side++) {
@@ -492,15 +499,44 @@ static double cross_brier(enum calib_method m, const double *mg,
         struct calib c = {0};
 
         if (calib_fit(m, fm, fy, nf, &c, NULL) != NS_OK)
-            return INFINITY;
+            return (struct cal_score){INFINITY, INFINITY};
         for (size_t i = 0; i < nt; i++) {
-            double d = calib_apply(&c, tm[i]) - ty[i];
+            double p = calib_apply(&c, tm[i]);
+            double q = fmin(fmax(ty[i] > 0.5f ? p : 1 - p, 1e-15), 1);
 
-            sum += d * d;
+            sc.brier += (p - ty[i]) * (p - ty[i]);
+            sc.log_loss -= log(q);
         }
         calib_free(&c);
     }
-    return sum / (double)n;
+    sc.brier /= (double)n;
+    sc.log_loss /= (double)n;
+    return sc;
+}
+
+/* auto: a reweighted model is always calibrated; otherwise a method must
+ * beat the plain sigmoid on rows it was not fitted on. The intercept
+ * shift (tracking a drifting base rate) must beat the best of the others
+ * on both Brier score and log loss. */
+static enum calib_method auto_method(const struct run *r,
+                                     const struct cal_score *sc)
+{
+    enum calib_method m = CALIB_IDENTITY;
+    double best = r->o->imbalance != TRAIN_IMB_NONE ? INFINITY
+                                                    : sc[CALIB_IDENTITY].brier;
+
+    if (sc[CALIB_PLATT].brier < best) {
+        m = CALIB_PLATT;
+        best = sc[CALIB_PLATT].brier;
+    }
+    if (sc[CALIB_ISOTONIC].brier < best) {
+        m = CALIB_ISOTONIC;
+        best = sc[CALIB_ISOTONIC].brier;
+    }
+    if (sc[CALIB_INTERCEPT].brier < best &&
+        sc[CALIB_INTERCEPT].log_loss < sc[m].log_loss)
+        m = CALIB_INTERCEPT;
+    return m;
 }
 
 static enum ns_err choose_calib(struct run *r, const double *mg,
@@ -508,31 +544,26 @@ static enum ns_err choose_calib(struct run *r, const double *mg,
                                 struct train_result *res,
                                 struct ns_error *err)
 {
-    enum calib_method m = CALIB_IDENTITY;
-    double bi = cross_brier(CALIB_IDENTITY, mg, y, n);
-    double bp = cross_brier(CALIB_PLATT, mg, y, n);
-    double bs = cross_brier(CALIB_ISOTONIC, mg, y, n);
+    static const enum calib_method forced[] = {
+        [TRAIN_CAL_NONE] = CALIB_IDENTITY,
+        [TRAIN_CAL_PLATT] = CALIB_PLATT,
+        [TRAIN_CAL_ISOTONIC] = CALIB_ISOTONIC,
+        [TRAIN_CAL_INTERCEPT] = CALIB_INTERCEPT,
+    };
+    struct cal_score sc[4];
+    enum calib_method m;
 
-    if (r->o->calibrate == TRAIN_CAL_PLATT) {
-        m = CALIB_PLATT;
-    } else if (r->o->calibrate == TRAIN_CAL_ISOTONIC) {
-        m = CALIB_ISOTONIC;
-    } else if (r->o->calibrate == TRAIN_CAL_AUTO) {
-        /* A reweighted model is always calibrated; otherwise a method
-         * must beat the plain sigmoid on rows it was not fitted on. */
-        double best = r->o->imbalance != TRAIN_IMB_NONE ? INFINITY : bi;
-
-        if (bp < best) {
-            m = CALIB_PLATT;
-            best = bp;
-        }
-        if (bs < best)
-            m = CALIB_ISOTONIC;
-    }
+    for (int k = 0; k < 4; k++)
+        sc[k] = cross_score((enum calib_method)k, mg, y, n);
+    m = r->o->calibrate == TRAIN_CAL_AUTO ? auto_method(r, sc)
+                                          : forced[r->o->calibrate];
     snprintf(res->calib_note, sizeof(res->calib_note),
-             "held-out Brier (2-fold cross-fitted on %zu rows): "
-             "identity %.5f, platt %.5f, isotonic %.5f; using %s", n, bi,
-             bp, bs, calib_method_name(m));
+             "held-out Brier / log loss (2-fold cross-fitted on %zu rows): "
+             "identity %.5f / %.5f, platt %.5f / %.5f, isotonic %.5f / "
+             "%.5f, intercept %.5f / %.5f; using %s", n,
+             sc[0].brier, sc[0].log_loss, sc[1].brier, sc[1].log_loss,
+             sc[2].brier, sc[2].log_loss, sc[3].brier, sc[3].log_loss,
+             calib_method_name(m));
     return calib_fit(m, mg, y, n, &r->calib, err);
 }
 

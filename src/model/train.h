@@ -27,10 +27,13 @@ enum train_imbalance {
 };
 
 enum train_calibrate {
-    TRAIN_CAL_AUTO = 0,     /* the best of the three on held-out rows */
+    TRAIN_CAL_AUTO = 0,     /* the best on held-out rows; the intercept
+                               shift only when it wins on both Brier
+                               score and log loss */
     TRAIN_CAL_NONE,
     TRAIN_CAL_PLATT,
-    TRAIN_CAL_ISOTONIC
+    TRAIN_CAL_ISOTONIC,
+    TRAIN_CAL_INTERCEPT     /* shift to the held-out rows' base rate */
 };
 
 /* Share of the training rows held out for early stopping, calibration,
@@ -71,7 +74,7 @@ struct train_result {
     double base_brier;              /* test, always the training rate */
     double base_log_loss;
     int trees;
-    char calib_note[256];           /* held-out Brier of each method */
+    char calib_note[320];           /* held-out scores of each method */
     char warnings[512];             /* constant columns, "" when none */
     struct xgb_params chosen;       /* parameters of the final model */
     double cv_logloss;              /* search: best mean; NAN otherwise */
