@@ -41,8 +41,8 @@ NS_MUST_CHECK enum ns_err calib_method_parse(const char *name,
 /* Fits on n margins with 0/1 labels (> 0.5 is positive). Platt uses
  * Newton steps on Platt's smoothed targets (N+ + 1) / (N+ + 2) and
  * 1 / (N- + 2); isotonic pools adjacent violators; intercept solves
- * for the shift that makes the mean probability equal the rows' rate. out's arrays are the
- * caller's, freed with calib_free(). Errors: NS_ERR_INVALID (no rows, one
+ * for the shift that makes the mean probability equal the rows' rate.
+ * out's arrays are the caller's, freed with calib_free(). Errors: NS_ERR_INVALID (no rows, one
  * class only, a non-finite margin), NS_ERR_NOMEM. */
 NS_MUST_CHECK enum ns_err calib_fit(enum calib_method method,
                                     const double *margin, const float *y,
