@@ -42,8 +42,9 @@ NS_MUST_CHECK enum ns_err calib_method_parse(const char *name,
  * Newton steps on Platt's smoothed targets (N+ + 1) / (N+ + 2) and
  * 1 / (N- + 2); isotonic pools adjacent violators; intercept solves
  * for the shift that makes the mean probability equal the rows' rate.
- * out's arrays are the caller's, freed with calib_free(). Errors: NS_ERR_INVALID (no rows, one
- * class only, a non-finite margin), NS_ERR_NOMEM. */
+ * out's arrays are the caller's, freed with calib_free(). Errors:
+ * NS_ERR_INVALID (no rows, one class only, a non-finite margin),
+ * NS_ERR_NOMEM. */
 NS_MUST_CHECK enum ns_err calib_fit(enum calib_method method,
                                     const double *margin, const float *y,
                                     size_t n, struct calib *out,
