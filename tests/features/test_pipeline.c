@@ -319,7 +319,8 @@ static float *all_features(struct fixture *f, size_t nrows)
 static void test_pipeline_future_rows_change_nothing(void **state)
 {
     struct fixture *f = *state;
-    size_t nr, with_history = 0;
+    size_t nr, with_history = 0, with_today = 0, with_same_appt = 0;
+    size_t with_last_miss = 0;
     float *before, *after;
 
     add_rows(f, 400, "2016-04-01", 7);
@@ -330,10 +331,23 @@ static void test_pipeline_future_rows_change_nothing(void **state)
     add_rows(f, 300, "2016-04-26", 11);
     after = all_features(f, nr + 300);
     assert_memory_equal(before, after, nr * F_COUNT * sizeof(float));
-    for (size_t i = 0; i < nr; i++)
-        with_history += before[i * F_COUNT + F_PRIOR] > 0;
-    /* The check means something only if history was seen at all. */
+    for (size_t i = 0; i < nr; i++) {
+        const float *v = before + i * F_COUNT;
+
+        with_history += v[F_PRIOR] > 0;
+        with_today += v[F_TODAY] > 0;
+        with_same_appt += v[F_SAME_APPT] > 0;
+        with_last_miss += v[F_LAST] > 0;
+    }
+    /* The check means something only if each kind was seen at all; the
+     * later rows are for the same patients and days, so a feature that
+     * looked at them would change. */
     assert_true(with_history > nr / 2);
+    if (with_today == 0 || with_same_appt == 0 || with_last_miss == 0)
+        fail_msg("fixture does not exercise the context features: %zu rows "
+                 "with same-day bookings, %zu with a same-day appointment, "
+                 "%zu with a missed last visit", with_today,
+                 with_same_appt, with_last_miss);
     free(before);
     free(after);
 }
