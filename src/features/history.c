@@ -65,7 +65,6 @@ void history_stats_empty(struct history_stats *out)
     out->days_since_last = NAN;
     out->held_appts = 0;
     out->bookings_30d = 0;
-    out->last_noshow = NAN;
     out->days_since_booking = NAN;
     out->bookings_today = 0;
     out->prev_lead = NAN;
@@ -277,30 +276,6 @@ static size_t count_below(const struct entry *a, size_t n, int64_t v,
     return lo;
 }
 
-/* Outcomes known at D come from the day-sorted order: the latest known
- * day's own share of no-shows is the running count at D minus the one
- * before that day. */
-static void outcome_stats(const struct entry *e, size_t m, int32_t d,
-                          struct history_stats *out)
-{
-    size_t before_day = count_below(e, m, d, true);
-    const struct entry *last;
-    size_t before_last;
-    uint32_t known, missed;
-
-    if (before_day == 0 || e[before_day - 1].known == 0)
-        return;
-    last = e + before_day - 1;
-    out->prior_appts = last->known;
-    out->prior_noshows = last->missed;
-    out->noshow_rate = out->prior_noshows / out->prior_appts;
-    out->days_since_last = d - last->last_known;
-    before_last = count_below(e, m, last->last_known, true);
-    known = last->known - (before_last ? e[before_last - 1].known : 0);
-    missed = last->missed - (before_last ? e[before_last - 1].missed : 0);
-    out->last_noshow = (double)missed / known;
-}
-
 /* Every count is a few binary searches in the patient's group. "held"
  * uses that the index refuses bookings made after their own day: a row
  * dated before D was then booked before D, hence before t, so the
@@ -319,7 +294,12 @@ static void key_stats(const struct history_index *h, size_t key,
     size_t old = count_below(e, m, booked_at - THIRTY_DAYS + 1, false);
     size_t today = count_below(e, m, (int64_t)d * 86400, false);
 
-    outcome_stats(e, m, d, out);
+    if (before_day > 0 && e[before_day - 1].known > 0) {
+        out->prior_appts = e[before_day - 1].known;
+        out->prior_noshows = e[before_day - 1].missed;
+        out->noshow_rate = out->prior_noshows / out->prior_appts;
+        out->days_since_last = d - e[before_day - 1].last_known;
+    }
     out->held_appts = before_t > before_day ? before_t - before_day : 0;
     out->bookings_30d = before_t - old;
     out->bookings_today = before_t - today;

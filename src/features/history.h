@@ -33,8 +33,6 @@ struct history_stats {
                                prior appointments; NaN if none */
     double held_appts;      /* booked before t, on day D or later */
     double bookings_30d;    /* bookings made in (t - 30 days, t) */
-    double last_noshow;     /* share missed among the prior appointments
-                               on the latest of their days; NaN if none */
     double days_since_booking; /* t minus the latest booking made before
                                t, in days (fractional); NaN if none */
     double bookings_today;  /* bookings made on day D before t */

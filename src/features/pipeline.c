@@ -124,7 +124,6 @@ static const struct derived hist_feats[] = {
     {FEAT_HIST_DAYS_SINCE, "hist_days_since_last", "patient history"},
     {FEAT_HIST_HELD, "hist_held_appts", "booking context"},
     {FEAT_HIST_BOOKINGS_30D, "hist_bookings_30d", "booking context"},
-    {FEAT_HIST_LAST_NOSHOW, "hist_last_noshow", "patient history"},
     {FEAT_HIST_SINCE_BOOKING, "hist_days_since_booking", "booking context"},
     {FEAT_HIST_BOOKINGS_TODAY, "hist_bookings_today", "booking context"},
     {FEAT_HIST_PREV_LEAD, "hist_prev_lead", "booking context"},
@@ -322,8 +321,6 @@ static double history_value(enum feat_kind kind,
         return hs->held_appts;
     case FEAT_HIST_BOOKINGS_30D:
         return hs->bookings_30d;
-    case FEAT_HIST_LAST_NOSHOW:
-        return hs->last_noshow;
     case FEAT_HIST_SINCE_BOOKING:
         return hs->days_since_booking;
     case FEAT_HIST_BOOKINGS_TODAY:

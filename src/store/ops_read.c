@@ -201,12 +201,6 @@ static const char hist_sql[] =
     " MAX(CASE WHEN booked_at < ? THEN booked_at END)"
     " FROM appointments WHERE patient_ref = ?";
 
-/* Outcomes on the latest known day, once that day is known. */
-static const char hist_last_sql[] =
-    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN label = 1 THEN 1 ELSE 0 END),"
-    " 0) FROM appointments"
-    " WHERE patient_ref = ? AND appt_day = ? AND label IS NOT NULL";
-
 /* The day of the latest earlier booking; ties of instant take the later
  * day, as the in-memory index does. */
 static const char hist_prev_sql[] =
@@ -228,26 +222,14 @@ static void hist_counts(struct store *s, struct store_stmt *st,
         out->prev_booked_at = s->drv->col_int(st, 7);
 }
 
-/* The two follow-up lookups, each only when its key exists. */
+/* The follow-up lookup, only when there is an earlier booking. */
 static enum ns_err hist_details(struct store *s, struct store_conn *c,
                                 struct hist_ctx *x, struct ns_error *err)
 {
     struct store_history *out = x->out;
     struct store_stmt *st = NULL;
-    enum ns_err rc = NS_OK;
+    enum ns_err rc;
 
-    if (out->last_prior_day != INT32_MIN) {
-        rc = store_query(s, c, hist_last_sql, 0, &st, err, "ti",
-                         x->patient, (int64_t)out->last_prior_day);
-        if (rc == NS_OK) {
-            out->last_day_known = s->drv->col_int(st, 0);
-            out->last_day_missed = s->drv->col_int(st, 1);
-        }
-        s->drv->finalize(st);
-        st = NULL;
-        if (rc != NS_OK && rc != NS_DONE)
-            return rc;
-    }
     if (out->prev_booked_at == INT64_MIN)
         return NS_OK;
     rc = store_query(s, c, hist_prev_sql, 0, &st, err, "ti", x->patient,

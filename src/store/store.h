@@ -202,16 +202,13 @@ void store_appt_page_free(struct store_appt_page *p);
  *  last_prior_day: greatest appt_day among them; INT32_MIN when none
  *  held_appts: booked_at < t and appt_day >= D
  *  bookings_30d: t - 30 days < booked_at < t
- *  last_day_known, last_day_missed: appointments with a known label on
- *    last_prior_day, and of those label 1 (0 when there is no such day)
  *  bookings_today: D * 86400 <= booked_at < t
  *  same_day_appts: booked_at < t and appt_day = the appointment's day
  *  prev_booked_at: greatest booked_at < t; INT64_MIN when none
  *  prev_booked_for: greatest appt_day of the rows booked at exactly
  *    prev_booked_at; INT32_MIN when none
  * days_since_last (history.h) is day - last_prior_day: D, not the
- * appointment day; last_noshow is last_day_missed / last_day_known;
- * days_since_booking is (t - prev_booked_at) / 86400; prev_lead is
+ * appointment day; days_since_booking is (t - prev_booked_at) / 86400; prev_lead is
  * prev_booked_for minus the UTC day of prev_booked_at. */
 struct store_history {
     int32_t day;                /* D, the UTC day of t */
@@ -220,8 +217,6 @@ struct store_history {
     int32_t last_prior_day;
     int64_t held_appts;
     int64_t bookings_30d;
-    int64_t last_day_known;
-    int64_t last_day_missed;
     int64_t bookings_today;
     int64_t same_day_appts;
     int64_t prev_booked_at;

@@ -15,7 +15,7 @@
 enum {
     F_GENDER, F_AGE, F_HOOD, F_SMS, F_LEAD, F_APPT_WD, F_BOOK_HOUR,
     F_BOOK_WD, F_SAME_DAY, F_PRIOR, F_NOSHOWS, F_RATE, F_SINCE, F_HELD,
-    F_B30, F_LAST, F_SINCE_BOOKING, F_TODAY, F_PREV_LEAD, F_SAME_APPT,
+    F_B30, F_SINCE_BOOKING, F_TODAY, F_PREV_LEAD, F_SAME_APPT,
     F_COUNT
 };
 
@@ -73,7 +73,7 @@ static void test_pipeline_lists_features_with_names_and_groups(void **state)
         "appt_weekday", "booking_hour", "booking_weekday", "same_day",
         "hist_prior_appts", "hist_prior_noshows", "hist_noshow_rate",
         "hist_days_since_last", "hist_held_appts", "hist_bookings_30d",
-        "hist_last_noshow", "hist_days_since_booking", "hist_bookings_today",
+        "hist_days_since_booking", "hist_bookings_today",
         "hist_prev_lead", "hist_same_day_appts",
     };
     static const char *const groups[F_COUNT] = {
@@ -81,8 +81,8 @@ static void test_pipeline_lists_features_with_names_and_groups(void **state)
         "appointment day", "booking time", "booking time", "lead time",
         "patient history", "patient history", "patient history",
         "patient history", "booking context", "booking context",
-        "patient history", "booking context", "booking context",
-        "booking context", "booking context",
+        "booking context", "booking context", "booking context",
+        "booking context",
     };
     struct fixture *f = *state;
 
@@ -320,7 +320,6 @@ static void test_pipeline_future_rows_change_nothing(void **state)
 {
     struct fixture *f = *state;
     size_t nr, with_history = 0, with_today = 0, with_same_appt = 0;
-    size_t with_last_miss = 0;
     float *before, *after;
 
     add_rows(f, 400, "2016-04-01", 7);
@@ -337,17 +336,15 @@ static void test_pipeline_future_rows_change_nothing(void **state)
         with_history += v[F_PRIOR] > 0;
         with_today += v[F_TODAY] > 0;
         with_same_appt += v[F_SAME_APPT] > 0;
-        with_last_miss += v[F_LAST] > 0;
     }
     /* The check means something only if each kind was seen at all; the
      * later rows are for the same patients and days, so a feature that
      * looked at them would change. */
     assert_true(with_history > nr / 2);
-    if (with_today == 0 || with_same_appt == 0 || with_last_miss == 0)
+    if (with_today == 0 || with_same_appt == 0)
         fail_msg("fixture does not exercise the context features: %zu rows "
-                 "with same-day bookings, %zu with a same-day appointment, "
-                 "%zu with a missed last visit", with_today,
-                 with_same_appt, with_last_miss);
+                 "with same-day bookings, %zu with a same-day appointment",
+                 with_today, with_same_appt);
     free(before);
     free(after);
 }
@@ -411,7 +408,7 @@ static size_t feature_index(const struct pipeline *p, const char *name)
 struct totals {
     size_t with_prior, with_booking;
     double prior, noshows, held, bookings_30d, days_since;
-    double last, since_booking, today, prev_lead, same_appt;
+    double since_booking, today, prev_lead, same_appt;
 };
 
 /* Sum of feature k over rows, NaN skipped; *n counts the others. */
@@ -453,9 +450,6 @@ static struct totals sum_history(const struct pipeline *p, const float *x,
         if (!isnan(v[ks]))
             s.days_since += v[ks];
     }
-    s.last = sum_feature(x, nf, feature_index(p, "hist_last_noshow"),
-                         nrows, &n);
-    assert_int_equal(n, s.with_prior);
     s.since_booking = sum_feature(x, nf, feature_index(
                                       p, "hist_days_since_booking"),
                                   nrows, &s.with_booking);
@@ -510,7 +504,6 @@ static void test_pipeline_real_file_history_matches_pandas(void **state)
     assert_true(sum.days_since == 124103);
     /* The booking-context sums, from the same independent computation;
      * days since the previous booking are fractional (float features). */
-    assert_float_equal(sum.last, 3832.75, 1e-3);
     assert_int_equal(sum.with_booking, 31762);
     assert_float_equal(sum.since_booking, 314124.0258, 0.5);
     assert_true(sum.today == 9094 && sum.prev_lead == 331467);

@@ -547,8 +547,6 @@ static void test_history_matches_timeline(void **state)
     assert_int_equal(h.last_prior_day, 8);
     assert_int_equal(h.held_appts, 2);      /* #3 (day 20), #4 (day 12) */
     assert_int_equal(h.bookings_30d, 4);    /* #1-#4 before t */
-    assert_int_equal(h.last_day_known, 1);  /* day 8: #2 */
-    assert_int_equal(h.last_day_missed, 1);
     assert_int_equal(h.bookings_today, 0);  /* nothing booked on day 11 */
     assert_int_equal(h.same_day_appts, 0);  /* nothing else on day 14 */
     assert_int_equal(h.prev_booked_at, 9LL * DAY);  /* #4 */
@@ -562,13 +560,6 @@ static void test_history_matches_timeline(void **state)
     check_ok(store_history_stats(f->s, "P", 9LL * DAY + 60, 12, &h, &e),
              &e, "history later on day 9");
     assert_int_equal(h.bookings_today, 1);
-    assert_int_equal(h.last_day_known, 1);  /* day 8: #2 missed */
-    assert_int_equal(h.last_day_missed, 1);
-    /* On day 6 the latest known day is 5, where #1 came. */
-    check_ok(store_history_stats(f->s, "P", 6LL * DAY, 7, &h, &e), &e,
-             "history on day 6");
-    assert_int_equal(h.last_day_known, 1);
-    assert_int_equal(h.last_day_missed, 0);
 
     /* At the instant #2 was booked: it does not see itself. */
     check_ok(store_history_stats(f->s, "P", 1LL * DAY, 8, &h, &e), &e,
@@ -577,7 +568,6 @@ static void test_history_matches_timeline(void **state)
     assert_int_equal(h.last_prior_day, INT32_MIN);
     assert_int_equal(h.held_appts, 1);      /* #1, day 5 still to come */
     assert_int_equal(h.bookings_30d, 1);
-    assert_int_equal(h.last_day_known, 0);
     assert_int_equal(h.prev_booked_at, 100);    /* #1, for day 5 */
     assert_int_equal(h.prev_booked_for, 5);
     assert_int_equal(h.bookings_today, 0);  /* #1 was on day 0 */
