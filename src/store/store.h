@@ -208,8 +208,8 @@ void store_appt_page_free(struct store_appt_page *p);
  *  prev_booked_for: greatest appt_day of the rows booked at exactly
  *    prev_booked_at; INT32_MIN when none
  * days_since_last (history.h) is day - last_prior_day: D, not the
- * appointment day; days_since_booking is (t - prev_booked_at) / 86400; prev_lead is
- * prev_booked_for minus the UTC day of prev_booked_at. */
+ * appointment day; days_since_booking is (t - prev_booked_at) / 86400;
+ * prev_lead is prev_booked_for minus the UTC day of prev_booked_at. */
 struct store_history {
     int32_t day;                /* D, the UTC day of t */
     int64_t prior_appts;
