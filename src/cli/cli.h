@@ -34,5 +34,8 @@ int cli_parse_double(const char *s, double min, double max, double *out);
 /* True when stderr is a terminal (progress output is shown then only). */
 int cli_interactive(void);
 
+/* The subcommands, each in src/cli/cmd_<name>.c. */
+int cli_cmd_eda(int argc, char **argv);
+
 
 #endif

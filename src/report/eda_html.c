@@ -9,6 +9,9 @@
 #include "report/eda_assets.h"
 #include "util/timeutil.h"
 
+/* Rate charts with more bars than this take a whole row. */
+#define WIDE_GROUPS 8
+
 static const char style[] =
     "body{font:14px/1.4 system-ui,sans-serif;margin:0 auto;"
     "max-width:1240px;padding:0 16px 40px;color:#222}"
@@ -20,6 +23,7 @@ static const char style[] =
     "white-space:nowrap}"
     "th{background:#f3f3f3}"
     "td.t,th.t{text-align:left}"
+    "td.top{white-space:normal;min-width:180px}"
     ".grid{display:grid;grid-template-columns:repeat(3,1fr);gap:12px}"
     ".card{border:1px solid #ddd;border-radius:4px;padding:6px}"
     ".card.wide{grid-column:1/-1}"
@@ -163,15 +167,6 @@ static const char *fmt_value(const struct eda_column *c, double v,
         snprintf(out, 32, "%.4g", v);
     }
     return out;
-}
-
-static const char *kind_name(enum eda_kind k)
-{
-    static const char *const names[] = {
-        "number", "category", "identifier", "date", "time", "label",
-    };
-
-    return names[k];
 }
 
 static const char *role_words(enum schema_role r, int schema_col)
@@ -321,8 +316,8 @@ static void write_column_row(FILE *f, const struct eda_column *c)
 
     fputs("<tr><td class=\"t\">", f);
     eda_html_escape(f, c->name);
-    fprintf(f, "</td><td class=\"t\">%s</td><td class=\"t\">%s</td>",
-            role_words(c->role, c->schema_col), kind_name(c->kind));
+    fprintf(f, "</td><td class=\"t\">%s</td>",
+            role_words(c->role, c->schema_col));
     fprintf(f, "<td>%s</td>", fmt_count(c->missing, a));
     fprintf(f, "<td>%s</td>",
             fmt_pct(all ? (double)c->missing / (double)all : NAN, b));
@@ -336,7 +331,7 @@ static void write_column_row(FILE *f, const struct eda_column *c)
         else
             fprintf(f, "<td>%s</td>", fmt_value(c, stat[i], a));
     }
-    fputs("<td class=\"t\">", f);
+    fputs("<td class=\"t top\">", f);
     write_top(f, c);
     fputs("</td></tr>\n", f);
 }
@@ -345,7 +340,7 @@ static void write_columns(FILE *f, const struct eda_stats *st)
 {
     fputs("<section id=\"columns\">\n<h2>Columns</h2>\n"
           "<div class=\"scroll\"><table>\n<tr><th class=\"t\">column</th>"
-          "<th class=\"t\">role</th><th class=\"t\">type</th>"
+          "<th class=\"t\">role</th>"
           "<th>missing</th><th>missing %</th><th>distinct</th>"
           "<th>min</th><th>25%</th><th>median</th><th>mean</th>"
           "<th>75%</th><th>max</th><th>sd</th>"
@@ -395,13 +390,17 @@ static void write_category_rates(FILE *f, const struct eda_stats *st)
           "overall rate. Categorical columns show their ", f);
     fprintf(f, "%d most frequent values.</p>\n<div class=\"grid\">\n",
             EDA_TOP_CATEGORIES);
-    for (size_t i = 0; i < st->ncols; i++) {
-        const struct eda_column *c = &st->cols[i];
+    /* Narrow cards first, so that a wide one does not leave holes in
+     * the grid. */
+    for (int wide = 0; wide < 2; wide++) {
+        for (size_t i = 0; i < st->ncols; i++) {
+            const struct eda_column *c = &st->cols[i];
 
-        if (c->ngroups == 0)
-            continue;
-        snprintf(id, sizeof(id), "rate-%zu", i);
-        card(f, id, c->name, c->ngroups > 8);
+            if (c->ngroups == 0 || (c->ngroups > WIDE_GROUPS) != wide)
+                continue;
+            snprintf(id, sizeof(id), "rate-%zu", i);
+            card(f, id, c->name, wide);
+        }
     }
     fputs("</div>\n</section>\n", f);
 }
@@ -457,19 +456,26 @@ static void write_fixed_sections(FILE *f, const struct eda_stats *st)
                 EDA_NAGE_BANDS, eda_age_band_name);
 }
 
-/* White for 0, deepening to red for +1 and to blue for -1. */
-static void heat_cell(FILE *f, double r)
+/* White for 0, deepening to red for +1 and to blue for -1; the diagonal
+ * in grey, as it says nothing. */
+static void heat_cell(FILE *f, double r, bool diagonal)
 {
-    double a = fabs(r);
-    int fade = (int)lround(255 * (1 - a));
+    int fade;
 
     if (isnan(r)) {
         fputs("<td style=\"background:#eee\">n/a</td>", f);
         return;
     }
+    if (diagonal) {
+        fputs("<td style=\"background:#ddd\">1</td>", f);
+        return;
+    }
+    if (fabs(r) < 0.005)
+        r = 0;      /* printed as 0.00, without a sign */
+    fade = (int)lround(255 * (1 - fabs(r)));
     fprintf(f, "<td style=\"background:rgb(%d,%d,%d);color:%s\">%.2f</td>",
             r > 0 ? 255 : fade, fade, r > 0 ? fade : 255,
-            a > 0.6 ? "#fff" : "#000", r);
+            fabs(r) > 0.6 ? "#fff" : "#000", r);
 }
 
 static void write_corr(FILE *f, const struct eda_stats *st)
@@ -492,7 +498,7 @@ static void write_corr(FILE *f, const struct eda_stats *st)
         eda_html_escape(f, eda_corr_name(st, i));
         fputs("</th>", f);
         for (size_t j = 0; j < k; j++)
-            heat_cell(f, st->corr[i * k + j]);
+            heat_cell(f, st->corr[i * k + j], i == j);
         fputs("</tr>\n", f);
     }
     fputs("</table></div>\n</section>\n", f);
