@@ -32,7 +32,8 @@ static const char style[] =
     ".wide .chart{height:260px}"
     ".heat td{width:52px;text-align:center}"
     ".muted{color:#666}"
-    ".scroll{overflow-x:auto}";
+    ".scroll{overflow-x:auto}"
+    ".rj td{white-space:normal;min-width:60px;max-width:360px}";
 
 /* Builds every chart from the JSON block; bars of a rate chart are the
  * no-show rate of each group, the dashed line the overall rate. */
@@ -504,31 +505,48 @@ static void write_corr(FILE *f, const struct eda_stats *st)
     fputs("</table></div>\n</section>\n", f);
 }
 
+/* Cell j of the row, or of the header when row is NULL. */
+static const char *reject_cell(const struct eda_source *src,
+                               const size_t *row, size_t j)
+{
+    if (row == NULL)
+        return src->reject_header[j];
+    return src->reject_cells[*row * src->nfields + j];
+}
+
+/* One row of the sample with the reject_* columns (line, reason,
+ * detail) first: they are what the reader looks for. */
+static void write_reject_row(FILE *f, const struct eda_source *src,
+                             const size_t *row)
+{
+    const char *cell = row ? "td" : "th";
+
+    fputs("<tr>", f);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t j = 0; j < src->nfields; j++) {
+            bool why = strncmp(src->reject_header[j], "reject_", 7) == 0;
+
+            if (why != (pass == 0))
+                continue;
+            fprintf(f, "<%s class=\"t\">", cell);
+            eda_html_escape(f, reject_cell(src, row, j));
+            fprintf(f, "</%s>", cell);
+        }
+    }
+    fputs("</tr>\n", f);
+}
+
 static void write_reject_rows(FILE *f, const struct eda_source *src)
 {
-    size_t nf = src->nfields;
-
-    if (src->nrejects == 0 || nf == 0) {
+    if (src->nrejects == 0 || src->nfields == 0) {
         fputs("<p>No rejected rows to show.</p>\n", f);
         return;
     }
     fprintf(f, "<h3>First %zu rejected rows</h3>\n<div class=\"scroll\">"
-               "<table>\n<tr>", src->nrejects);
-    for (size_t j = 0; j < nf; j++) {
-        fputs("<th class=\"t\">", f);
-        eda_html_escape(f, src->reject_header[j]);
-        fputs("</th>", f);
-    }
-    fputs("</tr>\n", f);
-    for (size_t i = 0; i < src->nrejects; i++) {
-        fputs("<tr>", f);
-        for (size_t j = 0; j < nf; j++) {
-            fputs("<td class=\"t\">", f);
-            eda_html_escape(f, src->reject_cells[i * nf + j]);
-            fputs("</td>", f);
-        }
-        fputs("</tr>\n", f);
-    }
+               "<table class=\"rj\">\n", src->nrejects);
+    write_reject_row(f, src, NULL);
+    for (size_t i = 0; i < src->nrejects; i++)
+        write_reject_row(f, src, &i);
     fputs("</table></div>\n", f);
 }
 
