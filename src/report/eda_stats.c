@@ -762,6 +762,7 @@ enum ns_err eda_stats_finish(struct eda_stats *st, struct ns_error *err)
         return nomem(err, "computing correlations");
     finish_corr(st);
     free_corr_acc(st);
+    st->schema = NULL;
     return NS_OK;
 }
 

@@ -73,7 +73,8 @@ struct eda_column {
 };
 
 struct eda_stats {
-    const struct schema *schema;    /* borrowed: must outlive the stats */
+    const struct schema *schema;    /* borrowed until finished; NULL
+                                       after eda_stats_finish */
     size_t rows;
     size_t labelled, positive;      /* class balance */
     size_t ncols;
@@ -98,8 +99,9 @@ struct eda_stats {
     void *acc;                      /* private accumulator */
 };
 
-/* Prepares empty statistics for records of schema s (borrowed: must
- * outlive the result). Caller frees with eda_stats_free(). */
+/* Prepares empty statistics for records of schema s (borrowed until
+ * eda_stats_finish returns; the finished statistics copy what they keep).
+ * Caller frees with eda_stats_free(). */
 NS_MUST_CHECK enum ns_err eda_stats_new(const struct schema *s,
                                         struct eda_stats **out,
                                         struct ns_error *err);
