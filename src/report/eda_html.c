@@ -594,7 +594,9 @@ static void json_hist(FILE *f, const struct eda_column *c, size_t idx)
     for (size_t i = 0; i < c->nbins; i++) {
         double lo = c->edges[i], hi = c->edges[i + 1];
 
-        if (c->integer_bins && hi - lo <= 1)
+        if (c->tail_bin && i + 1 == c->nbins)
+            snprintf(label, sizeof(label), ">=%s", fmt_value(c, lo, a));
+        else if (c->integer_bins && hi - lo <= 1)
             snprintf(label, sizeof(label), "%.0f", lo);
         else if (c->integer_bins)
             snprintf(label, sizeof(label), "%.0f-%.0f", lo, hi - 1);

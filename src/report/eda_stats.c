@@ -510,36 +510,63 @@ static bool all_integer(const struct val *v, size_t n)
     return true;
 }
 
+/* Where the bars stop when the top 1% of values reaches far beyond the
+ * rest (as lead times do): past it, one bar holds the whole tail, so the
+ * bulk is not squeezed into a few bars. NaN when there is no such tail. */
+static double tail_start(const struct eda_column *c, const struct val *v,
+                         size_t n, bool integer)
+{
+    double p99;
+
+    /* Few values, or an integer range that fits one bar per value. */
+    if (n < 100 || (integer && c->max - c->min < EDA_MAX_BINS))
+        return NAN;
+    p99 = quantile(v, n, 0.99);
+    if (c->max <= p99 + 0.5 * (p99 - c->min))
+        return NAN;
+    return p99;
+}
+
 /* Equal-width bars; integer columns get integer-aligned bars, one per
- * value when the range is small. */
+ * value when the range is small; a long tail gets one last bar. */
 static enum ns_err histogram(struct eda_column *c, const struct val *v,
                              size_t n)
 {
     bool integer = all_integer(v, n);
-    double range = c->max - c->min;
+    double start = tail_start(c, v, n, integer);
+    double hi = isnan(start) ? c->max : start;
+    double cut;
     double width;
-    size_t nb;
+    size_t nb, tail;
 
     if (integer) {
-        width = ceil((range + 1) / EDA_MAX_BINS);
-        nb = (size_t)ceil((range + 1) / width);
+        width = ceil((hi - c->min + 1) / EDA_MAX_BINS);
+        nb = (size_t)ceil((hi - c->min + 1) / width);
     } else {
-        nb = range > 0 ? 30 : 1;
-        width = range > 0 ? range / (double)nb : 1;
+        nb = hi > c->min ? 30 : 1;
+        width = hi > c->min ? (hi - c->min) / (double)nb : 1;
     }
+    /* The tail starts at a bar edge, and only when values lie past it. */
+    cut = c->min + (double)nb * width;
+    tail = !isnan(start) && c->max >= cut;
     c->integer_bins = integer;
-    c->edges = calloc(nb + 1, sizeof(*c->edges));
-    c->counts = calloc(nb, sizeof(*c->counts));
+    c->tail_bin = tail;
+    c->edges = calloc(nb + tail + 1, sizeof(*c->edges));
+    c->counts = calloc(nb + tail, sizeof(*c->counts));
     if (c->edges == NULL || c->counts == NULL)
         return NS_ERR_NOMEM;
-    c->nbins = nb;
+    c->nbins = nb + tail;
     for (size_t i = 0; i <= nb; i++)
         c->edges[i] = c->min + (double)i * width;
+    if (tail)
+        c->edges[nb + 1] = c->max + (integer ? 1 : 0);
     for (size_t i = 0; i < n; i++) {
         double b = floor((v[i].v - c->min) / width);
         size_t k = b < 0 ? 0 : (size_t)b;
 
-        c->counts[k < nb ? k : nb - 1]++;
+        if (tail && v[i].v >= cut)
+            k = nb;
+        c->counts[k < nb + tail ? k : nb + tail - 1]++;
     }
     return NS_OK;
 }

@@ -61,6 +61,8 @@ struct eda_column {
     size_t nbins;
     bool integer_bins;      /* bar i holds the integers edges[i] to
                                edges[i+1] - 1 */
+    bool tail_bin;          /* the last bar holds every value from
+                               edges[nbins-1] up: a long right tail */
     double *edges;          /* owned, [nbins + 1] */
     size_t *counts;         /* owned, [nbins] */
     /* Rate groups: every value of a binary or small numeric column, the

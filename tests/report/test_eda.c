@@ -339,6 +339,34 @@ static void test_eda_stats_missing_values_counted_apart(void **state)
     eda_stats_free(st);
 }
 
+/* 400 ages from 0 to 49 and two of 500: the bars stop after 49 and one
+ * last bar holds the two. */
+static void test_eda_stats_long_tail_gets_one_bar(void **state)
+{
+    struct eda_stats *st = NULL;
+    struct record *r = record_new(&schema);
+    struct ns_error err = {0};
+    const struct eda_column *age;
+
+    (void)state;
+    assert_non_null(r);
+    assert_int_equal(eda_stats_new(&schema, &st, &err), NS_OK);
+    for (int i = 0; i < 402; i++) {
+        fill(r, &rows[0]);
+        r->num[C_AGE] = i < 400 ? i % 50 : 500;
+        assert_int_equal(eda_stats_add(st, r, &err), NS_OK);
+    }
+    assert_int_equal(eda_stats_finish(st, &err), NS_OK);
+    age = col(st, "Age");
+    assert_true(age->tail_bin);
+    assert_int_equal(age->nbins, 26);
+    check_near(age->edges[25], 50, "start of the tail bar");
+    assert_int_equal(age->counts[25], 2);
+    assert_int_equal(age->counts[0], 16);
+    record_free(r);
+    eda_stats_free(st);
+}
+
 static void test_eda_stats_add_after_finish_is_refused(void **state)
 {
     struct eda_stats *st = stats_of_rows(0);
@@ -484,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_eda_stats_binary_and_small_numbers_by_value),
         cmocka_unit_test(test_eda_stats_correlation_matches_phi),
         cmocka_unit_test(test_eda_stats_missing_values_counted_apart),
+        cmocka_unit_test(test_eda_stats_long_tail_gets_one_bar),
         cmocka_unit_test(test_eda_stats_add_after_finish_is_refused),
         cmocka_unit_test(test_eda_html_has_every_section),
         cmocka_unit_test(test_eda_html_escapes_data_and_loads_nothing),
