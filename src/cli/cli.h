@@ -35,6 +35,7 @@ int cli_parse_double(const char *s, double min, double max, double *out);
 int cli_interactive(void);
 
 /* Subcommands, one file each in src/cli/ (registered in main.c). */
+int cmd_schema(int argc, char **argv);
 int cmd_eda(int argc, char **argv);
 
 

@@ -13,8 +13,11 @@
 
 #include <cmocka.h>
 
+#include "cli/cli.h"
+#include "data/clean.h"
 #include "data/record.h"
 #include "data/schema.h"
+#include "data/table.h"
 #include "report/eda_html.h"
 #include "report/eda_stats.h"
 #include "util/timeutil.h"
@@ -153,9 +156,45 @@ static struct eda_stats *stats_of_rows(int extra_missing)
 
 /* The statistics the hand counts are checked against: from the records
  * above, or (when *state says so) from small.csv through the data layer. */
+static const char fixture[] = "tests/fixtures/report/small.csv";
+
+/* Loads small.csv as the eda command does; its three bad rows (a copy of
+ * line 14, an age "abc", a booking after the appointment) are dropped. */
+static struct eda_stats *stats_of_csv(struct clean_report *rep)
+{
+    struct table_load_opts o = {.schema_name = "kaggle-noshow",
+                                .dedup = true};
+    struct table *t = NULL;
+    struct schema *s = NULL;
+    struct record *view;
+    struct eda_stats *st = NULL;
+    struct ns_error err = {0};
+
+    memset(rep, 0, sizeof(*rep));
+    if (table_load_csv(fixture, NULL, &o, &t, &s, rep, &err) != NS_OK)
+        fail_msg("loading %s failed: %s", fixture, err.msg);
+    view = record_new(s);
+    assert_non_null(view);
+    assert_int_equal(eda_stats_new(s, &st, &err), NS_OK);
+    for (size_t i = 0; i < t->nrows; i++) {
+        table_row(t, i, view);
+        assert_int_equal(eda_stats_add(st, view, &err), NS_OK);
+    }
+    assert_int_equal(eda_stats_finish(st, &err), NS_OK);
+    record_free(view);
+    table_free(t);
+    schema_free(s);
+    return st;
+}
+
+static int from_csv = 1;
+
 static struct eda_stats *hand_stats(void **state)
 {
-    (void)state;
+    struct clean_report rep;
+
+    if (*state == &from_csv)
+        return stats_of_csv(&rep);
     return stats_of_rows(0);
 }
 
@@ -500,8 +539,73 @@ static void test_eda_html_unfinished_stats_refused(void **state)
     eda_stats_free(st);
 }
 
+static void test_eda_csv_cleaning_counts_match_hand_count(void **state)
+{
+    struct clean_report rep;
+    struct eda_stats *st = stats_of_csv(&rep);
+
+    (void)state;
+    if (rep.rows_read != 23 || rep.rows_kept != 20)
+        fail_msg("%s: expected 23 rows read and 20 kept, got %zu and %zu",
+                 fixture, rep.rows_read, rep.rows_kept);
+    assert_int_equal(rep.dropped[CLEAN_DUPLICATE], 1);
+    assert_int_equal(rep.dropped[CLEAN_BAD_VALUE], 1);
+    assert_int_equal(rep.dropped[CLEAN_NEGATIVE_LEAD], 1);
+    assert_int_equal(st->rows, 20);
+    eda_stats_free(st);
+}
+
+/* Runs "noshow eda" with up to three arguments, as the shell would. */
+static int run_eda(const char *a1, const char *a2, const char *a3)
+{
+    const char *args[] = {"eda", a1, a2, a3};
+    char *argv[5] = {NULL};
+    int argc = 0, code;
+
+    for (size_t i = 0; i < 4 && args[i]; i++)
+        argv[argc++] = strdup(args[i]);
+    code = cmd_eda(argc, argv);
+    for (int i = 0; i < argc; i++)
+        free(argv[i]);
+    return code;
+}
+
+static void test_eda_command_reports_fixture(void **state)
+{
+    char path[64];
+    char *html;
+    int fd;
+
+    (void)state;
+    snprintf(path, sizeof(path), "/tmp/noshow-eda-cmd-XXXXXX.html");
+    fd = mkstemps(path, 5);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(run_eda(fixture, "-o", path), CLI_EXIT_OK);
+    html = slurp(path);
+    assert_non_null(strstr(html, "<section id=\"data-quality\">"));
+    assert_non_null(strstr(html, "dropped: duplicate</th><td>1<"));
+    assert_non_null(strstr(html, "dropped: negative_lead</th><td>1<"));
+    assert_non_null(strstr(html, "<h3>First 3 rejected rows</h3>"));
+    assert_non_null(strstr(html, "<td class=\"t\">abc</td>"));
+    if (strstr(html, "<script>alert"))
+        fail_msg("a value from %s reached the page unescaped", fixture);
+    free(html);
+    unlink(path);
+}
+
+static void test_eda_command_bad_arguments_fail(void **state)
+{
+    (void)state;
+    assert_int_equal(run_eda(fixture, NULL, NULL), CLI_EXIT_USAGE);
+    assert_int_equal(run_eda(fixture, "--sep", "|"), CLI_EXIT_USAGE);
+    assert_int_equal(run_eda("tests/fixtures/report/none.csv", "-o",
+                             "/tmp/noshow-eda-none.html"), CLI_EXIT_FAIL);
+}
+
 int main(void)
 {
+#define FROM_CSV(f) {#f "_from_csv", f, NULL, NULL, &from_csv}
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eda_stats_class_balance_matches_hand_count),
         cmocka_unit_test(test_eda_stats_lead_buckets_match_hand_count),
@@ -518,6 +622,16 @@ int main(void)
         cmocka_unit_test(test_eda_html_escapes_data_and_loads_nothing),
         cmocka_unit_test(test_eda_html_is_well_formed),
         cmocka_unit_test(test_eda_html_unfinished_stats_refused),
+        FROM_CSV(test_eda_stats_class_balance_matches_hand_count),
+        FROM_CSV(test_eda_stats_lead_buckets_match_hand_count),
+        FROM_CSV(test_eda_stats_weekday_and_age_match_hand_count),
+        FROM_CSV(test_eda_stats_age_summary_matches_hand_count),
+        FROM_CSV(test_eda_stats_categories_most_frequent_first),
+        FROM_CSV(test_eda_stats_binary_and_small_numbers_by_value),
+        FROM_CSV(test_eda_stats_correlation_matches_phi),
+        cmocka_unit_test(test_eda_csv_cleaning_counts_match_hand_count),
+        cmocka_unit_test(test_eda_command_reports_fixture),
+        cmocka_unit_test(test_eda_command_bad_arguments_fail),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
