@@ -49,7 +49,9 @@ static const char chart_code[] =
     "maintainAspectRatio:false,plugins:{legend:{display:false}},"
     "scales:{y:{beginAtZero:true}}}};}\n"
     "function rate(c){var o=c.labels.map(function(){return pc(d.overall);});"
-    "return {data:{labels:c.labels,datasets:[{type:'bar',"
+    "var l=c.labels.map(function(x,i){return [x,'n='+"
+    "c.n[i].toLocaleString('en-US')];});"
+    "return {data:{labels:l,datasets:[{type:'bar',"
     "label:'no-show rate %',data:c.rate.map(pc),"
     "backgroundColor:'#e15759'},{type:'line',label:'overall %',data:o,"
     "borderColor:'#444',borderDash:[4,4],borderWidth:1,pointRadius:0}]},"
@@ -387,7 +389,7 @@ static void write_category_rates(FILE *f, const struct eda_stats *st)
 
     fputs("<section id=\"rate-by-category\">\n"
           "<h2>No-show rate by category</h2>\n<p class=\"muted\">Bars: "
-          "no-show rate of each value (rows in the tooltip); dashed line: "
+          "no-show rate of each value (n: its rows); dashed line: "
           "overall rate. Categorical columns show their ", f);
     fprintf(f, "%d most frequent values.</p>\n<div class=\"grid\">\n",
             EDA_TOP_CATEGORIES);
