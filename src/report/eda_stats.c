@@ -527,6 +527,23 @@ static double tail_start(const struct eda_column *c, const struct val *v,
     return p99;
 }
 
+/* A bar width of 1, 2, 2.5 or 5 times a power of ten, at least raw, so
+ * that bar edges read as round numbers. */
+static double nice_width(double raw)
+{
+    static const double steps[] = {1, 2, 2.5, 5, 10};
+    double mag;
+
+    if (!(raw > 0))
+        return 1;
+    mag = pow(10, floor(log10(raw)));
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        if (raw <= steps[i] * mag * (1 + 1e-9))
+            return steps[i] * mag;
+    }
+    return 10 * mag;
+}
+
 /* Equal-width bars; integer columns get integer-aligned bars, one per
  * value when the range is small; a long tail gets one last bar. */
 static enum ns_err histogram(struct eda_column *c, const struct val *v,
@@ -535,19 +552,20 @@ static enum ns_err histogram(struct eda_column *c, const struct val *v,
     bool integer = all_integer(v, n);
     double start = tail_start(c, v, n, integer);
     double hi = isnan(start) ? c->max : start;
-    double cut;
-    double width;
+    double cut, base, width;
     size_t nb, tail;
 
     if (integer) {
+        base = c->min;
         width = ceil((hi - c->min + 1) / EDA_MAX_BINS);
         nb = (size_t)ceil((hi - c->min + 1) / width);
     } else {
-        nb = hi > c->min ? 30 : 1;
-        width = hi > c->min ? (hi - c->min) / (double)nb : 1;
+        width = nice_width((hi - c->min) / 30);
+        base = floor(c->min / width) * width;
+        nb = (size_t)floor((hi - base) / width) + 1;
     }
     /* The tail starts at a bar edge, and only when values lie past it. */
-    cut = c->min + (double)nb * width;
+    cut = base + (double)nb * width;
     tail = !isnan(start) && c->max >= cut;
     c->integer_bins = integer;
     c->tail_bin = tail;
@@ -557,11 +575,11 @@ static enum ns_err histogram(struct eda_column *c, const struct val *v,
         return NS_ERR_NOMEM;
     c->nbins = nb + tail;
     for (size_t i = 0; i <= nb; i++)
-        c->edges[i] = c->min + (double)i * width;
+        c->edges[i] = base + (double)i * width;
     if (tail)
         c->edges[nb + 1] = c->max + (integer ? 1 : 0);
     for (size_t i = 0; i < n; i++) {
-        double b = floor((v[i].v - c->min) / width);
+        double b = floor((v[i].v - base) / width);
         size_t k = b < 0 ? 0 : (size_t)b;
 
         if (tail && v[i].v >= cut)

@@ -378,31 +378,62 @@ static void test_eda_stats_missing_values_counted_apart(void **state)
     eda_stats_free(st);
 }
 
-/* 400 ages from 0 to 49 and two of 500: the bars stop after 49 and one
- * last bar holds the two. */
-static void test_eda_stats_long_tail_gets_one_bar(void **state)
+/* Statistics of rows that differ from the first fixture row only by
+ * their age. */
+static struct eda_stats *stats_of_ages(const double *ages, size_t n)
 {
     struct eda_stats *st = NULL;
     struct record *r = record_new(&schema);
     struct ns_error err = {0};
-    const struct eda_column *age;
 
-    (void)state;
     assert_non_null(r);
     assert_int_equal(eda_stats_new(&schema, &st, &err), NS_OK);
-    for (int i = 0; i < 402; i++) {
+    for (size_t i = 0; i < n; i++) {
         fill(r, &rows[0]);
-        r->num[C_AGE] = i < 400 ? i % 50 : 500;
+        r->num[C_AGE] = ages[i];
         assert_int_equal(eda_stats_add(st, r, &err), NS_OK);
     }
     assert_int_equal(eda_stats_finish(st, &err), NS_OK);
+    record_free(r);
+    return st;
+}
+
+/* 400 ages from 0 to 49 and two of 500: the bars stop after 49 and one
+ * last bar holds the two. */
+static void test_eda_stats_long_tail_gets_one_bar(void **state)
+{
+    double ages[402];
+    struct eda_stats *st;
+    const struct eda_column *age;
+
+    (void)state;
+    for (int i = 0; i < 402; i++)
+        ages[i] = i < 400 ? i % 50 : 500;
+    st = stats_of_ages(ages, 402);
     age = col(st, "Age");
     assert_true(age->tail_bin);
     assert_int_equal(age->nbins, 26);
     check_near(age->edges[25], 50, "start of the tail bar");
     assert_int_equal(age->counts[25], 2);
     assert_int_equal(age->counts[0], 16);
-    record_free(r);
+    eda_stats_free(st);
+}
+
+/* Ages 0.5, 1.7 and 29.9: 30 bars one unit wide, from 0. */
+static void test_eda_stats_fractional_values_get_round_bars(void **state)
+{
+    static const double ages[] = {0.5, 1.7, 29.9};
+    struct eda_stats *st = stats_of_ages(ages, 3);
+    const struct eda_column *age = col(st, "Age");
+
+    (void)state;
+    assert_false(age->integer_bins);
+    assert_int_equal(age->nbins, 30);
+    check_near(age->edges[0], 0, "first bar edge");
+    check_near(age->edges[1], 1, "bar width");
+    assert_int_equal(age->counts[0], 1);
+    assert_int_equal(age->counts[1], 1);
+    assert_int_equal(age->counts[29], 1);
     eda_stats_free(st);
 }
 
@@ -617,6 +648,7 @@ int main(void)
         cmocka_unit_test(test_eda_stats_correlation_matches_phi),
         cmocka_unit_test(test_eda_stats_missing_values_counted_apart),
         cmocka_unit_test(test_eda_stats_long_tail_gets_one_bar),
+        cmocka_unit_test(test_eda_stats_fractional_values_get_round_bars),
         cmocka_unit_test(test_eda_stats_add_after_finish_is_refused),
         cmocka_unit_test(test_eda_html_has_every_section),
         cmocka_unit_test(test_eda_html_escapes_data_and_loads_nothing),
