@@ -260,6 +260,16 @@ static void write_overview(FILE *f, const struct eda_stats *st,
     row_count(f, "rows read", src->rows_read);
     row_count(f, "rows kept after cleaning", src->rows_kept);
     row_count(f, "rows described below", st->rows);
+    for (size_t i = 0; i < st->ncols; i++) {
+        if (st->cols[i].kind != EDA_KIND_LABEL)
+            continue;
+        fputs("<tr><th class=\"t\">outcome column</th><td>", f);
+        eda_html_escape(f, st->cols[i].name);
+        fputs(" (a positive value means: ", f);
+        eda_html_escape(f, st->cols[i].label);
+        fputs(")</td></tr>\n", f);
+        break;
+    }
     row_count(f, "rows with a known outcome", st->labelled);
     fprintf(f, "<tr><th class=\"t\">no-show rate</th><td>%s</td></tr>\n",
             fmt_pct(st->labelled ? (double)st->positive /
@@ -317,7 +327,9 @@ static void write_column_row(FILE *f, const struct eda_column *c)
     size_t all = c->present + c->missing;
     char a[32], b[32];
 
-    fputs("<tr><td class=\"t\">", f);
+    fputs("<tr><td class=\"t\" title=\"", f);
+    eda_html_escape(f, c->label);
+    fputs("\">", f);
     eda_html_escape(f, c->name);
     fprintf(f, "</td><td class=\"t\">%s</td>",
             role_words(c->role, c->schema_col));

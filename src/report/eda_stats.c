@@ -141,9 +141,11 @@ static enum ns_err nomem(struct ns_error *err, const char *what)
 }
 
 static void init_column(struct eda_column *c, const char *name,
-                        enum schema_role role, int schema_col)
+                        const char *label, enum schema_role role,
+                        int schema_col)
 {
     snprintf(c->name, sizeof(c->name), "%s", name);
+    snprintf(c->label, sizeof(c->label), "%s", label[0] ? label : name);
     c->role = role;
     c->kind = kind_of(role);
     c->schema_col = schema_col;
@@ -168,12 +170,13 @@ static enum ns_err plan_columns(struct eda_stats *st, struct ns_error *err)
 
         if (sc->role == ROLE_IGNORE)
             continue;
-        init_column(&st->cols[n], sc->name, sc->role, (int)i);
+        init_column(&st->cols[n], sc->name, sc->label, sc->role, (int)i);
         if (st->age_col < 0 && sc->role == ROLE_NUMERIC && is_age(sc))
             st->age_col = (int)n;
         n++;
     }
-    init_column(&st->cols[n], "lead days", ROLE_NUMERIC, -1);
+    init_column(&st->cols[n], "lead days", "days from booking to "
+                "appointment", ROLE_NUMERIC, -1);
     st->lead_col = (int)n;
     st->ncols = n + 1;
 

@@ -48,6 +48,7 @@ enum eda_kind {
 
 struct eda_column {
     char name[SCHEMA_NAME_MAX];
+    char label[SCHEMA_NAME_MAX];    /* the schema's plain words, or name */
     enum schema_role role;  /* ROLE_NUMERIC for the derived lead days */
     enum eda_kind kind;
     int schema_col;         /* index in the schema; -1 when derived */
