@@ -24,10 +24,16 @@ static const char *const band_names[3] = {"low", "medium", "high"};
 static const lxw_color_t band_bg[3] = {0xC6EFCE, 0xFFEB9C, 0xFFC7CE};
 static const lxw_color_t band_fg[3] = {0x006100, 0x9C5700, 0x9C0006};
 
+/* The first column named want or ending with it ("no_show_probability"
+ * for "probability"), or -1. */
 static int find_name(const char *const *names, size_t n, const char *want)
 {
+    size_t wl = strlen(want);
+
     for (size_t i = 0; i < n; i++) {
-        if (names[i] && strcmp(names[i], want) == 0)
+        size_t len = names[i] ? strlen(names[i]) : 0;
+
+        if (len >= wl && strcmp(names[i] + len - wl, want) == 0)
             return (int)i;
     }
     return -1;

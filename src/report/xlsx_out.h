@@ -22,7 +22,8 @@ struct xlsx_out_opts {
 struct xlsx_out;
 
 /* Starts a workbook at path with one header row of n names (copied).
- * opts NULL finds the columns by name: "probability" and "risk_band".
+ * opts NULL finds the columns by the end of their names: "probability"
+ * (e.g. "no_show_probability") and "risk_band".
  * The file is written by xlsx_out_close. Caller frees with
  * xlsx_out_close(). */
 NS_MUST_CHECK enum ns_err xlsx_out_open(const char *path,

@@ -16,7 +16,7 @@
 #include "report/xlsx_out.h"
 
 static const char *const header[] = {
-    "PatientId", "Age", "Neighbourhood", "probability", "risk_band",
+    "PatientId", "Age", "Neighbourhood", "no_show_probability", "risk_band",
 };
 
 static void temp_path(char *path, size_t size)
