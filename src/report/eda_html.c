@@ -263,7 +263,7 @@ static void write_overview(FILE *f, const struct eda_stats *st,
     for (size_t i = 0; i < st->ncols; i++) {
         if (st->cols[i].kind != EDA_KIND_LABEL)
             continue;
-        fputs("<tr><th class=\"t\">outcome column</th><td>", f);
+        fputs("<tr><th class=\"t\">outcome column</th><td class=\"t\">", f);
         eda_html_escape(f, st->cols[i].name);
         fputs(" (a positive value means: ", f);
         eda_html_escape(f, st->cols[i].label);
