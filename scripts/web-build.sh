@@ -18,7 +18,7 @@ fi
 
 rm -rf dist.tmp
 mkdir -p dist.tmp/vendor
-cp index.html dist.tmp/
+cp index.html favicon.svg dist.tmp/
 cp -r css js dist.tmp/
 cp node_modules/chart.js/dist/chart.umd.min.js dist.tmp/vendor/
 cp node_modules/write-excel-file/bundle/write-excel-file.min.js \

@@ -25,6 +25,11 @@ export function h(tag, attrs = {}, ...children) {
     return el;
 }
 
+export function put(el, ...children) {
+    append(el, children);
+    return el;
+}
+
 function append(el, children) {
     for (const c of children) {
         if (c === null || c === undefined || c === false) {

@@ -335,9 +335,13 @@ export function fmtPercent(p, digits = 1) {
 }
 
 // Dates from the API are ISO strings in UTC; a date alone stays a date.
+// withTime 'auto' shows the time only when there is one besides midnight.
 export function fmtDate(iso, withTime = false) {
     if (!iso) {
         return '—';
+    }
+    if (withTime === 'auto') {
+        withTime = /T(?!00:00(:00)?(\.0+)?(Z|[+-]00:?00)?$)/.test(iso);
     }
     const d = new Date(iso.length === 10 ? iso + 'T00:00:00Z' : iso);
     if (Number.isNaN(d.getTime())) {

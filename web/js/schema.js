@@ -28,6 +28,10 @@ export function roleKind(role) {
     return 'ignore';
 }
 
+function capitalise(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 function num(x) {
     if (x === null || x === undefined || x === '') {
         return null;
@@ -44,7 +48,7 @@ export function normalizeSchema(model) {
         name: s.name ?? model?.schema_name ?? '',
         columns: cols.map((c) => ({
             name: c.name,
-            label: c.label || c.name,
+            label: capitalise(c.label || c.name),
             kind: roleKind(c.role),
             required: Boolean(c.required) || c.missing === 'drop',
             integer: Boolean(c.integer),

@@ -3,7 +3,7 @@
 // statuses refresh by polling; an outcome can be recorded.
 
 import { api } from '../api.js';
-import { h, clear, announce } from '../dom.js';
+import { h, clear, announce, put } from '../dom.js';
 import { bandLabel, fmtClock, fmtDate, fmtPercent, statusLabel, t }
     from '../i18n.js';
 import { bandBadge, bandOf, probabilityOf } from '../result.js';
@@ -170,7 +170,7 @@ export async function render(main, ctx) {
             } })) : null,
         h('td', { class: 'num' }, fmtPercent(probabilityOf(a))),
         h('td', {}, bandBadge(bandOf(a))),
-        h('td', {}, fmtDate(apptDate(a), true)),
+        h('td', {}, fmtDate(apptDate(a), 'auto')),
         h('td', {}, patientRef(a)),
         specCol ? h('td', {}, field(a, specCol.name) ?? '') : null,
         h('td', { class: 'status' }, statusLabel(a.status)),
@@ -222,7 +222,7 @@ export async function render(main, ctx) {
         specInput.title = t('not_in_schema', { what: t('specialty') });
     }
 
-    main.append(h('h1', {}, t('auto_title')),
+    put(main, h('h1', {}, t('auto_title')),
         h('p', {}, t('auto_intro', { s: POLL_MS / 1000 })),
         canAct ? null : h('p', { class: 'notice notice-info' },
             t('reader_no_notify')),

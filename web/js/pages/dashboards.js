@@ -5,7 +5,7 @@
 import { fetchAll } from '../api.js';
 import { barChart, chartFigure, COLORS, makeChart } from '../charts.js';
 import { h } from '../dom.js';
-import { fmtDate, statusLabel, t } from '../i18n.js';
+import { fmtDate, fmtPercent, statusLabel, t } from '../i18n.js';
 import { findColumn } from '../schema.js';
 import { apptDate, field, leadDays } from '../appt.js';
 
@@ -78,7 +78,7 @@ function panel(grid, title, build) {
     const { fig, canvas } = chartFigure(title);
     const ok = build(canvas);
 
-    if (!ok) {
+    if (ok !== true) {
         fig.querySelector('.chart-box').replaceWith(h('p', { class: 'hint' },
             typeof ok === 'string' ? ok : t('no_data')));
     }
@@ -124,7 +124,7 @@ export async function render(main, ctx) {
             datasets: [{ data: pairs.map((p) => p[1]),
                 backgroundColor: pairs.map((p) => STATUS_COLORS[p[0]] ??
                     COLORS.grey) }],
-        }, options: { plugins: { legend: { position: 'right' } } } });
+        }, options: { plugins: { legend: { position: 'bottom' } } } });
         return true;
     });
     panel(grid, t('age_hist'), (c) => {
@@ -157,7 +157,8 @@ export async function render(main, ctx) {
             datasets: [{ label: t('rate'), data: pairs.map((p) => p[1]),
                 borderColor: COLORS.line, backgroundColor: COLORS.line }],
         }, options: { plugins: { legend: { display: false } },
-            scales: { y: { beginAtZero: true, suggestedMax: 0.5 } } } });
+            scales: { y: { beginAtZero: true, suggestedMax: 0.5,
+                ticks: { callback: (v) => fmtPercent(v, 0) } } } } });
         return true;
     });
     panel(grid, t('rate_lead'), (c) => {

@@ -56,7 +56,9 @@ export function render(main, ctx) {
     const grid = h('div', { class: 'chart-grid', id: 'model-grid' });
     const thr = Number(m.threshold?.value ?? m.threshold);
     const rows = flatMetrics(metrics);
-    const imp = importanceOf(m).sort((a, b) => b[1] - a[1]).slice(0, 20);
+    const labels = new Map(ctx.schema.columns.map((c) => [c.name, c.label]));
+    const imp = importanceOf(m).sort((a, b) => b[1] - a[1]).slice(0, 20)
+        .map(([k, v]) => [labels.get(k) ?? k, v]);
 
     main.append(h('h1', {}, t('model_title')),
         h('dl', { class: 'facts card' },
