@@ -156,7 +156,8 @@ async function main() {
         headless: true,
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic',
             '--no-first-run', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync'],
+            '--disable-component-update', '--disable-sync',
+            '--lang=fr-FR'],
     });
     try {
         await run(browser);

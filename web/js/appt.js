@@ -9,13 +9,29 @@ export function field(a, name) {
         a.input?.[name];
 }
 
+// Instants may come as ISO text, as epoch seconds (booked_at) or as a
+// count of days since 1970-01-01 (appointment days).
+function iso(v, unitMs) {
+    if (typeof v === 'number' && Number.isFinite(v)) {
+        return new Date(v * unitMs).toISOString();
+    }
+    return v ?? '';
+}
+
 export function apptDate(a) {
-    return a.appointment_at ?? a.appointment_day ?? a.appt_at ??
-        a.appointment_date ?? '';
+    return iso(a.appointment_at ?? a.appointment_day ?? a.appt_at ??
+        a.appointment_date ?? a.appt_day, 86400000);
 }
 
 export function bookedAt(a) {
-    return a.booked_at ?? a.scheduled_at ?? '';
+    return iso(a.booked_at ?? a.scheduled_at, 1000);
+}
+
+// An event of an appointment's trace: {kind|type, at|at_ms, actor}.
+export function eventOf(ev) {
+    const at = ev.at ?? ev.time ?? (typeof ev.at_ms === 'number' ?
+        new Date(ev.at_ms).toISOString() : '');
+    return { kind: ev.kind ?? ev.type ?? '', at, actor: ev.actor ?? '' };
 }
 
 export function patientRef(a) {

@@ -8,7 +8,7 @@ import { bandLabel, fmtClock, fmtDate, fmtPercent, statusLabel, t }
     from '../i18n.js';
 import { bandBadge, bandOf, probabilityOf } from '../result.js';
 import { findColumn } from '../schema.js';
-import { apptDate, field, patientRef } from '../appt.js';
+import { apptDate, eventOf, field, patientRef } from '../appt.js';
 
 const POLL_MS = 5000;
 const OUTCOMES = ['honored', 'cancelled', 'no_show'];
@@ -126,9 +126,9 @@ export async function render(main, ctx) {
             d.notification_message ? h('p', {}, `${t('message')} : ${
                 d.notification_message}`) : null,
             h('h3', {}, t('events')),
-            h('ol', { class: 'events' }, events.map((ev) => h('li', {},
-                `${fmtDate(ev.at ?? ev.time, true)} — ${ev.type ??
-                    ev.kind} ${ev.actor ? `(${ev.actor})` : ''}`))),
+            h('ol', { class: 'events' }, events.map(eventOf).map((ev) =>
+                h('li', {}, `${fmtDate(ev.at, true)} — ${ev.kind}${
+                    ev.actor ? ` (${ev.actor})` : ''}`))),
             h('button', { type: 'button', onclick: () => clear(detail) },
                 t('close'))));
             detail.querySelector('h2').focus();
@@ -140,7 +140,7 @@ export async function render(main, ctx) {
     function rowActions(a) {
         const outSel = h('select', { 'aria-label': `${t('outcome')} ${a.id}` },
             OUTCOMES.map((o) => h('option', { value: o }, statusLabel(o))));
-        return h('td', { class: 'actions' },
+        return h('td', {}, h('div', { class: 'actions' },
             canAct && (a.status === 'pending') ? h('button', {
                 type: 'button', class: 'notify-btn', onclick: () =>
                     notify([a]) }, t('notify')) : null,
@@ -148,7 +148,7 @@ export async function render(main, ctx) {
                 type: 'button', class: 'outcome-btn', onclick: () =>
                     outcome(a, outSel.value) }, t('record_outcome'))) : null,
             h('button', { type: 'button', class: 'link-btn', onclick: () =>
-                showDetail(a) }, t('details')));
+                showDetail(a) }, t('details'))));
     }
 
     function drawTable() {
@@ -213,14 +213,11 @@ export async function render(main, ctx) {
         refresh();
     } },
     dateInput('f-from', t('from')), dateInput('f-to', t('to')),
-    h('label', { for: 'f-spec' }, t('specialty')), specInput,
+    specCol ? [h('label', { for: 'f-spec' }, t('specialty')), specInput]
+        : null,
     h('label', { for: 'f-band' }, t('band')), bandSel,
     h('label', { for: 'f-status' }, t('status')), statusSel,
     h('button', { type: 'submit' }, t('apply')));
-    if (!specCol) {
-        specInput.disabled = true;
-        specInput.title = t('not_in_schema', { what: t('specialty') });
-    }
 
     put(main, h('h1', {}, t('auto_title')),
         h('p', {}, t('auto_intro', { s: POLL_MS / 1000 })),
