@@ -116,6 +116,14 @@ async function login(page, key) {
     await page.waitForSelector('#top:not([hidden])', { timeout: 10000 });
 }
 
+// Form controls with no accessible name (no label, no aria-label).
+async function unlabelled(page) {
+    return page.$$eval('input, select, textarea', (els) => els
+        .filter((e) => e.type !== 'hidden' && !(e.labels && e.labels.length)
+            && !e.getAttribute('aria-label'))
+        .map((e) => e.id || e.name || e.outerHTML.slice(0, 60)));
+}
+
 async function chartsDrawn(page, selector) {
     return page.$$eval(`${selector} canvas`, (cs) => cs.map((c) => {
         const ctx = c.getContext('2d');
@@ -379,6 +387,19 @@ async function run(browser) {
         check(outline !== 'none', 'focused element has no outline');
     });
 
+    await test('every form control has a label on every page', async () => {
+        const missing = [];
+        for (const route of ['predict', 'batch', 'auto', 'dashboards',
+            'model']) {
+            await page.goto(`${BASE}/#/${route}`);
+            await page.waitForSelector('main h1');
+            await page.waitForLoadState('networkidle');
+            missing.push(...(await unlabelled(page)).map((x) =>
+                `${route}:${x}`));
+        }
+        check(missing.length === 0, `unlabelled: ${missing.join(', ')}`);
+    });
+
     await test('no console error on any page', async () => {
         check(consoleErrors.length === 0, consoleErrors.join(' | '));
     });
@@ -407,6 +428,11 @@ async function run(browser) {
         check(await rpage.$('#notify-above') === null,
             'bulk notify shown');
         await shot(rpage, '10-auto-reader');
+        await rpage.goto(BASE + '/#/predict');
+        await rpage.waitForSelector('#predict-btn');
+        check(await rpage.$('#book-btn') === null, 'book button shown');
+        check(await rpage.$eval('#predict-btn', (b) => b.disabled),
+            'reader can submit a prediction');
     });
     await rctx.close();
 }

@@ -148,6 +148,8 @@ const DICT = {
         week_of: 'sem. du {date}',
         reader_no_notify: 'Lecture seule : les notifications sont ' +
             'réservées au rôle clinique.',
+        reader_no_predict: 'Lecture seule : le calcul du risque est ' +
+            'réservé au rôle clinique.',
     },
     en: {
         app_title: 'noshow — appointments at risk',
@@ -292,6 +294,7 @@ const DICT = {
         no_reasons: 'No reasons given.',
         week_of: 'week of {date}',
         reader_no_notify: 'Read only: notifications need the clinic role.',
+        reader_no_predict: 'Read only: scoring needs the clinic role.',
     },
 };
 

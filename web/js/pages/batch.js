@@ -304,6 +304,11 @@ export function render(main, ctx) {
             run(ev.dataTransfer.files[0]);
         }
     });
+    if (ctx.role === 'reader') {
+        main.append(h('h1', {}, t('batch_title')), h('p', {
+            class: 'notice notice-info' }, t('reader_no_predict')));
+        return;
+    }
     main.append(h('h1', {}, t('batch_title')), h('p', {}, t('batch_intro')),
         zone, status, report, results);
 }

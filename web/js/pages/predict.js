@@ -5,7 +5,7 @@
 
 import { api, ApiError } from '../api.js';
 import { destroyCharts } from '../charts.js';
-import { h, clear, announce } from '../dom.js';
+import { h, clear, announce, put } from '../dom.js';
 import { t } from '../i18n.js';
 import { resultPanel } from '../result.js';
 import { buildRecord, errorMessage, inputColumns, parseErrorField }
@@ -153,7 +153,12 @@ export function render(main, ctx) {
             : null),
     status);
 
-    main.append(h('h1', { id: 'predict-h' }, t('predict_title')),
+    if (!canBook) {
+        form.querySelector('#predict-btn').disabled = true;
+    }
+    put(main, h('h1', { id: 'predict-h' }, t('predict_title')),
         h('p', {}, t('predict_intro')),
+        canBook ? null : h('p', { class: 'notice notice-info' },
+            t('reader_no_predict')),
         h('div', { class: 'two-col' }, form, out));
 }
