@@ -41,6 +41,8 @@ stage lint bash scripts/lint.sh
 stage build make -j2
 stage unit make -j2 check
 stage unit-sanitizers make -j2 SAN=1 check
+stage web-unit bash tests/web/run.sh
+stage browser bash tests/browser/run.sh
 
 for s in "${stage_failed[@]}"; do
     echo "stage failed: $s"

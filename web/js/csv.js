@@ -2,7 +2,8 @@
 // breaks. Each row keeps the line where it starts, for error messages.
 
 export function detectSeparator(text) {
-    const first = text.slice(0, text.indexOf('\n') >>> 0 || text.length);
+    const nl = text.indexOf('\n');
+    const first = nl > 0 ? text.slice(0, nl) : text;
     const counts = [',', ';', '\t'].map((s) => [s, first.split(s).length]);
 
     counts.sort((a, b) => b[1] - a[1]);

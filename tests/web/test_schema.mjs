@@ -1,0 +1,66 @@
+// The web app's schema handling: roles, value conversion and checks,
+// error field names from problem+json answers.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+// i18n.js keeps the language in localStorage, absent under node.
+globalThis.localStorage = { getItem: () => 'en', setItem: () => {} };
+globalThis.document = { documentElement: {} };
+const { buildRecord, convert, normalizeSchema, parseErrorField, roleKind } =
+    await import('../../web/js/schema.js');
+
+const schema = normalizeSchema({ schema: { name: 's', columns: [
+    { name: 'PatientId', role: 'patient_id', required: true },
+    { name: 'AppointmentDay', role: 'appointment_date', required: true },
+    { name: 'Age', role: 'numeric', min: 0, max: 115, integer: true,
+        missing: 'drop' },
+    { name: 'SMS_received', role: 'binary' },
+    { name: 'Neighbourhood', role: 'categorical', categories: ['A', 'B'] },
+    { name: 'No-show', role: 'target' },
+] } });
+
+test('schema_roles_map_to_input_kinds', () => {
+    assert.equal(roleKind('booked_at'), 'booked_at');
+    assert.equal(roleKind('appointment_time'), 'appt_time');
+    assert.equal(roleKind('appointment_date'), 'appt_date');
+    assert.equal(roleKind('target'), 'target');
+    assert.equal(roleKind('binary'), 'binary');
+    assert.equal(roleKind('something else'), 'ignore');
+});
+
+test('schema_convert_checks_range_integer_and_yes_no', () => {
+    const age = schema.columns[2];
+    const sms = schema.columns[3];
+    assert.deepEqual(convert(age, '42'), { value: 42 });
+    assert.match(convert(age, '200').error, /between 0 and 115/);
+    assert.match(convert(age, '4.5').error, /whole number/);
+    assert.match(convert(age, '').error, /Required/);
+    assert.deepEqual(convert(sms, 'oui'), { value: 1 });
+    assert.deepEqual(convert(sms, 'No'), { value: 0 });
+    assert.match(convert(sms, 'maybe').error, /yes\/no/);
+    assert.deepEqual(convert(schema.columns[4], 'Z'), { value: 'Z' },
+        'unknown categories go to the service, which flags them');
+});
+
+test('schema_build_record_skips_target_and_lists_errors', () => {
+    const r = buildRecord(schema, { PatientId: '7', AppointmentDay:
+        '2016-05-02', Age: '30', 'No-show': 'Yes' });
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.record, { PatientId: '7', AppointmentDay:
+        '2016-05-02', Age: 30 });
+    const bad = buildRecord(schema, { PatientId: '', AppointmentDay: 'x',
+        Age: '30' });
+    assert.deepEqual(bad.errors.map((e) => e.field), ['PatientId',
+        'AppointmentDay']);
+});
+
+test('schema_error_fields_of_lists_and_pointers_are_split', () => {
+    assert.deepEqual(parseErrorField({ field: '[3].Age' }),
+        { index: 3, field: 'Age' });
+    assert.deepEqual(parseErrorField({ field: '/3/Age' }),
+        { index: 3, field: 'Age' });
+    assert.deepEqual(parseErrorField({ field: 'Age' }),
+        { index: null, field: 'Age' });
+    assert.deepEqual(parseErrorField({ field: 'Age', index: 2 }),
+        { index: 2, field: 'Age' });
+});
