@@ -9,6 +9,11 @@ import { fmtDate, fmtPercent, statusLabel, t } from '../i18n.js';
 import { findColumn } from '../schema.js';
 import { apptDate, field, leadDays } from '../appt.js';
 
+// LIMITATION: the charts are computed in the browser over at most the
+// MAX_ROWS riskiest stored appointments (GET /appointments pages). With
+// more appointments than that the figures describe that subset only, and
+// the page says over how many it computed. A fix needs aggregate routes
+// in the service (counts and rates grouped by column, week, lead time).
 const MAX_ROWS = 5000;
 const LEAD_BINS = [[0, 0], [1, 2], [3, 7], [8, 14], [15, 30], [31, 60],
     [61, Infinity]];

@@ -58,8 +58,11 @@ function hintFor(col) {
         `≤ ${col.max}` : '';
 }
 
-// datetime-local gives local wall time without a zone; the service works
-// in UTC, and the form treats what is typed as UTC.
+// LIMITATION: datetime-local gives wall time without a zone and the form
+// sends it as UTC, the zone the service works in. A clinic in another zone
+// sees booking times shifted by its offset in the stored record; lead
+// days are off by one only for bookings made within that offset of
+// midnight. A fix needs the clinic's zone in the schema or the session.
 function rawValue(col, el) {
     if (col.kind === 'booked_at' && el.value.length === 16) {
         return `${el.value}:00Z`;
