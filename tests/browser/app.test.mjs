@@ -251,6 +251,23 @@ async function run(browser) {
         await age.fill(String(max));
     });
 
+    await test('an error found by the service is shown next to its field',
+        async () => {
+            // An appointment day before the booking day passes the form's
+            // own checks; only the service knows it cannot be.
+            const day = await page.$('input[type=date]');
+            const id = await day.getAttribute('id');
+            await day.fill('2000-01-03');
+            expectRefusals = true;
+            await page.click('#predict-btn');
+            await page.waitForSelector(`#${id}-err:not(:empty)`);
+            expectRefusals = false;
+            await shot(page, '02-predict-service-error');
+            check(await day.getAttribute('aria-invalid') === 'true',
+                'date field not marked invalid');
+            await day.fill(new Date().toISOString().slice(0, 10));
+        });
+
     await test('CSV batch: bad lines listed, good rows scored, CSV and ' +
         'XLSX downloads hold the scores', async () => {
         await page.goto(BASE + '/#/batch');

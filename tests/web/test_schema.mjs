@@ -6,8 +6,8 @@ import { test } from 'node:test';
 // i18n.js keeps the language in localStorage, absent under node.
 globalThis.localStorage = { getItem: () => 'en', setItem: () => {} };
 globalThis.document = { documentElement: {} };
-const { buildRecord, convert, normalizeSchema, parseErrorField, roleKind } =
-    await import('../../web/js/schema.js');
+const { buildRecord, convert, errorMessage, normalizeSchema,
+    parseErrorField, roleKind } = await import('../../web/js/schema.js');
 
 const schema = normalizeSchema({ schema: { name: 's', columns: [
     { name: 'PatientId', role: 'patient_id', required: true },
@@ -52,6 +52,16 @@ test('schema_build_record_skips_target_and_lists_errors', () => {
         Age: '30' });
     assert.deepEqual(bad.errors.map((e) => e.field), ['PatientId',
         'AppointmentDay']);
+});
+
+test('schema_error_message_names_value_and_expectation', () => {
+    assert.equal(errorMessage({ field: 'Age', value: 200,
+        expected: 'a number from 0 to 115' }),
+    'Got 200; expected a number from 0 to 115.');
+    assert.equal(errorMessage({ field: 'Age', value: null,
+        expected: 'a value' }), 'Expected a value.');
+    assert.equal(errorMessage({ field: 'Age', detail: 'too old' }),
+        'too old');
 });
 
 test('schema_error_fields_of_lists_and_pointers_are_split', () => {

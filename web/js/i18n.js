@@ -54,6 +54,8 @@ const DICT = {
         bad_date: 'Date attendue (AAAA-MM-JJ).',
         bad_time: 'Heure attendue (HH:MM).',
         bad_binary: 'Oui/non attendu (0/1, yes/no).',
+        expected: 'Attendu : {expected}.',
+        got_expected: 'Reçu {value} ; attendu : {expected}.',
         batch_title: 'Classification en masse (CSV)',
         batch_intro: 'Déposez un fichier CSV ou parcourez vos fichiers. ' +
             'Le fichier est lu dans le navigateur.',
@@ -201,6 +203,8 @@ const DICT = {
         bad_date: 'Expected a date (YYYY-MM-DD).',
         bad_time: 'Expected a time (HH:MM).',
         bad_binary: 'Expected yes/no (0/1, yes/no).',
+        expected: 'Expected {expected}.',
+        got_expected: 'Got {value}; expected {expected}.',
         batch_title: 'Batch classification (CSV)',
         batch_intro: 'Drop a CSV file or browse for one. The file is read ' +
             'in the browser.',

@@ -163,11 +163,14 @@ export function parseErrorField(e) {
     return { index: null, field: f.replace(/^[$./]+/, '') };
 }
 
+// The sentence shown next to a field for one problem+json error entry
+// ({field, value, expected} or {field, detail}).
 export function errorMessage(e) {
-    const parts = [e.detail ?? e.message ?? e.title ?? ''];
-
-    if (e.expected !== undefined) {
-        parts.push(`(${e.expected})`);
+    if (e.expected !== undefined && e.expected !== null) {
+        return e.value === undefined || e.value === null ?
+            t('expected', { expected: e.expected }) :
+            t('got_expected', { value: JSON.stringify(e.value),
+                expected: e.expected });
     }
-    return parts.filter(Boolean).join(' ');
+    return e.detail ?? e.message ?? e.title ?? '';
 }

@@ -120,6 +120,8 @@ export function render(main, ctx) {
         }
         const { record, errors } = buildRecord(ctx.schema, raw);
         if (showErrors(fields, errors)) {
+            destroyCharts();
+            clear(out);
             announce(status, t('fix_fields'), 'error');
             return;
         }
@@ -137,8 +139,11 @@ export function render(main, ctx) {
             const errs = e instanceof ApiError ? e.fieldErrors.map((x) =>
                 ({ field: parseErrorField(x).field,
                     message: errorMessage(x) })) : [];
-            showErrors(fields, errs);
-            announce(status, t('error', { detail: e.message }), 'error');
+            // A stale answer next to a refused form would mislead.
+            destroyCharts();
+            clear(out);
+            announce(status, showErrors(fields, errs) ? t('fix_fields')
+                : t('error', { detail: e.message }), 'error');
         }
     }
 
