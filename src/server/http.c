@@ -182,8 +182,8 @@ json_t *http_error_entry(const char *field, json_t *value,
     return e;
 }
 
-void http_problem(const struct http_req *req, struct http_resp *resp,
-                  unsigned status, const char *detail, json_t *errors)
+json_t *http_problem_json(const struct http_req *req, unsigned status,
+                          const char *detail, json_t *errors)
 {
     json_t *p = json_object();
     char type[64];
@@ -192,8 +192,7 @@ void http_problem(const struct http_req *req, struct http_resp *resp,
     snprintf(type, sizeof(type), "/problems/%s", problem_slug(status));
     if (p == NULL) {
         json_decref(errors);
-        resp_oom(resp);
-        return;
+        return NULL;
     }
     bad |= json_object_set_new(p, "type", json_string(type));
     bad |= json_object_set_new(p, "title", json_string(http_reason(status)));
@@ -207,12 +206,24 @@ void http_problem(const struct http_req *req, struct http_resp *resp,
         bad |= json_object_set_new(p, "errors", errors);
     if (bad) {
         json_decref(p);
-        resp_oom(resp);
-        return;
+        return NULL;
     }
-    resp_set_json(resp, status, p, "application/problem+json");
+    return p;
+}
+
+void http_resp_problem(struct http_resp *resp, unsigned status,
+                       json_t *problem)
+{
+    resp_set_json(resp, status, problem, "application/problem+json");
     if (status == 503)
         http_resp_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+}
+
+void http_problem(const struct http_req *req, struct http_resp *resp,
+                  unsigned status, const char *detail, json_t *errors)
+{
+    http_resp_problem(resp, status,
+                      http_problem_json(req, status, detail, errors));
 }
 
 void http_problem_err(const struct http_req *req, struct http_resp *resp,

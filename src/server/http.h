@@ -33,6 +33,7 @@ struct http_req {
     json_t *body;               /* parsed body or NULL; owned by the core */
     size_t body_len;
     enum http_role role;        /* the caller's role once authorised */
+    int64_t key_id;             /* the caller's key, 0 on public routes */
     void *app;                  /* the application given to http_start */
     void *conn;                 /* struct MHD_Connection, borrowed */
 };
@@ -65,12 +66,13 @@ struct http_route {
     enum http_role role;
     enum http_body_kind body;
     http_handler handler;
+    const char *summary;        /* one line for the OpenAPI document */
 };
 
-/* Looks up a bearer key: sets *role, or returns NS_ERR_AUTH for an
+/* Looks up a bearer key: sets *role and *key_id, or returns NS_ERR_AUTH for an
  * unknown or revoked key, NS_ERR_UNAVAILABLE when the store is down. */
 typedef enum ns_err (*http_auth_fn)(void *app, const char *key,
-                                    enum http_role *role,
+                                    enum http_role *role, int64_t *key_id,
                                     struct ns_error *err);
 
 struct http_config {
@@ -129,6 +131,16 @@ void http_resp_header(struct http_resp *resp, const char *name,
  * (takes ownership of errors). */
 void http_problem(const struct http_req *req, struct http_resp *resp,
                   unsigned status, const char *detail, json_t *errors);
+
+/* The problem object alone (caller owns it; NULL when out of memory),
+ * for routes that add members; takes ownership of errors. */
+json_t *http_problem_json(const struct http_req *req, unsigned status,
+                          const char *detail, json_t *errors);
+
+/* Answers with a problem object; takes ownership of problem (NULL gives
+ * a fixed 500). */
+void http_resp_problem(struct http_resp *resp, unsigned status,
+                       json_t *problem);
 
 /* The one mapping from an error code to an HTTP status. */
 unsigned http_status_of(enum ns_err code);

@@ -149,7 +149,8 @@ static bool authorise(struct http_server *s, const struct http_route *rt,
         return false;
     }
     ns_error_clear(&err);
-    rc = s->cfg.auth(s->cfg.app, h + 7, &req->role, &err);
+    rc = s->cfg.auth(s->cfg.app, h + 7, &req->role, &req->key_id,
+                     &err);
     if (rc == NS_ERR_AUTH) {
         http_problem(req, resp, 401, "the API key is unknown or revoked",
                      NULL);
@@ -463,13 +464,13 @@ enum ns_err http_start(const struct http_config *cfg,
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->addr,
         MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
         MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (s->daemon == NULL) {
         int e = errno;
 

@@ -45,18 +45,20 @@ static void h_item(struct http_req *req, struct http_resp *resp)
     http_resp_json(resp, 200, json_pack("{s:s}", "id", req->id));
 }
 
+#define R(m, p, role, body, h) {m, p, role, body, h, NULL}
 static const struct http_route routes[] = {
-    {"GET", "/ping", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE, h_ping},
-    {"POST", "/echo", HTTP_ROLE_CLINIC, HTTP_BODY_JSON, h_echo},
-    {"GET", "/items/{id}", HTTP_ROLE_READER, HTTP_BODY_NONE, h_item},
-    {"DELETE", "/items/{id}", HTTP_ROLE_ADMIN, HTTP_BODY_NONE, h_item},
+    R("GET", "/ping", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE, h_ping),
+    R("POST", "/echo", HTTP_ROLE_CLINIC, HTTP_BODY_JSON, h_echo),
+    R("GET", "/items/{id}", HTTP_ROLE_READER, HTTP_BODY_NONE, h_item),
+    R("DELETE", "/items/{id}", HTTP_ROLE_ADMIN, HTTP_BODY_NONE, h_item),
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 static enum ns_err auth(void *app, const char *key, enum http_role *role,
-                        struct ns_error *err)
+                        int64_t *key_id, struct ns_error *err)
 {
     (void)app;
+    *key_id = 1;
     if (strcmp(key, "reader-key") == 0)
         *role = HTTP_ROLE_READER;
     else if (strcmp(key, "clinic-key") == 0)
