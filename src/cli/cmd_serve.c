@@ -39,6 +39,9 @@ static const char usage[] =
     "                       default web/dist when present)\n"
     "  --pseudonym-key-file FILE  key for patient pseudonyms (env\n"
     "                       NOSHOW_PSEUDONYM_KEY holds the key itself)\n\n"
+    "Web app sessions: env NOSHOW_SESSION_SECRET (shared by replicas;\n"
+    "unset: random, sessions end with the process); NOSHOW_COOKIE_SECURE=1\n"
+    "marks the cookie Secure when the service is reached over TLS.\n"
     "Signals: SIGTERM/SIGINT stop after the requests in flight; SIGHUP\n"
     "reloads the model (a bad file keeps the old model serving).\n"
     "API keys: 'noshow keys add --db URL --role reader|clinic|admin'.\n";
@@ -122,6 +125,9 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
     o->listen = env_or("NOSHOW_LISTEN", "127.0.0.1:8080");
     o->cfg.webhook_url = env_or("NOSHOW_WEBHOOK_URL", NULL);
     o->cfg.web_dir = env_or("NOSHOW_WEB_DIR", NULL);
+    o->cfg.session_secret = env_or("NOSHOW_SESSION_SECRET", NULL);
+    o->cfg.session_secure = strcmp(env_or("NOSHOW_COOKIE_SECURE", "0"),
+                                   "1") == 0;
     if (o->cfg.web_dir == NULL && stat("web/dist", &st) == 0
         && S_ISDIR(st.st_mode))
         o->cfg.web_dir = "web/dist";

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "server/api_int.h"
+#include "server/session.h"
 #include "util/log.h"
 
 static void h_reload(struct http_req *req, struct http_resp *resp);
@@ -86,7 +87,8 @@ static enum ns_err copy_config(struct api *a, const struct api_config *cfg,
     const char **fields[] = {&a->cfg.db_url, &a->cfg.model_path,
                              &a->cfg.host, &a->cfg.web_dir,
                              &a->cfg.webhook_url,
-                             &a->cfg.pseudonym_key_file};
+                             &a->cfg.pseudonym_key_file,
+                             &a->cfg.session_secret};
 
     a->cfg = *cfg;
     if (a->cfg.host == NULL)
@@ -105,7 +107,13 @@ static enum ns_err copy_config(struct api *a, const struct api_config *cfg,
 static enum ns_err start_http(struct api *a, struct ns_error *err)
 {
     struct http_config hc = {0};
+    struct session_config sc = {.secret = a->cfg.session_secret,
+                                .secure_cookie = a->cfg.session_secure,
+                                .auth = check_key, .app = a};
+    enum ns_err rc = session_keeper_new(&sc, &a->sessions, err);
 
+    if (rc != NS_OK)
+        return rc;
     hc.host = a->cfg.host;
     hc.port = a->cfg.port;
     hc.threads = a->cfg.threads;
@@ -117,6 +125,7 @@ static enum ns_err start_http(struct api *a, struct ns_error *err)
     hc.auth = check_key;
     hc.app = a;
     hc.metrics = a->metrics;
+    hc.sessions = a->sessions;
     return http_start(&hc, &a->http, err);
 }
 
@@ -189,6 +198,7 @@ void api_stop(struct api *a, unsigned grace_ms)
     if (a == NULL)
         return;
     http_stop(a->http, grace_ms);
+    session_keeper_free(a->sessions);
     api_outbox_stop(a->outbox);
     api_model_drop(a);
     auth_free(a->auth);

@@ -287,13 +287,13 @@ static void answer_session(const struct session_keeper *k,
 /* Runs the bearer path's key check; false when resp holds the refusal. */
 static bool check_key(const struct session_keeper *k, struct http_req *req,
                       const char *key, enum http_role *role,
-                      struct http_resp *resp)
+                      int64_t *key_id, struct http_resp *resp)
 {
     struct ns_error err;
     enum ns_err rc;
 
     ns_error_clear(&err);
-    rc = k->auth(k->app, key, role, &err);
+    rc = k->auth(k->app, key, role, key_id, &err);
     if (rc == NS_ERR_AUTH) {
         http_problem(req, resp, 401, "the API key is unknown or revoked",
                      NULL);
@@ -363,10 +363,11 @@ static void post_session(struct session_keeper *k, struct http_req *req,
     struct ns_error err;
     json_t *doc = NULL;
     enum http_role role;
+    int64_t key_id;
     const char *key = body_key(req, body, len, &doc, resp);
     int64_t expires = (int64_t)time(NULL) + k->ttl_s;
 
-    if (key == NULL || !check_key(k, req, key, &role, resp))
+    if (key == NULL || !check_key(k, req, key, &role, &key_id, resp))
         goto out;
     if (role < HTTP_ROLE_READER) {
         http_problem(req, resp, 403, "this key has no role", NULL);
@@ -388,6 +389,7 @@ static void get_session(struct session_keeper *k, struct http_req *req,
     const char *cookie = cookie_of(req);
     char key[SESSION_KEY_MAX + 1];
     int64_t expires;
+    int64_t key_id;
     enum http_role role;
 
     if (cookie == NULL) {
@@ -402,7 +404,7 @@ static void get_session(struct session_keeper *k, struct http_req *req,
         set_cookie(k, resp, "", 0);
         return;
     }
-    if (check_key(k, req, key, &role, resp))
+    if (check_key(k, req, key, &role, &key_id, resp))
         answer_session(k, resp, cookie, role, expires);
     OPENSSL_cleanse(key, sizeof(key));
 }
@@ -463,6 +465,7 @@ enum session_auth session_authorise(struct session_keeper *k,
     const char *cookie = cookie_of(req);
     char key[SESSION_KEY_MAX + 1];
     enum http_role role;
+    int64_t key_id = 0;
     char detail[160];
     bool ok;
 
@@ -482,7 +485,7 @@ enum session_auth session_authorise(struct session_keeper *k,
                      SESSION_CSRF_HEADER " header", NULL);
         return SESSION_REFUSED;
     }
-    ok = check_key(k, req, key, &role, resp);
+    ok = check_key(k, req, key, &role, &key_id, resp);
     OPENSSL_cleanse(key, sizeof(key));
     if (!ok)
         return SESSION_REFUSED;
@@ -494,5 +497,6 @@ enum session_auth session_authorise(struct session_keeper *k,
         return SESSION_REFUSED;
     }
     req->role = role;
+    req->key_id = key_id;
     return SESSION_OK;
 }

@@ -19,18 +19,21 @@
 
 static void h_echo(struct http_req *req, struct http_resp *resp)
 {
-    http_resp_json(resp, 200, json_pack("{s:i}", "role", (int)req->role));
+    http_resp_json(resp, 200, json_pack("{s:i, s:I}", "role",
+                                        (int)req->role, "key_id",
+                                        (json_int_t)req->key_id));
 }
 
 static const struct http_route routes[] = {
-    {"GET", "/items", HTTP_ROLE_READER, HTTP_BODY_NONE, h_echo},
-    {"POST", "/items", HTTP_ROLE_CLINIC, HTTP_BODY_JSON, h_echo},
+    {"GET", "/items", HTTP_ROLE_READER, HTTP_BODY_NONE, h_echo, "read"},
+    {"POST", "/items", HTTP_ROLE_CLINIC, HTTP_BODY_JSON, h_echo, "write"},
 };
 
 static enum ns_err auth(void *app, const char *key, enum http_role *role,
-                        struct ns_error *err)
+                        int64_t *key_id, struct ns_error *err)
 {
     (void)app;
+    *key_id = 1;
     if (strcmp(key, "reader-key") == 0)
         *role = HTTP_ROLE_READER;
     else if (strcmp(key, "clinic-key") == 0)
@@ -248,6 +251,7 @@ static void test_session_cookie_reads_without_csrf(void **state)
     assert_int_equal(http_call(f->port, "GET", "/items", NULL, 0, hdr, &r),
                      CURLE_OK);
     assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"key_id\":1"));
     reply_free(&r);
     assert_int_equal(http_call(f->port, "GET", "/session", NULL, 0, hdr,
                                &r), CURLE_OK);
