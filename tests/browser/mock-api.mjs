@@ -84,7 +84,7 @@ function score(rec) {
         band: p >= 0.35 ? 'high' : p >= 0.2 ? 'medium' : 'low',
         label: p >= THRESHOLD ? 1 : 0,
         model_version: 'mock-1',
-        unknown_categories: unknown,
+        unknown_categories: unknown.length,
         reasons: reasons.slice(0, 5),
     };
 }
@@ -191,11 +191,25 @@ function loadData(path) {
 }
 
 const perf = curves(loadData(opt('--data')));
+// The schema travels as its own text, as the service's bundle gives it.
+function schemaText() {
+    const lines = ['schema kaggle-noshow'];
+    for (const c of COLUMNS) {
+        const opts = [c.integer ? 'integer' : '', c.min !== undefined ?
+            `min=${c.min}` : '', c.max !== undefined ? `max=${c.max}` : '',
+        c.required ? '' : 'required=no', c.label ? `label="${c.label}"`
+            : ''].filter(Boolean);
+        lines.push(`column ${c.name} ${c.role} ${opts.join(' ')}`.trim());
+    }
+    return lines.join('\n') + '\n';
+}
+
 const MODEL = {
     version: 'mock-1',
     created: '2026-12-01T00:00:00Z',
     threshold: THRESHOLD,
-    schema: { name: 'kaggle-noshow', columns: COLUMNS },
+    schema: { name: 'kaggle-noshow', text: schemaText() },
+    categories: { Gender: ['F', 'M'], Neighbourhood: NEIGHBOURHOODS },
     features: Object.keys(WEIGHTS),
     metrics: { auc: perf.auc, rows: perf.rows, positives: perf.positives,
         curves: perf.curves },
@@ -261,10 +275,10 @@ function publicAppt(a, withEvents) {
 function listAppts(q) {
     let list = appts.filter((a) => (!q.get('status') ||
         a.status === q.get('status')) &&
-        (!q.get('from') || a.appointment_at.slice(0, 10) >= q.get('from')) &&
-        (!q.get('to') || a.appointment_at.slice(0, 10) <= q.get('to')) &&
-        (!q.get('min_risk') || a.probability >= Number(q.get('min_risk'))));
-    list = list.sort((x, y) => y.probability - x.probability || x.id - y.id);
+        (!q.get('from') || a.appointment_day >= q.get('from')) &&
+        (!q.get('to') || a.appointment_day <= q.get('to')) &&
+        (!q.get('min_risk') || a.risk >= Number(q.get('min_risk'))));
+    list = list.sort((x, y) => y.risk - x.risk || x.id - y.id);
     const start = Number(q.get('cursor') || 0);
     const limit = Math.min(1000, Number(q.get('limit') || 100));
     const page = list.slice(start, start + limit);
@@ -326,14 +340,19 @@ async function api(req, res, url, body) {
             return problem(res, 422, 'invalid record', errors);
         }
         const s = score(body);
-        const a = { id: appts.length + 1, patient_ref: body.PatientId,
+        const { PatientId, ...input } = body;
+        const a = { id: appts.length + 1, ext_id: body.AppointmentID ?? null,
             booked_at: body.ScheduledDay,
-            appointment_at: String(body.AppointmentDay).slice(0, 10),
-            status: 'pending', ...s, record: body,
-            events: [{ type: 'booked', at: now, actor: 'clinic' },
-                { type: 'scored', at: now, actor: 'model' }] };
+            appointment_day: String(body.AppointmentDay).slice(0, 10),
+            appointment_time: null, specialty: null, status: 'pending',
+            risk: s.probability, band: s.band, model_version: s.model_version,
+            reasons: s.reasons, notification_message: null, outcome_at: null,
+            input, events: [
+                { id: 1, at_ms: Date.now(), kind: 'booked', actor: 'key:2' },
+                { id: 2, at_ms: Date.now(), kind: 'scored', actor: null }] };
+        void PatientId;
         appts.push(a);
-        return json(res, 201, { id: a.id, ...s });
+        return json(res, 201, { ...s, id: a.id, status: 'pending' });
     }
     if (p === '/appointments' && req.method === 'GET') {
         return authorise(req, res, 'reader') &&
@@ -354,8 +373,11 @@ async function api(req, res, url, body) {
         if (m[3] === 'notify' && req.method === 'POST') {
             a.status = 'pending_confirmation';
             a.notification_message = body?.message ?? '';
-            a.events.push({ type: 'notified', at: now, actor: 'clinic' });
-            return json(res, 202, publicAppt(a, false));
+            a.events.push({ id: a.events.length + 1, at_ms: Date.now(),
+                kind: 'notified', actor: 'key:2' });
+            return json(res, 202, { id: a.id, status: a.status,
+                outbox_id: a.id, delivery: 'not delivered: no webhook ' +
+                'configured' });
         }
         if (m[3] === 'outcome' && req.method === 'PUT') {
             const o = body?.outcome;
@@ -364,8 +386,11 @@ async function api(req, res, url, body) {
                     value: o, expected: 'honored, cancelled or no_show' }]);
             }
             a.status = o;
-            a.events.push({ type: 'outcome', at: now, actor: 'clinic' });
-            return json(res, 200, publicAppt(a, false));
+            a.outcome_at = body.at ?? now;
+            a.events.push({ id: a.events.length + 1, at_ms: Date.now(),
+                kind: 'outcome', actor: 'key:2' });
+            return json(res, 200, { id: a.id, status: o,
+                outcome_at: a.outcome_at, repeat: false });
         }
     }
     return problem(res, 404, `no route ${req.method} ${p}`);

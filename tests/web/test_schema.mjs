@@ -7,15 +7,17 @@ import { test } from 'node:test';
 globalThis.localStorage = { getItem: () => 'en', setItem: () => {} };
 globalThis.document = { documentElement: {} };
 const { buildRecord, convert, errorMessage, normalizeSchema,
-    parseErrorField, roleKind } = await import('../../web/js/schema.js');
+    parseErrorField, parseSchemaText, roleKind } =
+    await import('../../web/js/schema.js');
 
 const schema = normalizeSchema({ schema: { name: 's', columns: [
     { name: 'PatientId', role: 'patient_id', required: true },
     { name: 'AppointmentDay', role: 'appointment_date', required: true },
     { name: 'Age', role: 'numeric', min: 0, max: 115, integer: true,
         missing: 'drop' },
-    { name: 'SMS_received', role: 'binary' },
-    { name: 'Neighbourhood', role: 'categorical', categories: ['A', 'B'] },
+    { name: 'SMS_received', role: 'binary', missing: 'keep' },
+    { name: 'Neighbourhood', role: 'categorical', categories: ['A', 'B'],
+        required: 'no' },
     { name: 'No-show', role: 'target' },
 ] } });
 
@@ -73,4 +75,33 @@ test('schema_error_fields_of_lists_and_pointers_are_split', () => {
         { index: null, field: 'Age' });
     assert.deepEqual(parseErrorField({ field: 'Age', index: 2 }),
         { index: 2, field: 'Age' });
+});
+
+test('schema_text_is_read_with_continuations_and_quotes', () => {
+    const text = [
+        'schema kaggle-noshow',
+        '# a comment line',
+        'column PatientId      patient_id       label="patient"',
+        'column Age            numeric integer min=0 max=115 label="age"',
+        'column Handcap        numeric integer min=0 max=4',
+        '       label="disability level"',
+        'column Neighbourhood  categorical required=no',
+        'column No-show        target  positive=Yes negative=No',
+    ].join('\n');
+    const s = parseSchemaText(text);
+    assert.equal(s.name, 'kaggle-noshow');
+    assert.deepEqual(s.columns.map((c) => c.name), ['PatientId', 'Age',
+        'Handcap', 'Neighbourhood', 'No-show']);
+    assert.equal(s.columns[2].label, 'disability level',
+        'an indented line continues the column above');
+    assert.equal(s.columns[1].max, '115');
+    assert.equal(s.columns[1].integer, true);
+    const n = normalizeSchema({ schema: { name: 'k', text } });
+    assert.equal(n.name, 'k');
+    const age = n.columns[1];
+    assert.deepEqual([age.kind, age.min, age.max, age.integer, age.label],
+        ['numeric', 0, 115, true, 'Age']);
+    assert.equal(n.columns[3].required, false, 'required=no');
+    assert.equal(n.columns[2].required, true, 'missing values dropped');
+    assert.equal(normalizeSchema({ schema: text }).columns.length, 5);
 });

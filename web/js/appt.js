@@ -34,8 +34,10 @@ export function eventOf(ev) {
     return { kind: ev.kind ?? ev.type ?? '', at, actor: ev.actor ?? '' };
 }
 
-export function patientRef(a) {
-    return a.patient_ref ?? a.patient ?? a.patient_id ?? '';
+// The booking platform's own id when it gave one, else ours. Patient
+// identifiers are not shown: the service keeps only pseudonyms.
+export function apptRef(a) {
+    return a.ext_id ?? a.appointment_id ?? `#${a.id}`;
 }
 
 export function leadDays(a) {

@@ -21,6 +21,8 @@ const DICT = {
         login: 'Se connecter',
         login_failed: 'Connexion refusée : {detail}',
         loading: 'Chargement…',
+        no_model: 'Aucun modèle chargé : le calcul du risque est ' +
+            'indisponible ({detail}).',
         error: 'Erreur : {detail}',
         yes: 'Oui',
         no: 'Non',
@@ -42,6 +44,8 @@ const DICT = {
         reasons_caption: 'En rouge ce qui augmente le risque, en bleu ce ' +
             'qui le diminue.',
         unknown_categories: 'Valeurs inconnues du modèle : {list}',
+        unknown_count: '{n} valeur(s) inconnue(s) du modèle : le score ' +
+            'les traite comme « autre ».',
         model_version: 'Modèle {version}',
         fix_fields: 'Corrigez les champs signalés.',
         required: 'Champ obligatoire.',
@@ -99,7 +103,7 @@ const DICT = {
         record_outcome: 'Enregistrer',
         outcome_saved: 'Résultat enregistré.',
         appointment: 'Rendez-vous',
-        patient: 'Patient',
+        reference: 'Référence',
         date: 'Date',
         risk: 'Risque',
         actions: 'Actions',
@@ -171,6 +175,7 @@ const DICT = {
         login: 'Log in',
         login_failed: 'Login refused: {detail}',
         loading: 'Loading…',
+        no_model: 'No model loaded: scoring is unavailable ({detail}).',
         error: 'Error: {detail}',
         yes: 'Yes',
         no: 'No',
@@ -191,6 +196,8 @@ const DICT = {
         reasons: 'Reasons (SHAP contributions)',
         reasons_caption: 'Red raises the risk, blue lowers it.',
         unknown_categories: 'Values the model has not seen: {list}',
+        unknown_count: '{n} value(s) the model has not seen: scored as ' +
+            '"other".',
         model_version: 'Model {version}',
         fix_fields: 'Please correct the fields marked.',
         required: 'Required field.',
@@ -248,7 +255,7 @@ const DICT = {
         record_outcome: 'Record',
         outcome_saved: 'Outcome recorded.',
         appointment: 'Appointment',
-        patient: 'Patient',
+        reference: 'Reference',
         date: 'Date',
         risk: 'Risk',
         actions: 'Actions',

@@ -21,7 +21,7 @@ const ROUTES = [
     ['model', 'nav_model', modelPage],
 ];
 
-const ctx = { role: null, model: null, schema: null };
+const ctx = { role: null, model: null, schema: null, noModel: null };
 let stopPage = null;
 
 function $(id) {
@@ -55,6 +55,24 @@ function renderChrome() {
     $('role-badge').textContent = t('role', { role: ctx.role });
 }
 
+// The service answers 503 while no model is loaded: the pages that need
+// none (pending list, dashboards) still work, and the next page change
+// asks again.
+async function loadModel() {
+    try {
+        ctx.model = await api('GET', '/model');
+        ctx.schema = normalizeSchema(ctx.model);
+        ctx.noModel = null;
+    } catch (e) {
+        if (!(e instanceof ApiError) || e.status !== 503) {
+            throw e;
+        }
+        ctx.model = null;
+        ctx.schema = { name: '', columns: [] };
+        ctx.noModel = e.message;
+    }
+}
+
 async function showPage() {
     const main = $('main');
     const [, , page] = currentRoute();
@@ -68,8 +86,14 @@ async function showPage() {
     clear(main);
     try {
         if (!ctx.model) {
-            ctx.model = await api('GET', '/model');
-            ctx.schema = normalizeSchema(ctx.model);
+            await loadModel();
+        }
+        if (ctx.noModel) {
+            main.appendChild(h('p', { class: 'notice notice-warn',
+                id: 'no-model' }, t('no_model', { detail: ctx.noModel })));
+            if (page.needsModel) {
+                return;
+            }
         }
         stopPage = (await page.render(main, ctx)) || null;
     } catch (e) {
@@ -82,7 +106,7 @@ function showLogin(message) {
     const main = clear($('main'));
     const input = h('input', { id: 'api-key', type: 'password',
         autocomplete: 'current-password', required: true });
-    const out = h('p', { id: 'login-msg', role: 'alert' });
+    const out = h('p', { id: 'login-msg', class: 'notice', role: 'alert' });
 
     if (stopPage) {
         stopPage();

@@ -48,12 +48,24 @@ export function reasonsChart(reasons) {
         { horizontal: true, colors, label: 'SHAP' }) };
 }
 
+// Unknown categories come as a count or as a list of {column, value}.
+function unknownText(u) {
+    if (typeof u === 'number') {
+        return u > 0 ? t('unknown_count', { n: u }) : null;
+    }
+    if (!Array.isArray(u) || !u.length) {
+        return null;
+    }
+    return t('unknown_categories', { list: u.map((x) => typeof x ===
+        'string' ? x : `${x.column ?? x.field}=${x.value}`).join(', ') });
+}
+
 export function resultPanel(r, ctx) {
     const p = probabilityOf(r);
     const band = bandOf(r);
     const thr = Number(ctx.model?.threshold ?? NaN);
     const reasons = reasonsOf(r, ctx.schema);
-    const unknown = r?.unknown_categories ?? [];
+    const unknown = unknownText(r?.unknown_categories);
     const panel = h('section', { class: `result card band-edge-${band}`,
         'aria-live': 'polite', id: 'result' },
     h('h2', {}, t('probability')),
@@ -62,10 +74,7 @@ export function resultPanel(r, ctx) {
     Number.isFinite(thr) ? h('p', {}, (r.label ?? p >= thr) ?
         t('decision_yes', { threshold: fmtPercent(thr) })
         : t('decision_no', { threshold: fmtPercent(thr) })) : null,
-    Array.isArray(unknown) && unknown.length ? h('p', {
-        class: 'notice notice-warn' }, t('unknown_categories',
-        { list: unknown.map((u) => typeof u === 'string' ? u
-            : `${u.column ?? u.field}=${u.value}`).join(', ') })) : null,
+    unknown ? h('p', { class: 'notice notice-warn' }, unknown) : null,
     r?.model_version ? h('p', { class: 'hint' },
         t('model_version', { version: r.model_version })) : null);
     let draw = () => {};

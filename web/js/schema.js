@@ -40,9 +40,66 @@ function num(x) {
     return Number.isFinite(v) ? v : null;
 }
 
+// Reads the schema language (docs/schema.md): "schema NAME", then one
+// "column NAME ROLE [integer] [key=value | key=\"text\"]..." statement per
+// column, continued on indented lines; "#" starts a comment.
+export function parseSchemaText(text) {
+    const out = { name: '', columns: [] };
+    const token = /([^\s=]+)="((?:[^"\\]|\\.)*)"|(\S+)/g;
+
+    for (const raw of String(text).split('\n')) {
+        const line = raw.replace(/(^|\s)#.*$/, '');
+        const words = [...line.matchAll(token)].map((m) =>
+            m[1] !== undefined ? [m[1], m[2]] : m[3]);
+        let col = out.columns[out.columns.length - 1];
+
+        if (!words.length) {
+            continue;
+        }
+        if (words[0] === 'schema') {
+            out.name = words[1] ?? '';
+            continue;
+        }
+        if (words[0] === 'column') {
+            col = { name: words[1], role: words[2] };
+            out.columns.push(col);
+            words.splice(0, 3);
+        } else if (!/^\s/.test(raw) || !col) {
+            continue;
+        }
+        for (const w of words) {
+            if (Array.isArray(w)) {
+                col[w[0]] = w[1];
+            } else if (w === 'integer') {
+                col.integer = true;
+            } else if (w.includes('=')) {
+                const at = w.indexOf('=');
+                col[w.slice(0, at)] = w.slice(at + 1);
+            }
+        }
+    }
+    return out;
+}
+
+// The schema of GET /model: a {name, columns} object, a list of columns,
+// or the schema's own text (alone or as "text" beside "name").
+function schemaOf(model) {
+    const s = model?.schema ?? model?.schema_text ?? {};
+
+    if (typeof s === 'string') {
+        return parseSchemaText(s);
+    }
+    if (!Array.isArray(s) && !s.columns && typeof s.text === 'string') {
+        return { ...parseSchemaText(s.text), name: s.name ??
+            parseSchemaText(s.text).name };
+    }
+    return s;
+}
+
 export function normalizeSchema(model) {
-    const s = model?.schema ?? {};
+    const s = schemaOf(model);
     const cols = Array.isArray(s) ? s : (s.columns ?? []);
+    const cats = model?.categories ?? {};
 
     return {
         name: s.name ?? model?.schema_name ?? '',
@@ -50,11 +107,16 @@ export function normalizeSchema(model) {
             name: c.name,
             label: capitalise(c.label || c.name),
             kind: roleKind(c.role),
-            required: Boolean(c.required) || c.missing === 'drop',
+            // A value is needed unless the column is optional or its
+            // missing values are kept or imputed (the default is drop).
+            required: c.required === true || (c.required !== 'no' &&
+                c.required !== false && (c.missing ?? 'drop') === 'drop' &&
+                roleKind(c.role) !== 'appt_id'),
             integer: Boolean(c.integer),
             min: num(c.min),
             max: num(c.max),
-            categories: c.categories ?? c.values ?? c.levels ?? null,
+            categories: c.categories ?? c.values ?? c.levels ??
+                cats[c.name] ?? null,
         })),
     };
 }

@@ -8,7 +8,7 @@ import { bandLabel, fmtClock, fmtDate, fmtPercent, statusLabel, t }
     from '../i18n.js';
 import { bandBadge, bandOf, probabilityOf } from '../result.js';
 import { findColumn } from '../schema.js';
-import { apptDate, eventOf, field, patientRef } from '../appt.js';
+import { apptDate, apptRef, eventOf, field } from '../appt.js';
 
 const POLL_MS = 5000;
 const OUTCOMES = ['honored', 'cancelled', 'no_show'];
@@ -171,7 +171,7 @@ export async function render(main, ctx) {
         h('td', { class: 'num' }, fmtPercent(probabilityOf(a))),
         h('td', {}, bandBadge(bandOf(a))),
         h('td', {}, fmtDate(apptDate(a), 'auto')),
-        h('td', {}, patientRef(a)),
+        h('td', {}, apptRef(a)),
         specCol ? h('td', {}, field(a, specCol.name) ?? '') : null,
         h('td', { class: 'status' }, statusLabel(a.status)),
         rowActions(a))));
@@ -182,7 +182,7 @@ export async function render(main, ctx) {
             h('th', { scope: 'col' }, t('risk')),
             h('th', { scope: 'col' }, t('band')),
             h('th', { scope: 'col' }, t('date')),
-            h('th', { scope: 'col' }, t('patient')),
+            h('th', { scope: 'col' }, t('reference')),
             specCol ? h('th', { scope: 'col' }, t('specialty')) : null,
             h('th', { scope: 'col' }, t('status')),
             h('th', { scope: 'col' }, t('actions')))), body));

@@ -10,6 +10,9 @@ import { buildRecord, errorMessage, inputColumns, parseErrorField }
     from '../schema.js';
 import { parseCsv, toCsv } from '../csv.js';
 
+// Shown only when a model is loaded (main.js).
+export const needsModel = true;
+
 const CHUNK = 500;
 const SHOWN = 300;
 const MAX_ERRORS_LISTED = 100;

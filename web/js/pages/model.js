@@ -5,6 +5,9 @@ import { barChart, chartFigure, curveChart } from '../charts.js';
 import { h } from '../dom.js';
 import { fmtDate, fmtNumber, fmtPercent, t } from '../i18n.js';
 
+// Shown only when a model is loaded (main.js).
+export const needsModel = true;
+
 // A curve may come as parallel arrays ({fpr: [], tpr: []}), as a list of
 // objects ([{fpr, tpr}]) or as pairs ([[x, y]]).
 function toPoints(curve, xNames, yNames) {

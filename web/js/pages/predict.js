@@ -11,6 +11,9 @@ import { resultPanel } from '../result.js';
 import { buildRecord, errorMessage, inputColumns, parseErrorField }
     from '../schema.js';
 
+// Shown only when a model is loaded (main.js).
+export const needsModel = true;
+
 function today() {
     return new Date().toISOString().slice(0, 10);
 }
