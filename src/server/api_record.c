@@ -64,8 +64,8 @@ static enum ns_err add_error(json_t *errors, const char *prefix,
     return NS_OK;
 }
 
-/* The text clean_values reads for one JSON value; NULL text with NS_OK
- * means "absent". NS_ERR_INVALID for a type the column cannot take. */
+/* The text clean_values reads for one JSON value. NS_ERR_INVALID for a
+ * type the column cannot take. */
 static enum ns_err value_text(const struct schema_column *c,
                               const json_t *v, char **out)
 {
@@ -74,7 +74,10 @@ static enum ns_err value_text(const struct schema_column *c,
     *out = NULL;
     switch (json_typeof(v)) {
     case JSON_NULL:
-        return NS_OK;
+        /* An empty value, as an empty CSV cell: the column's missing
+         * policy decides. */
+        *out = strdup("");
+        return *out ? NS_OK : NS_ERR_NOMEM;
     case JSON_STRING:
         *out = strdup(json_string_value(v));
         return *out ? NS_OK : NS_ERR_NOMEM;
@@ -127,8 +130,17 @@ static enum ns_err collect_values(const struct schema *s, const json_t *obj,
         const json_t *v = json_object_get(obj, c->name);
         enum ns_err rc;
 
-        if (v == NULL)
+        if (v == NULL) {
+            /* As a CSV header without a required column: refused. An
+             * optional one stays "not in the input". */
+            if (!c->required)
+                continue;
+            api_column_expected(c, expected + 10, sizeof(expected) - 10);
+            memcpy(expected, "required: ", 10);
+            if (add_error(errors, prefix, c->name, NULL, expected, err))
+                return NS_ERR_NOMEM;
             continue;
+        }
         rc = value_text(c, v, &r->texts[i]);
         if (rc == NS_ERR_NOMEM)
             return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
@@ -138,10 +150,8 @@ static enum ns_err collect_values(const struct schema *s, const json_t *obj,
                 return NS_ERR_NOMEM;
             continue;
         }
-        if (r->texts[i]) {
-            r->vals[i].ptr = r->texts[i];
-            r->vals[i].len = strlen(r->texts[i]);
-        }
+        r->vals[i].ptr = r->texts[i];
+        r->vals[i].len = strlen(r->texts[i]);
     }
     return NS_OK;
 }
@@ -151,12 +161,22 @@ static enum ns_err first_error(const json_t *errors, struct ns_error *err)
     const json_t *e = json_array_get(errors, 0);
     const char *field = json_string_value(json_object_get(e, "field"));
     const char *exp = json_string_value(json_object_get(e, "expected"));
+    const json_t *v = json_object_get(e, "value");
+    char *text = v && !json_is_null(v)
+                     ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)
+                     : NULL;
     size_t n = json_array_size(errors);
+    enum ns_err rc;
 
-    return ns_error_field(err, NS_ERR_INVALID, field ? field : "",
-                          "field '%s': expected %s%s", field ? field : "",
-                          exp ? exp : "another value",
-                          n > 1 ? " (and more in 'errors')" : "");
+    rc = ns_error_field(err, NS_ERR_INVALID, field ? field : "",
+                        "field '%s': %s%.60s%s; expected %s%s",
+                        field ? field : "", text ? "value " : "",
+                        text ? text : "missing or null",
+                        text && strlen(text) > 60 ? "..." : "",
+                        exp ? exp : "another value",
+                        n > 1 ? " (and more in 'errors')" : "");
+    free(text);
+    return rc;
 }
 
 enum ns_err api_rec_parse(const struct schema *s, const json_t *obj,

@@ -6,17 +6,31 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "util/hmap.h"
 
 #define BUSY_TIMEOUT_MS 5000
+#define STMT_CACHE 64
+
+/* Prepared statements are kept per connection and reset for reuse:
+ * preparing is a large part of a short transaction's cost. */
+struct cached {
+    uint64_t hash;
+    char *sql;
+    sqlite3_stmt *st;
+    int busy;
+};
 
 struct sq_conn {
     struct store_conn base;
     sqlite3 *db;
+    struct cached cache[STMT_CACHE];
+    int n_cache;
 };
 
 struct store_stmt {
     struct sq_conn *c;
     sqlite3_stmt *st;
+    struct cached *from;    /* NULL when not cached */
 };
 
 enum ns_err store_sqlite_config(struct store *s, const char *path,
@@ -74,6 +88,10 @@ static void sq_disconnect(struct store_conn *bc)
 
     if (c == NULL)
         return;
+    for (int i = 0; i < c->n_cache; i++) {
+        sqlite3_finalize(c->cache[i].st);
+        free(c->cache[i].sql);
+    }
     sqlite3_close_v2(c->db);
     free(c);
 }
@@ -115,24 +133,65 @@ out:
     return NS_OK;
 }
 
+static struct cached *cache_find(struct sq_conn *c, uint64_t h,
+                                 const char *sql)
+{
+    for (int i = 0; i < c->n_cache; i++) {
+        struct cached *k = &c->cache[i];
+
+        if (!k->busy && k->hash == h && strcmp(k->sql, sql) == 0)
+            return k;
+    }
+    return NULL;
+}
+
+/* Keeps st in the cache when there is room; a failed copy of the text
+ * only means no caching. */
+static struct cached *cache_add(struct sq_conn *c, uint64_t h,
+                                const char *sql, sqlite3_stmt *st)
+{
+    struct cached *k;
+
+    if (c->n_cache == STMT_CACHE)
+        return NULL;
+    k = &c->cache[c->n_cache];
+    k->sql = strdup(sql);
+    if (k->sql == NULL)
+        return NULL;
+    k->hash = h;
+    k->st = st;
+    c->n_cache++;
+    return k;
+}
+
 static enum ns_err sq_prepare(struct store_conn *bc, const char *sql,
                               int stream, struct store_stmt **out,
                               struct ns_error *err)
 {
     struct sq_conn *c = (struct sq_conn *)bc;
     struct store_stmt *st = calloc(1, sizeof(*st));
+    uint64_t h = ns_hash64(sql, strlen(sql));
     int rc;
 
     (void)stream;
     *out = NULL;
     if (st == NULL)
         return ns_error_set(err, NS_ERR_NOMEM, "sqlite: out of memory");
-    rc = sqlite3_prepare_v2(c->db, sql, -1, &st->st, NULL);
-    if (rc != SQLITE_OK) {
-        free(st);
-        return sq_fail(c, rc, "prepare", err);
-    }
     st->c = c;
+    st->from = cache_find(c, h, sql);
+    if (st->from != NULL) {
+        st->st = st->from->st;
+    } else {
+        rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                &st->st, NULL);
+        if (rc != SQLITE_OK) {
+            free(st);
+            return sq_fail(c, rc, "prepare", err);
+        }
+        st->from = cache_add(c, h, sql, st->st);
+    }
+    if (st->from != NULL)
+        st->from->busy = 1;
     *out = st;
     return NS_OK;
 }
@@ -217,7 +276,13 @@ static void sq_finalize(struct store_stmt *st)
 {
     if (st == NULL)
         return;
-    sqlite3_finalize(st->st);
+    if (st->from != NULL) {
+        sqlite3_reset(st->st);
+        sqlite3_clear_bindings(st->st);
+        st->from->busy = 0;
+    } else {
+        sqlite3_finalize(st->st);
+    }
     free(st);
 }
 
