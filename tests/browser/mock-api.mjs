@@ -138,8 +138,8 @@ function curves(rows) {
         .sort((a, b) => b[0] - a[0]);
     const pos = pts.filter((p) => p[1]).length;
     const neg = pts.length - pos;
-    const roc = { fpr: [0], tpr: [0] };
-    const pr = { recall: [], precision: [] };
+    const roc = { fpr: [0], tpr: [0], threshold: [null] };
+    const pr = { recall: [], precision: [], threshold: [] };
     let tp = 0;
     let fp = 0;
     let auc = 0;
@@ -153,19 +153,22 @@ function curves(rows) {
         if (i % 50 === 49 || i === pts.length - 1) {
             roc.fpr.push(fp / neg);
             roc.tpr.push(tp / pos);
+            roc.threshold.push(pts[i][0]);
             pr.recall.push(tp / pos);
             pr.precision.push(tp / (tp + fp));
+            pr.threshold.push(pts[i][0]);
         }
     });
-    const cal = { predicted: [], observed: [] };
+    // As the service's metrics give it: ten bins, null when empty.
+    const cal = { mean_predicted: [], observed_rate: [], count: [] };
     for (let b = 0; b < 10; b++) {
         const inBin = pts.filter(([p]) => p >= b / 10 && p < (b + 1) / 10);
-        if (inBin.length >= 20) {
-            cal.predicted.push(inBin.reduce((s, p) => s + p[0], 0) /
-                inBin.length);
-            cal.observed.push(inBin.filter((p) => p[1]).length /
-                inBin.length);
-        }
+        const n = inBin.length;
+        cal.mean_predicted.push(n ? inBin.reduce((s, p) => s + p[0], 0) / n
+            : null);
+        cal.observed_rate.push(n ? inBin.filter((p) => p[1]).length / n
+            : null);
+        cal.count.push(n);
     }
     return { auc: auc / (pos * neg), curves: { roc, pr, calibration: cal },
         rows: pts.length, positives: pos };
@@ -211,8 +214,8 @@ const MODEL = {
     schema: { name: 'kaggle-noshow', text: schemaText() },
     categories: { Gender: ['F', 'M'], Neighbourhood: NEIGHBOURHOODS },
     features: Object.keys(WEIGHTS),
-    metrics: { auc: perf.auc, rows: perf.rows, positives: perf.positives,
-        curves: perf.curves },
+    metrics: { test: { auc: perf.auc, rows: perf.rows,
+        positives: perf.positives, curves: perf.curves } },
     importance: Object.entries(WEIGHTS).map(([k, [w]]) => ({ column: k,
         value: Math.abs(w) })),
 };

@@ -42,6 +42,24 @@ function flatMetrics(m, prefix = '', out = []) {
     return out;
 }
 
+// The curves may sit at the top of the metrics or one level down (per
+// evaluation set, such as "test"): the first object holding "roc" wins.
+function findCurves(o, depth = 0) {
+    if (!o || typeof o !== 'object' || Array.isArray(o) || depth > 3) {
+        return null;
+    }
+    if (o.roc || o.pr || o.calibration) {
+        return o;
+    }
+    for (const v of Object.values(o)) {
+        const c = findCurves(v, depth + 1);
+        if (c) {
+            return c;
+        }
+    }
+    return null;
+}
+
 function importanceOf(model) {
     const imp = model.importance ?? model.metrics?.importance ?? [];
 
@@ -55,7 +73,7 @@ function importanceOf(model) {
 export function render(main, ctx) {
     const m = ctx.model;
     const metrics = m.metrics ?? {};
-    const curves = metrics.curves ?? m.curves ?? metrics;
+    const curves = findCurves(m.curves) ?? findCurves(metrics) ?? {};
     const grid = h('div', { class: 'chart-grid', id: 'model-grid' });
     const thr = Number(m.threshold?.value ?? m.threshold);
     const rows = flatMetrics(metrics);
@@ -87,7 +105,7 @@ export function render(main, ctx) {
             { xLabel: t('recall'), yLabel: t('precision') }],
         [t('calibration'), toPoints(curves.calibration,
             ['predicted', 'mean_predicted', 'x'],
-            ['observed', 'fraction_positive', 'y']),
+            ['observed_rate', 'observed', 'fraction_positive', 'y']),
         { xLabel: t('predicted'), yLabel: t('observed'), diagonal: true,
             pointRadius: 3 }],
     ];
