@@ -110,7 +110,7 @@ void api_h_outcome(struct http_req *req, struct http_resp *resp)
     snprintf(actor, sizeof(actor), "key:%lld", (long long)req->key_id);
     if (store_set_outcome(a->store, id, st, at, actor, ns_now_ms(),
                           &repeat, &err) != NS_OK) {
-        http_problem_err(req, resp, &err, NULL, NULL);
+        api_appt_error(req, resp, &err);
         return;
     }
     ns_format_datetime(at, when);
@@ -200,7 +200,7 @@ void api_h_notify(struct http_req *req, struct http_resp *resp)
         rc = queue_notice(a, &ap, msg, actor, &outbox_id, &err);
     store_appt_free(&ap);
     if (rc != NS_OK) {
-        http_problem_err(req, resp, &err, NULL, NULL);
+        api_appt_error(req, resp, &err);
         return;
     }
     api_outbox_kick(a->outbox);

@@ -29,6 +29,13 @@ bool api_path_id(const struct http_req *req, struct http_resp *resp,
     return true;
 }
 
+void api_appt_error(const struct http_req *req, struct http_resp *resp,
+                    const struct ns_error *err)
+{
+    http_problem_err(req, resp, err, json_string(req->id),
+                     "the id of an existing appointment");
+}
+
 /* Our own stored JSON texts, parsed back; null when absent. */
 static json_t *stored_json(const char *text, bool array)
 {
@@ -101,7 +108,7 @@ void api_h_appt_get(struct http_req *req, struct http_resp *resp)
     if (!api_path_id(req, resp, &id))
         return;
     if (store_appt_get(a->store, id, &ap, &err) != NS_OK) {
-        http_problem_err(req, resp, &err, NULL, NULL);
+        api_appt_error(req, resp, &err);
         return;
     }
     http_resp_json(resp, 200, appt_json(&ap, true));

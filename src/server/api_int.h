@@ -118,6 +118,11 @@ void api_no_model(const struct http_req *req, struct http_resp *resp);
 bool api_path_id(const struct http_req *req, struct http_resp *resp,
                  int64_t *id);
 
+/* A store failure about the appointment in the path: the problem names
+ * the id as the value when the store names a field. */
+void api_appt_error(const struct http_req *req, struct http_resp *resp,
+                    const struct ns_error *err);
+
 /* Route handlers. */
 void api_h_book(struct http_req *req, struct http_resp *resp);
 void api_h_appt_get(struct http_req *req, struct http_resp *resp);

@@ -60,7 +60,11 @@ json_t *api_score_json(const struct bundle *b,
      * module (TreeSHAP contributions mapped to input columns) is not part
      * of the bundle interface yet; clients see no reasons instead of
      * invented ones. Filling it needs one call per record that returns
-     * the top contributions, made here and in the booking path. */
+     * the top contributions, made here and in the booking path.
+     * LIMITATION: "unknown_categories" is a count. The bundle reports how
+     * many categories were unseen in training, not which columns held
+     * them, so the answer cannot name them. Naming them needs the bundle
+     * to expose its encoders (encoders_code() per categorical column). */
     return json_pack("{s:f, s:s, s:i, s:s, s:i, s:[]}", "probability",
                      sc->probability, "band", bundle_band_name(sc->band),
                      "label", sc->label, "model_version", bundle_version(b),

@@ -7,6 +7,11 @@
 
 #include "server/api_int.h"
 
+/* LIMITATION: the request's "outputs" selection and "parameters" are
+ * ignored: every answer carries the three outputs (probability, band,
+ * label) as flat tensors. Clients that ask for one output get all three,
+ * which standard clients accept. Honouring the selection needs a filter
+ * over the outputs list by name. */
 static void v2_error(const struct http_req *req, struct http_resp *resp,
                      unsigned status, const char *detail, json_t *errors)
 {

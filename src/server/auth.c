@@ -17,6 +17,12 @@
 
 #define CACHE_SLOTS 64
 
+/* LIMITATION: a server keeps a key it has seen valid for up to
+ * AUTH_CACHE_TTL_MS, so a revocation reaches it within 10 seconds, not at
+ * once. The cache spares the store one lookup per request. Immediate
+ * revocation needs a revocation event the servers subscribe to, or a
+ * cache that asks the store for revocations newer than its last check. */
+
 struct cache_entry {
     char hash[AUTH_HEX_LEN];
     enum http_role role;

@@ -506,6 +506,11 @@ void http_stop(struct http_server *s, unsigned grace_ms)
     if (s == NULL)
         return;
     listen_fd = MHD_quiesce_daemon(s->daemon);
+    /* Quiescing only stops accept(); the kernel would still queue new
+     * connections. shutdown() ends listening now, while the descriptor
+     * stays open until the daemon's threads are gone. */
+    if (listen_fd != MHD_INVALID_SOCKET)
+        shutdown(listen_fd, SHUT_RDWR);
     deadline = ns_mono_ns() + (int64_t)grace_ms * 1000000;
     while (atomic_load(&s->inflight) > 0 && ns_mono_ns() < deadline)
         nanosleep(&nap, NULL);

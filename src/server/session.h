@@ -4,8 +4,9 @@
  * the same key check, and those that change something must echo the token
  * in an X-CSRF-Token header. The server keeps no session state: the
  * cookie holds the key sealed with AES-256-GCM, so replicas sharing the
- * secret accept each other's cookies and a revoked key ends its sessions
- * at once. */
+ * secret accept each other's cookies, and every request goes through the
+ * key check, so a revoked key ends its sessions as soon as that check
+ * sees the revocation. */
 #ifndef NS_SESSION_H
 #define NS_SESSION_H
 

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 #include <time.h>
+#include <pthread.h>
 
 #include <cmocka.h>
 
@@ -384,6 +385,72 @@ static void test_http_metrics_count_by_route_pattern(void **state)
     ns_buf_free(&out);
 }
 
+static void *stop_later(void *arg)
+{
+    http_stop(arg, 3000);
+    return NULL;
+}
+
+static int connect_port(unsigned port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    struct timeval tv = {5, 0};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return fd;
+}
+
+/* A stop while a request is in flight lets it finish, and refuses new
+ * connections meanwhile. */
+static void test_http_stop_finishes_request_in_flight(void **state)
+{
+    struct http_config cfg = {0};
+    struct http_server *srv;
+    const char *head = "POST /echo HTTP/1.1\r\nHost: x\r\n"
+                       "Authorization: Bearer clinic-key\r\n"
+                       "Content-Type: application/json\r\n"
+                       "Content-Length: 5\r\n\r\n[1,";
+    struct timespec nap = {0, 200 * 1000 * 1000};
+    char buf[512] = "";
+    pthread_t stopper;
+    unsigned port;
+    ssize_t n;
+    int fd;
+
+    (void)state;
+    cfg.host = "127.0.0.1";
+    cfg.threads = 1;
+    cfg.timeout_s = 5;
+    cfg.routes = routes;
+    cfg.nroutes = NROUTES;
+    cfg.auth = auth;
+    assert_int_equal(http_start(&cfg, &srv, NULL), NS_OK);
+    port = http_port(srv);
+    fd = connect_port(port);
+    assert_true(fd >= 0);
+    assert_true(write(fd, head, strlen(head)) > 0);
+    nanosleep(&nap, NULL);
+    assert_int_equal(http_inflight(srv), 1);
+    assert_int_equal(pthread_create(&stopper, NULL, stop_later, srv), 0);
+    nanosleep(&nap, NULL);
+    assert_int_equal(connect_port(port), -1);
+    assert_true(write(fd, "2]", 2) == 2);
+    n = read(fd, buf, sizeof(buf) - 1);
+    assert_true(n > 0);
+    assert_non_null(strstr(buf, "HTTP/1.1 200"));
+    assert_non_null(strstr(buf, "[1,2]"));
+    close(fd);
+    pthread_join(stopper, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_http_path_match_takes_one_segment),
         cmocka_unit_test(test_http_status_of_maps_every_code),
         cmocka_unit_test(test_http_metrics_count_by_route_pattern),
+        cmocka_unit_test(test_http_stop_finishes_request_in_flight),
     };
     int rc;
 
