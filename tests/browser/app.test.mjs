@@ -157,16 +157,21 @@ async function chartsDrawn(page, selector) {
     }));
 }
 
+// BATCH_ROWS good rows and three bad ones: line 4 has a non-numeric age
+// and line 7 an age out of range (both caught in the page); line 10 is an
+// appointment before its booking, which only the service refuses.
 function batchCsv() {
     const lines = readFileSync(process.env.DATA_CSV, 'utf8').split('\n');
     const good = lines.slice(2001, 2001 + BATCH_ROWS);
-    // Line 4 has a non-numeric age, line 7 an age out of range.
     const bad1 = good[5].split(',');
     bad1[5] = 'abc';
     const bad2 = good[9].split(',');
     bad2[5] = '300';
+    const bad3 = good[12].split(',');
+    bad3[4] = '2015-01-05T00:00:00Z';
     const out = [lines[0], ...good.slice(0, 2), bad1.join(','),
-        ...good.slice(2, 4), bad2.join(','), ...good.slice(4)];
+        ...good.slice(2, 4), bad2.join(','), ...good.slice(4, 6),
+        bad3.join(','), ...good.slice(6)];
     const path = join(TMP, 'batch.csv');
     writeFileSync(path, out.join('\n') + '\n');
     return path;
@@ -299,10 +304,16 @@ async function run(browser) {
         const errs = await page.$$eval('#batch-errors li', (li) =>
             li.map((x) => x.textContent));
         check(errs.length === 2, `expected 2 bad lines, got ${errs.length}`);
+        expectRefusals = true;
         check(errs[0].includes(' 4') && errs[1].includes(' 7'),
             `wrong lines: ${errs.join(' | ')}`);
         await page.click('#score-good');
         await page.waitForSelector('#batch-table tbody tr');
+        const after = await page.$$eval('#batch-errors li', (li) =>
+            li.map((x) => x.textContent));
+        check(after.length === 3 && after[2].includes(' 10'),
+            `refused by the service: ${after.slice(2).join(' | ')}`);
+        expectRefusals = false;
         await page.click('#batch-table th[data-key=probability] button');
         await shot(page, '03-batch');
 

@@ -53,41 +53,78 @@ function scoresOf(resp) {
     return resp?.predictions ?? resp?.results ?? resp?.items ?? [resp];
 }
 
-// Scores the rows chunk by chunk. A chunk the service rejects is retried
-// row by row so that one bad row does not sink its neighbours.
+function refusal(e) {
+    return e.fieldErrors.length ? e.fieldErrors.map((x) =>
+        `${parseErrorField(x).field}: ${errorMessage(x)}`).join(' ; ')
+        : e.message;
+}
+
+// Rows of a refused chunk named by the answer's errors ("[3].Age"), with
+// their reasons; null when the errors name no row.
+function rowsNamed(e, chunk) {
+    const named = new Map();
+
+    for (const x of e.fieldErrors) {
+        const { index, field } = parseErrorField(x);
+        if (index === null || index >= chunk.length) {
+            return null;
+        }
+        named.set(index, [...(named.get(index) ?? []),
+            `${field}: ${errorMessage(x)}`]);
+    }
+    return named.size ? named : null;
+}
+
+async function scoreChunk(chunk, done) {
+    const scores = scoresOf(await api('POST', '/predict',
+        chunk.map((r) => r.record)));
+
+    chunk.forEach((r, k) => done.push({ ...r, score: scores[k] }));
+}
+
+function fatal(e) {
+    return !(e instanceof ApiError) || e.status >= 500 || e.status === 401 ||
+        e.status === 403;
+}
+
+// Scores rows in one call. When the service refuses them, the rows its
+// errors name are set aside with their reasons and the others sent again;
+// errors that name no row make the rows go one by one, so that one bad
+// row never sinks its neighbours. Each round removes a row: it ends.
+async function scoreRows(chunk, done, bad) {
+    try {
+        await scoreChunk(chunk, done);
+    } catch (e) {
+        if (fatal(e)) {
+            throw e;
+        }
+        const named = chunk.length > 1 ? rowsNamed(e, chunk) : null;
+        if (named) {
+            named.forEach((why, k) => bad.push({ line: chunk[k].line,
+                reason: why.join(' ; ') }));
+            const rest = chunk.filter((_, k) => !named.has(k));
+            if (rest.length) {
+                await scoreRows(rest, done, bad);
+            }
+        } else if (chunk.length > 1) {
+            for (const r of chunk) {
+                await scoreRows([r], done, bad);
+            }
+        } else {
+            bad.push({ line: chunk[0].line, reason: refusal(e) });
+        }
+    }
+}
+
 async function scoreAll(rows, bad, progress) {
     const done = [];
 
     for (let i = 0; i < rows.length; i += CHUNK) {
-        const chunk = rows.slice(i, i + CHUNK);
-        try {
-            const scores = scoresOf(await api('POST', '/predict',
-                chunk.map((r) => r.record)));
-            chunk.forEach((r, k) => done.push({ ...r, score: scores[k] }));
-        } catch (e) {
-            if (!(e instanceof ApiError) || e.status >= 500 ||
-                    e.status === 401 || e.status === 403) {
-                throw e;
-            }
-            for (const r of chunk) {
-                try {
-                    const s = scoresOf(await api('POST', '/predict',
-                        [r.record]))[0];
-                    done.push({ ...r, score: s });
-                } catch (e2) {
-                    if (!(e2 instanceof ApiError) || e2.status >= 500) {
-                        throw e2;
-                    }
-                    const why = e2.fieldErrors.length ? e2.fieldErrors.map(
-                        (x) => `${parseErrorField(x).field}: ${
-                            errorMessage(x)}`).join(' ; ') : e2.message;
-                    bad.push({ line: r.line, reason: why });
-                }
-            }
-        }
+        await scoreRows(rows.slice(i, i + CHUNK), done, bad);
         progress(Math.min(i + CHUNK, rows.length), rows.length);
     }
-    return done;
+    bad.sort((x, y) => x.line - y.line);
+    return done.sort((x, y) => x.line - y.line);
 }
 
 function topReason(score) {
