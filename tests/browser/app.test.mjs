@@ -440,6 +440,27 @@ async function run(browser) {
         check(outline !== 'none', 'focused element has no outline');
     });
 
+    await test('keyboard: menu and file picker', async () => {
+        await page.goto(BASE + '/#/predict');
+        await page.reload();
+        await page.waitForSelector('main > *');
+        let tabs = 0;
+        while (tabs++ < 15 && !(await page.evaluate(() =>
+            (document.activeElement.getAttribute('href') || '')
+                .endsWith('/batch')))) {
+            await page.keyboard.press('Tab');
+        }
+        await page.keyboard.press('Enter');
+        await page.waitForSelector('#csv-file');
+        check(await page.evaluate(() => document.activeElement.tagName) ===
+            'H1', 'focus did not move to the new page title');
+        await page.focus('#csv-file');
+        const [chooser] = await Promise.all([
+            page.waitForEvent('filechooser', { timeout: 5000 }),
+            page.keyboard.press('Space')]);
+        check(chooser !== null, 'no file chooser');
+    }, true);
+
     await test('every form control has a label on every page', async () => {
         const missing = [];
         for (const route of ['predict', 'batch', 'auto', 'dashboards',

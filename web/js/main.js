@@ -73,7 +73,7 @@ async function loadModel() {
     }
 }
 
-async function showPage() {
+async function showPage(moveFocus = false) {
     const main = $('main');
     const [, , page] = currentRoute();
 
@@ -96,6 +96,14 @@ async function showPage() {
             }
         }
         stopPage = (await page.render(main, ctx)) || null;
+        if (moveFocus) {
+            // After a menu choice, screen readers start at the new title.
+            const title = main.querySelector('h1');
+            if (title) {
+                title.tabIndex = -1;
+                title.focus();
+            }
+        }
     } catch (e) {
         main.appendChild(h('p', { class: 'notice notice-error',
             role: 'alert' }, t('error', { detail: e.message })));
@@ -172,7 +180,7 @@ async function boot() {
     });
     window.addEventListener('hashchange', () => {
         if (ctx.role) {
-            showPage();
+            showPage(true);
         }
     });
     try {
