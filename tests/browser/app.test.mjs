@@ -144,6 +144,49 @@ async function unlabelled(page) {
         .map((e) => e.id || e.name || e.outerHTML.slice(0, 60)));
 }
 
+// Text elements whose colour against their background is under WCAG
+// AA's 4.5:1 (the background is the first opaque one up the tree).
+async function lowContrast(page) {
+    return page.evaluate(() => {
+        const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+        const lum = ([r, g, b]) => {
+            const f = (c) => {
+                const v = c / 255;
+                return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+            };
+            return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+        };
+        const bg = (el) => {
+            for (let e = el; e; e = e.parentElement) {
+                const c = rgb(getComputedStyle(e).backgroundColor);
+                if (c.length === 3 || c[3] > 0.99) {
+                    return c;
+                }
+            }
+            return [255, 255, 255];
+        };
+        const bad = [];
+        const sel = 'h1, h2, p, label, a, button, th, td, .band, .notice, dt,' +
+            ' dd, li, figcaption, summary';
+        for (const el of document.querySelectorAll(sel)) {
+            if (!el.offsetParent || !el.textContent.trim()) {
+                continue;
+            }
+            const st = getComputedStyle(el);
+            if (st.opacity !== '1' || el.disabled) {
+                continue;
+            }
+            const a = lum(rgb(st.color));
+            const b = lum(bg(el));
+            const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+            if (ratio < 4.5) {
+                bad.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)}`);
+            }
+        }
+        return [...new Set(bad)];
+    });
+}
+
 async function chartsDrawn(page, selector) {
     return page.$$eval(`${selector} canvas`, (cs) => cs.map((c) => {
         const ctx = c.getContext('2d');
@@ -461,8 +504,10 @@ async function run(browser) {
         check(chooser !== null, 'no file chooser');
     }, true);
 
-    await test('every form control has a label on every page', async () => {
+    await test('labels on every control, AA contrast on every page',
+        async () => {
         const missing = [];
+        const contrast = [];
         for (const route of ['predict', 'batch', 'auto', 'dashboards',
             'model']) {
             await page.goto(`${BASE}/#/${route}`);
@@ -470,8 +515,12 @@ async function run(browser) {
             await page.waitForLoadState('networkidle');
             missing.push(...(await unlabelled(page)).map((x) =>
                 `${route}:${x}`));
+            contrast.push(...(await lowContrast(page)).map((x) =>
+                `${route}:${x}`));
         }
         check(missing.length === 0, `unlabelled: ${missing.join(', ')}`);
+        check(contrast.length === 0, `contrast under 4.5: ${
+            contrast.slice(0, 8).join(', ')}`);
     });
 
     await test('no console error on any page', async () => {
