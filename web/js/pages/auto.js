@@ -2,7 +2,7 @@
 // specialty and band; notify one, a selection or all above a threshold;
 // statuses refresh by polling; an outcome can be recorded.
 
-import { api } from '../api.js';
+import { api, fetchAll } from '../api.js';
 import { h, clear, announce, put } from '../dom.js';
 import { bandLabel, fmtClock, fmtDate, fmtPercent, statusLabel, t }
     from '../i18n.js';
@@ -11,223 +11,241 @@ import { findColumn } from '../schema.js';
 import { apptDate, apptRef, eventOf, field } from '../appt.js';
 
 const POLL_MS = 5000;
+const MAX_LISTED = 1000;
 const OUTCOMES = ['honored', 'cancelled', 'no_show'];
+const STATUSES = ['pending', 'pending_confirmation', 'confirmed'];
 
-async function load(filters) {
-    const lists = [];
+function select(id, options) {
+    return h('select', { id }, options.map(([value, label]) =>
+        h('option', { value }, label)));
+}
 
-    for (const status of filters.statuses) {
-        const q = new URLSearchParams({ status, limit: '200' });
-        for (const k of ['from', 'to', 'specialty']) {
-            if (filters[k]) {
-                q.set(k, filters[k]);
-            }
-        }
-        const data = await api('GET', `/appointments?${q}`);
-        lists.push(...(Array.isArray(data) ? data : data?.items ?? []));
+class PendingPage {
+    constructor(ctx) {
+        this.canAct = ctx.role !== 'reader';
+        this.specCol = findColumn(ctx.schema, /special/i, ['categorical']);
+        this.items = [];
+        this.selected = new Set();
+        this.status = h('div', { id: 'auto-status', role: 'status',
+            'aria-live': 'polite' });
+        this.updated = h('p', { class: 'hint', id: 'auto-updated' });
+        this.tableSlot = h('div', { class: 'table-wrap' });
+        this.detail = h('div', { id: 'auto-detail' });
+        this.bulk = h('div', { class: 'buttons', id: 'bulk' });
+        this.thr = h('input', { id: 'notify-thr', type: 'number', min: 0,
+            max: 100, step: 1, value: Math.round(100 *
+                Number(ctx.model?.threshold ?? 0.5)) });
     }
-    return lists.filter((a) => !filters.band || bandOf(a) === filters.band)
-        .sort((a, b) => probabilityOf(b) - probabilityOf(a));
-}
 
-function dateInput(id, label) {
-    return [h('label', { for: id }, label), h('input', { id, type: 'date' })];
-}
+    filterForm() {
+        const all = [['', t('all')]];
+        const cats = this.specCol?.categories;
 
-export async function render(main, ctx) {
-    const canAct = ctx.role !== 'reader';
-    const specCol = findColumn(ctx.schema, /special/i,
-        ['categorical']);
-    const status = h('div', { id: 'auto-status', role: 'status',
-        'aria-live': 'polite' });
-    const updated = h('p', { class: 'hint', id: 'auto-updated' });
-    const tableSlot = h('div', { class: 'table-wrap' });
-    const detail = h('div', { id: 'auto-detail' });
-    const selected = new Set();
-    const thrInput = h('input', { id: 'notify-thr', type: 'number',
-        min: 0, max: 100, step: 1, value: Math.round(100 *
-        Number(ctx.model?.threshold ?? 0.5)) });
-    const statusSel = h('select', { id: 'f-status' },
-        h('option', { value: 'pending,pending_confirmation' },
+        this.from = h('input', { id: 'f-from', type: 'date' });
+        this.to = h('input', { id: 'f-to', type: 'date' });
+        this.band = select('f-band', [...all, ...['high', 'medium', 'low']
+            .map((b) => [b, bandLabel(b)])]);
+        this.statusSel = select('f-status', [['pending,pending_confirmation',
             `${statusLabel('pending')} + ${statusLabel(
-                'pending_confirmation')}`),
-        ['pending', 'pending_confirmation', 'confirmed'].map((s) =>
-            h('option', { value: s }, statusLabel(s))));
-    const bandSel = h('select', { id: 'f-band' },
-        h('option', { value: '' }, t('all')),
-        ['high', 'medium', 'low'].map((b) => h('option', { value: b },
-            bandLabel(b))));
-    const specInput = specCol && Array.isArray(specCol.categories) ?
-        h('select', { id: 'f-spec' }, h('option', { value: '' }, t('all')),
-            specCol.categories.map((c) => h('option', { value: c }, c)))
-        : h('input', { id: 'f-spec', type: 'text' });
-    let items = [];
-    let timer = null;
-
-    function filters() {
-        return {
-            statuses: statusSel.value.split(','),
-            from: document.getElementById('f-from').value,
-            to: document.getElementById('f-to').value,
-            specialty: specCol ? specInput.value : '',
-            band: bandSel.value,
-        };
+                'pending_confirmation')}`],
+        ...STATUSES.map((s) => [s, statusLabel(s)])]);
+        this.spec = Array.isArray(cats) ? select('f-spec', [...all,
+            ...cats.map((c) => [c, c])]) : h('input', { id: 'f-spec',
+            type: 'text' });
+        return h('form', { class: 'filters card', onsubmit: (ev) => {
+            ev.preventDefault();
+            this.refresh();
+        } },
+        h('label', { for: 'f-from' }, t('from')), this.from,
+        h('label', { for: 'f-to' }, t('to')), this.to,
+        // Only a schema with a specialty column can filter on it.
+        this.specCol ? [h('label', { for: 'f-spec' }, t('specialty')),
+            this.spec] : null,
+        h('label', { for: 'f-band' }, t('band')), this.band,
+        h('label', { for: 'f-status' }, t('status')), this.statusSel,
+        h('button', { type: 'submit' }, t('apply')));
     }
 
-    async function refresh() {
+    async load() {
+        const lists = [];
+
+        for (const status of this.statusSel.value.split(',')) {
+            const q = { status, limit: '500' };
+            if (this.from.value) {
+                q.from = this.from.value;
+            }
+            if (this.to.value) {
+                q.to = this.to.value;
+            }
+            if (this.specCol && this.spec.value) {
+                q.specialty = this.spec.value;
+            }
+            lists.push(...await fetchAll('/appointments', q, MAX_LISTED));
+        }
+        return lists.filter((a) => !this.band.value ||
+            bandOf(a) === this.band.value)
+            .sort((a, b) => probabilityOf(b) - probabilityOf(a));
+    }
+
+    async refresh() {
         try {
-            items = await load(filters());
-            drawTable();
-            updated.textContent = t('last_update', { time: fmtClock(
-                new Date()) });
+            this.items = await this.load();
+            this.drawTable();
+            this.updated.textContent = t('last_update',
+                { time: fmtClock(new Date()) });
         } catch (e) {
-            announce(status, t('error', { detail: e.message }), 'error');
+            announce(this.status, t('error', { detail: e.message }), 'error');
         }
     }
 
-    async function notify(list) {
+    async notify(list) {
         let n = 0;
+
         try {
             for (const a of list) {
                 await api('POST', `/appointments/${a.id}/notify`, {
                     message: t('default_message', {
-                        date: fmtDate(apptDate(a), true) }),
+                        date: fmtDate(apptDate(a), 'auto') }),
                 });
                 n++;
-                selected.delete(String(a.id));
+                this.selected.delete(String(a.id));
             }
-            announce(status, t('notified', { n }), 'ok');
+            announce(this.status, t('notified', { n }), 'ok');
         } catch (e) {
-            announce(status, t('error', { detail: e.message }), 'error');
+            announce(this.status, t('error', { detail: e.message }), 'error');
         }
-        await refresh();
+        await this.refresh();
     }
 
-    async function outcome(a, value) {
+    async outcome(a, value) {
         try {
             await api('PUT', `/appointments/${a.id}/outcome`, {
                 outcome: value, at: new Date().toISOString() });
-            announce(status, t('outcome_saved'), 'ok');
+            announce(this.status, t('outcome_saved'), 'ok');
         } catch (e) {
-            announce(status, t('error', { detail: e.message }), 'error');
+            announce(this.status, t('error', { detail: e.message }), 'error');
         }
-        await refresh();
+        await this.refresh();
     }
 
-    async function showDetail(a) {
+    async showDetail(a) {
         try {
             const d = await api('GET', `/appointments/${a.id}`);
-            const events = d.events ?? [];
-            clear(detail).appendChild(h('section', { class: 'card',
+            const events = (d.events ?? []).map(eventOf);
+            clear(this.detail).appendChild(h('section', { class: 'card',
                 'aria-labelledby': 'detail-h' },
             h('h2', { id: 'detail-h', tabindex: '-1' },
-                `${t('appointment')} ${d.id}`),
+                `${t('appointment')} ${apptRef(d)}`),
             h('p', {}, `${t('status')} : ${statusLabel(d.status)}`),
             d.notification_message ? h('p', {}, `${t('message')} : ${
                 d.notification_message}`) : null,
             h('h3', {}, t('events')),
-            h('ol', { class: 'events' }, events.map(eventOf).map((ev) =>
-                h('li', {}, `${fmtDate(ev.at, true)} — ${ev.kind}${
-                    ev.actor ? ` (${ev.actor})` : ''}`))),
-            h('button', { type: 'button', onclick: () => clear(detail) },
-                t('close'))));
-            detail.querySelector('h2').focus();
+            h('ol', { class: 'events' }, events.map((ev) => h('li', {},
+                `${fmtDate(ev.at, true)} — ${ev.kind}${ev.actor ?
+                    ` (${ev.actor})` : ''}`))),
+            h('button', { type: 'button', onclick: () =>
+                clear(this.detail) }, t('close'))));
+            this.detail.querySelector('h2').focus();
         } catch (e) {
-            announce(status, t('error', { detail: e.message }), 'error');
+            announce(this.status, t('error', { detail: e.message }), 'error');
         }
     }
 
-    function rowActions(a) {
-        const outSel = h('select', { 'aria-label': `${t('outcome')} ${a.id}` },
-            OUTCOMES.map((o) => h('option', { value: o }, statusLabel(o))));
-        return h('td', {}, h('div', { class: 'actions' },
-            canAct && (a.status === 'pending') ? h('button', {
+    actions(a) {
+        const outSel = h('select', { 'aria-label': `${t('outcome')} ${
+            apptRef(a)}` }, OUTCOMES.map((o) => h('option', { value: o },
+            statusLabel(o))));
+
+        return h('div', { class: 'actions' },
+            this.canAct && a.status === 'pending' ? h('button', {
                 type: 'button', class: 'notify-btn', onclick: () =>
-                    notify([a]) }, t('notify')) : null,
-            canAct ? h('span', { class: 'outcome' }, outSel, h('button', {
-                type: 'button', class: 'outcome-btn', onclick: () =>
-                    outcome(a, outSel.value) }, t('record_outcome'))) : null,
+                    this.notify([a]) }, t('notify')) : null,
+            this.canAct ? h('span', { class: 'outcome' }, outSel,
+                h('button', { type: 'button', class: 'outcome-btn',
+                    onclick: () => this.outcome(a, outSel.value) },
+                t('record_outcome'))) : null,
             h('button', { type: 'button', class: 'link-btn', onclick: () =>
-                showDetail(a) }, t('details'))));
+                this.showDetail(a) }, t('details')));
     }
 
-    function drawTable() {
-        if (!items.length) {
-            clear(tableSlot).appendChild(h('p', {}, t('none_pending')));
-            return;
-        }
-        const body = h('tbody', {}, items.map((a) => h('tr', {
-            class: `row-${bandOf(a)}`, dataset: { id: a.id } },
-        canAct ? h('td', {}, h('input', { type: 'checkbox',
-            'aria-label': `${t('select')} ${a.id}`,
-            checked: selected.has(String(a.id)), onchange: (ev) => {
-                if (ev.target.checked) {
-                    selected.add(String(a.id));
-                } else {
-                    selected.delete(String(a.id));
-                }
-                drawButtons();
-            } })) : null,
-        h('td', { class: 'num' }, fmtPercent(probabilityOf(a))),
-        h('td', {}, bandBadge(bandOf(a))),
-        h('td', {}, fmtDate(apptDate(a), 'auto')),
-        h('td', {}, apptRef(a)),
-        specCol ? h('td', {}, field(a, specCol.name) ?? '') : null,
-        h('td', { class: 'status' }, statusLabel(a.status)),
-        rowActions(a))));
-        clear(tableSlot).appendChild(h('table', { class: 'data',
-            id: 'auto-table' },
-        h('thead', {}, h('tr', {},
-            canAct ? h('th', { scope: 'col' }, t('select')) : null,
-            h('th', { scope: 'col' }, t('risk')),
-            h('th', { scope: 'col' }, t('band')),
-            h('th', { scope: 'col' }, t('date')),
-            h('th', { scope: 'col' }, t('reference')),
-            specCol ? h('th', { scope: 'col' }, t('specialty')) : null,
-            h('th', { scope: 'col' }, t('status')),
-            h('th', { scope: 'col' }, t('actions')))), body));
-        drawButtons();
+    checkbox(a) {
+        const id = String(a.id);
+
+        return h('input', { type: 'checkbox', 'aria-label': `${t('select')} ${
+            apptRef(a)}`, checked: this.selected.has(id), onchange: (ev) => {
+            if (ev.target.checked) {
+                this.selected.add(id);
+            } else {
+                this.selected.delete(id);
+            }
+            this.drawButtons();
+        } });
     }
 
-    const bulk = h('div', { class: 'buttons', id: 'bulk' });
-    function drawButtons() {
-        if (!canAct) {
+    row(a) {
+        return h('tr', { class: `row-${bandOf(a)}`, dataset: { id: a.id } },
+            this.canAct ? h('td', {}, this.checkbox(a)) : null,
+            h('td', { class: 'num' }, fmtPercent(probabilityOf(a))),
+            h('td', {}, bandBadge(bandOf(a))),
+            h('td', {}, fmtDate(apptDate(a), 'auto')),
+            h('td', {}, apptRef(a)),
+            this.specCol ? h('td', {}, field(a, this.specCol.name) ?? '')
+                : null,
+            h('td', { class: 'status' }, statusLabel(a.status)),
+            h('td', {}, this.actions(a)));
+    }
+
+    drawTable() {
+        const heads = [this.canAct ? 'select' : null, 'risk', 'band', 'date',
+            'reference', this.specCol ? 'specialty' : null, 'status',
+            'actions'].filter(Boolean);
+
+        clear(this.tableSlot);
+        if (!this.items.length) {
+            this.tableSlot.appendChild(h('p', {}, t('none_pending')));
+        } else {
+            this.tableSlot.appendChild(h('table', { class: 'data',
+                id: 'auto-table' },
+            h('thead', {}, h('tr', {}, heads.map((k) =>
+                h('th', { scope: 'col' }, t(k))))),
+            h('tbody', {}, this.items.map((a) => this.row(a)))));
+        }
+        this.drawButtons();
+    }
+
+    drawButtons() {
+        if (!this.canAct) {
             return;
         }
-        const chosen = items.filter((a) => selected.has(String(a.id)));
-        clear(bulk).append(
+        const chosen = this.items.filter((a) =>
+            this.selected.has(String(a.id)));
+        const above = () => this.items.filter((a) => a.status === 'pending'
+            && probabilityOf(a) * 100 >= Number(this.thr.value));
+
+        clear(this.bulk).append(
             h('button', { type: 'button', id: 'notify-selected',
                 disabled: chosen.length === 0, onclick: () =>
-                    notify(chosen) }, t('notify_selected',
+                    this.notify(chosen) }, t('notify_selected',
                 { n: chosen.length })),
             h('label', { for: 'notify-thr' }, `${t('notify_above')} (%)`),
-            thrInput,
+            this.thr,
             h('button', { type: 'button', id: 'notify-above', onclick: () =>
-                notify(items.filter((a) => a.status === 'pending' &&
-                    probabilityOf(a) * 100 >= Number(thrInput.value))) },
-            t('notify')));
+                this.notify(above()) }, t('notify')));
     }
+}
 
-    const form = h('form', { class: 'filters card', onsubmit: (ev) => {
-        ev.preventDefault();
-        refresh();
-    } },
-    dateInput('f-from', t('from')), dateInput('f-to', t('to')),
-    specCol ? [h('label', { for: 'f-spec' }, t('specialty')), specInput]
-        : null,
-    h('label', { for: 'f-band' }, t('band')), bandSel,
-    h('label', { for: 'f-status' }, t('status')), statusSel,
-    h('button', { type: 'submit' }, t('apply')));
+export async function render(main, ctx) {
+    const p = new PendingPage(ctx);
 
     put(main, h('h1', {}, t('auto_title')),
         h('p', {}, t('auto_intro', { s: POLL_MS / 1000 })),
-        canAct ? null : h('p', { class: 'notice notice-info' },
+        p.canAct ? null : h('p', { class: 'notice notice-info' },
             t('reader_no_notify')),
-        form, bulk, status, updated, tableSlot, detail);
-    await refresh();
-    timer = setInterval(() => {
+        p.filterForm(), p.bulk, p.status, p.updated, p.tableSlot, p.detail);
+    await p.refresh();
+    const timer = setInterval(() => {
         if (!document.hidden) {
-            refresh();
+            p.refresh();
         }
     }, POLL_MS);
     return () => clearInterval(timer);
