@@ -392,6 +392,22 @@ async function run(browser) {
             v <= 1), 'an XLSX probability is not a number in [0, 1]');
     }, true);
 
+    await test('CSV dropped on the drop zone is read and scored', async () => {
+        await page.goto(BASE + '/#/batch');
+        await page.waitForSelector('#dropzone');
+        const lines = readFileSync(process.env.DATA_CSV, 'utf8')
+            .split('\n').slice(0, 4).join('\n');
+        await page.evaluate((text) => {
+            const dt = new DataTransfer();
+            dt.items.add(new File([text], 'dropped.csv',
+                { type: 'text/csv' }));
+            document.getElementById('dropzone').dispatchEvent(
+                new DragEvent('drop', { dataTransfer: dt, bubbles: true }));
+        }, lines);
+        await page.waitForFunction(() => document.querySelectorAll(
+            '#batch-table tbody tr').length === 3);
+    }, true);
+
     await test('notify the top pending appointment: status changes',
         async () => {
             await page.goto(BASE + '/#/auto');

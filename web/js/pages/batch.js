@@ -167,15 +167,22 @@ function downloadCsv(header, rows) {
         { type: 'text/csv;charset=utf-8' }));
 }
 
-function resultsTable(header, rows) {
-    const state = { key: 'probability', dir: -1, text: '', band: '' };
-    const shownCols = header.slice(0, 8);
-    const body = h('tbody', {});
-    const headRow = h('tr', {});
-    const count = h('p', { class: 'hint', 'aria-live': 'polite' });
-    const keys = ['line', 'probability', 'band', ...shownCols];
+const FIXED_COLS = ['line', 'probability', 'band'];
 
-    function value(r, key) {
+// The scored rows: sortable by any column (header buttons), filtered by
+// text and band, band-coloured; shows at most SHOWN rows at once.
+class ResultsTable {
+    constructor(header, rows) {
+        this.header = header;
+        this.rows = rows;
+        this.shownCols = header.slice(0, 8);
+        this.state = { key: 'probability', dir: -1, text: '', band: '' };
+        this.body = h('tbody', {});
+        this.headRow = h('tr', {});
+        this.count = h('p', { class: 'hint', 'aria-live': 'polite' });
+    }
+
+    value(r, key) {
         if (key === 'line') {
             return r.line;
         }
@@ -185,170 +192,201 @@ function resultsTable(header, rows) {
         if (key === 'band') {
             return bandOf(r.score);
         }
-        return r.fields[header.indexOf(key)] ?? '';
+        return r.fields[this.header.indexOf(key)] ?? '';
     }
 
-    function draw() {
-        const txt = state.text.toLowerCase();
-        const list = rows.filter((r) => (!state.band ||
-            bandOf(r.score) === state.band) && (!txt ||
-            r.fields.some((f) => String(f).toLowerCase().includes(txt))));
-        list.sort((a, b) => {
-            const x = value(a, state.key);
-            const y = value(b, state.key);
-            const nx = Number(x);
-            const ny = Number(y);
-            const c = Number.isFinite(nx) && Number.isFinite(ny) &&
-                x !== '' && y !== '' ? nx - ny : String(x).localeCompare(y);
-            return c * state.dir;
-        });
-        clear(body);
+    compare(a, b) {
+        const x = this.value(a, this.state.key);
+        const y = this.value(b, this.state.key);
+        const numeric = x !== '' && y !== '' && Number.isFinite(Number(x)) &&
+            Number.isFinite(Number(y));
+
+        return (numeric ? Number(x) - Number(y) :
+            String(x).localeCompare(String(y))) * this.state.dir;
+    }
+
+    visible() {
+        const txt = this.state.text.toLowerCase();
+
+        return this.rows.filter((r) => (!this.state.band ||
+            bandOf(r.score) === this.state.band) && (!txt ||
+            r.fields.some((f) => String(f).toLowerCase().includes(txt))))
+            .sort((a, b) => this.compare(a, b));
+    }
+
+    draw() {
+        const list = this.visible();
+
+        clear(this.body);
         for (const r of list.slice(0, SHOWN)) {
             const band = bandOf(r.score);
-            body.appendChild(h('tr', { class: `row-${band}` },
+            this.body.appendChild(h('tr', { class: `row-${band}` },
                 h('td', {}, r.line),
                 h('td', { class: 'num' }, fmtPercent(probabilityOf(r.score))),
                 h('td', {}, bandBadge(band)),
-                shownCols.map((c, i) => h('td', {}, r.fields[i] ?? ''))));
+                this.shownCols.map((c, i) => h('td', {}, r.fields[i] ?? ''))));
         }
-        count.textContent = `${Math.min(list.length, SHOWN)} / ${list.length}`;
-        for (const th of headRow.children) {
-            th.setAttribute('aria-sort', th.dataset.key === state.key ?
-                (state.dir > 0 ? 'ascending' : 'descending') : 'none');
+        this.count.textContent = `${Math.min(list.length, SHOWN)} / ${
+            list.length}`;
+        for (const th of this.headRow.children) {
+            th.setAttribute('aria-sort', th.dataset.key !== this.state.key ?
+                'none' : this.state.dir > 0 ? 'ascending' : 'descending');
         }
     }
 
-    for (const key of keys) {
-        const label = key === 'line' ? t('line') : key === 'probability' ?
-            t('probability') : key === 'band' ? t('band') : key;
-        headRow.appendChild(h('th', { scope: 'col', dataset: { key } },
+    sortButton(key) {
+        const label = { line: t('line'), probability: t('probability'),
+            band: t('band') }[key] ?? key;
+
+        return h('th', { scope: 'col', dataset: { key } },
             h('button', { type: 'button', class: 'sort',
                 title: t('sort_by', { col: label }), onclick: () => {
-                    state.dir = state.key === key ? -state.dir : -1;
-                    state.key = key;
-                    draw();
-                } }, label)));
+                    this.state.dir = this.state.key === key ?
+                        -this.state.dir : -1;
+                    this.state.key = key;
+                    this.draw();
+                } }, label));
     }
-    const filter = h('input', { id: 'batch-filter', type: 'search',
-        oninput: (ev) => {
-            state.text = ev.target.value;
-            draw();
-        } });
-    const bandSel = h('select', { id: 'batch-band', onchange: (ev) => {
-        state.band = ev.target.value;
-        draw();
-    } }, h('option', { value: '' }, t('all')),
-    ['high', 'medium', 'low'].map((b) => h('option', { value: b },
-        bandLabel(b))));
-    const wrap = h('div', {},
-        h('div', { class: 'filters' },
-            h('label', { for: 'batch-filter' }, t('filter')), filter,
-            h('label', { for: 'batch-band' }, t('filter_band')), bandSel,
-            count),
-        h('div', { class: 'table-wrap' }, h('table', { class: 'data',
-            id: 'batch-table' }, h('thead', {}, headRow), body)));
 
-    draw();
-    return wrap;
+    element() {
+        const set = (k) => (ev) => {
+            this.state[k] = ev.target.value;
+            this.draw();
+        };
+
+        for (const key of [...FIXED_COLS, ...this.shownCols]) {
+            this.headRow.appendChild(this.sortButton(key));
+        }
+        this.draw();
+        return h('div', {},
+            h('div', { class: 'filters' },
+                h('label', { for: 'batch-filter' }, t('filter')),
+                h('input', { id: 'batch-filter', type: 'search',
+                    oninput: set('text') }),
+                h('label', { for: 'batch-band' }, t('filter_band')),
+                h('select', { id: 'batch-band', onchange: set('band') },
+                    h('option', { value: '' }, t('all')),
+                    ['high', 'medium', 'low'].map((b) => h('option',
+                        { value: b }, bandLabel(b)))),
+                this.count),
+            h('div', { class: 'table-wrap' }, h('table', { class: 'data',
+                id: 'batch-table' }, h('thead', {}, this.headRow),
+            this.body)));
+    }
 }
 
-export function render(main, ctx) {
-    const status = h('div', { id: 'batch-status', role: 'status',
-        'aria-live': 'polite' });
-    const report = h('div', { id: 'batch-report' });
-    const results = h('div', { id: 'batch-results' });
-    const fileInput = h('input', { id: 'csv-file', type: 'file',
-        accept: '.csv,text/csv', class: 'sr-only' });
-    const zone = h('div', { class: 'dropzone', id: 'dropzone' },
+// The page: a drop zone (or file picker), the list of bad lines, the
+// button that scores the good ones, then downloads and the table.
+class BatchPage {
+    constructor(ctx) {
+        this.schema = ctx.schema;
+        this.status = h('div', { id: 'batch-status', role: 'status',
+            'aria-live': 'polite' });
+        this.report = h('div', { id: 'batch-report' });
+        this.results = h('div', { id: 'batch-results' });
+    }
+
+    dropZone() {
+        const input = h('input', { id: 'csv-file', type: 'file',
+            accept: '.csv,text/csv', class: 'sr-only', onchange: () => {
+                if (input.files[0]) {
+                    this.run(input.files[0]);
+                }
+            } });
+        const zone = h('div', { class: 'dropzone', id: 'dropzone',
+            ondragover: (ev) => {
+                ev.preventDefault();
+                zone.classList.add('over');
+            },
+            ondragleave: () => zone.classList.remove('over'),
+            ondrop: (ev) => {
+                ev.preventDefault();
+                zone.classList.remove('over');
+                if (ev.dataTransfer.files[0]) {
+                    this.run(ev.dataTransfer.files[0]);
+                }
+            } },
         h('p', {}, t('drop_here')),
         h('label', { for: 'csv-file', class: 'button' }, t('browse')),
-        fileInput);
+        input);
 
-    async function run(file) {
-        clear(report);
-        clear(results);
-        announce(status, t('loading'));
+        return zone;
+    }
+
+    async run(file) {
+        clear(this.report);
+        clear(this.results);
+        announce(this.status, t('loading'));
         const parsed = parseCsv(await file.text());
         if (parsed.length < 2) {
-            announce(status, t('no_rows'), 'error');
+            announce(this.status, t('no_rows'), 'error');
             return;
         }
-        const chk = checkRows(ctx.schema, parsed);
+        const chk = checkRows(this.schema, parsed);
         if (chk.missing.length) {
-            announce(status, t('missing_columns',
+            announce(this.status, t('missing_columns',
                 { list: chk.missing.join(', ') }), 'error');
             return;
         }
-        announce(status, t('rows_read', { n: parsed.length - 1,
+        announce(this.status, t('rows_read', { n: parsed.length - 1,
             file: file.name }), 'ok');
-        if (chk.bad.length) {
-            showBad(chk.bad);
-            report.appendChild(h('button', { type: 'button',
-                class: 'primary', id: 'score-good', onclick: (ev) => {
-                    ev.target.disabled = true;
-                    score(chk);
-                } }, t('score_good', { n: chk.good.length })));
-        } else {
-            score(chk);
+        if (!chk.bad.length) {
+            await this.score(chk);
+            return;
         }
+        // Scoring the good rows of a file with errors is the user's call.
+        this.showBad(chk.bad);
+        this.report.appendChild(h('button', { type: 'button',
+            class: 'primary', id: 'score-good', onclick: (ev) => {
+                ev.target.disabled = true;
+                this.score(chk);
+            } }, t('score_good', { n: chk.good.length })));
     }
 
-    function showBad(bad) {
-        const list = h('ul', { class: 'errors', id: 'batch-errors' },
-            bad.slice(0, MAX_ERRORS_LISTED).map((b) => h('li', {},
-                t('line_reason', { line: b.line, reason: b.reason }))));
-        const old = document.getElementById('batch-errors-box');
+    showBad(bad) {
+        const old = this.report.querySelector('#batch-errors-box');
+
         if (old) {
             old.remove();
         }
-        report.prepend(h('div', { class: 'notice notice-warn',
+        this.report.prepend(h('div', { class: 'notice notice-warn',
             id: 'batch-errors-box' },
-        h('p', {}, t('rows_bad', { n: bad.length })), list,
+        h('p', {}, t('rows_bad', { n: bad.length })),
+        h('ul', { class: 'errors', id: 'batch-errors' },
+            bad.slice(0, MAX_ERRORS_LISTED).map((b) => h('li', {},
+                t('line_reason', { line: b.line, reason: b.reason })))),
         bad.length > MAX_ERRORS_LISTED ? h('p', {}, '…') : null));
     }
 
-    async function score(chk) {
+    async score(chk) {
         try {
             const before = chk.bad.length;
             const rows = await scoreAll(chk.good, chk.bad, (d, n) =>
-                announce(status, t('scoring', { done: d, total: n })));
+                announce(this.status, t('scoring', { done: d, total: n })));
             if (chk.bad.length !== before) {
-                showBad(chk.bad);
+                this.showBad(chk.bad);
             }
-            announce(status, t('scored', { n: rows.length }), 'ok');
-            results.append(h('div', { class: 'buttons' },
+            announce(this.status, t('scored', { n: rows.length }), 'ok');
+            this.results.append(h('div', { class: 'buttons' },
                 h('button', { type: 'button', id: 'dl-csv', onclick: () =>
                     downloadCsv(chk.header, rows) }, t('download_csv')),
                 h('button', { type: 'button', id: 'dl-xlsx', onclick: () =>
                     downloadXlsx(chk.header, rows) }, t('download_xlsx'))),
-            resultsTable(chk.header, rows));
+            new ResultsTable(chk.header, rows).element());
         } catch (e) {
-            announce(status, t('error', { detail: e.message }), 'error');
+            announce(this.status, t('error', { detail: e.message }),
+                'error');
         }
     }
+}
 
-    fileInput.addEventListener('change', () => {
-        if (fileInput.files[0]) {
-            run(fileInput.files[0]);
-        }
-    });
-    zone.addEventListener('dragover', (ev) => {
-        ev.preventDefault();
-        zone.classList.add('over');
-    });
-    zone.addEventListener('dragleave', () => zone.classList.remove('over'));
-    zone.addEventListener('drop', (ev) => {
-        ev.preventDefault();
-        zone.classList.remove('over');
-        if (ev.dataTransfer.files[0]) {
-            run(ev.dataTransfer.files[0]);
-        }
-    });
+export function render(main, ctx) {
     if (ctx.role === 'reader') {
         main.append(h('h1', {}, t('batch_title')), h('p', {
             class: 'notice notice-info' }, t('reader_no_predict')));
         return;
     }
+    const p = new BatchPage(ctx);
     main.append(h('h1', {}, t('batch_title')), h('p', {}, t('batch_intro')),
-        zone, status, report, results);
+        p.dropZone(), p.status, p.report, p.results);
 }
