@@ -20,6 +20,15 @@
 #define PLAIN_MAX (24 + SESSION_KEY_MAX)
 #define RAW_MAX (NONCE_LEN + PLAIN_MAX + TAG_LEN)
 
+/* The Set-Cookie line must fit one response header, whatever the key. */
+_Static_assert(sizeof(SESSION_COOKIE "=; Path=/; Max-Age=4294967295; "
+                      "HttpOnly; SameSite=Strict; Secure") - 1
+                   + 4 * ((RAW_MAX + 2) / 3)
+               < sizeof(((struct http_header *)0)->value),
+               "a session cookie may not fit its response header");
+_Static_assert(4 * ((RAW_MAX + 2) / 3) < SESSION_COOKIE_MAX,
+               "SESSION_COOKIE_MAX cannot hold a sealed cookie");
+
 struct session_keeper {
     unsigned char enc_key[32];
     unsigned char csrf_key[32];

@@ -36,7 +36,8 @@ static enum ns_err auth(void *app, const char *key, enum http_role *role,
     *key_id = 1;
     if (strcmp(key, "reader-key") == 0)
         *role = HTTP_ROLE_READER;
-    else if (strcmp(key, "clinic-key") == 0)
+    else if (strcmp(key, "clinic-key") == 0 || (strlen(key) == SESSION_KEY_MAX
+                                               && key[0] == 'k'))
         *role = HTTP_ROLE_CLINIC;
     else
         return ns_error_set(err, NS_ERR_AUTH, "unknown key");
@@ -89,7 +90,7 @@ static int teardown(void **state)
 static void login(struct fixture *f, const char *key, char *cookie,
                   size_t cn, char *csrf, size_t tn)
 {
-    char body[128];
+    char body[160];
     const char *const hdr[] = {"Content-Type: application/json", NULL};
     struct reply r;
     json_t *j;
@@ -187,6 +188,25 @@ static void test_session_overlong_key_is_invalid(void **state)
     assert_int_equal(session_seal(f->k, key, 10, cookie, &err),
                      NS_ERR_INVALID);
     assert_string_equal(err.field, "api_key");
+}
+
+/* The longest key still gives a whole cookie (it must fit one header). */
+static void test_session_longest_key_logs_in_and_reads(void **state)
+{
+    struct fixture *f = *state;
+    char key[SESSION_KEY_MAX + 1];
+    char cookie[300];
+    char csrf[100];
+    const char *hdr[2] = {cookie, NULL};
+    struct reply r;
+
+    memset(key, 'k', SESSION_KEY_MAX);
+    key[SESSION_KEY_MAX] = '\0';
+    login(f, key, cookie, sizeof(cookie), csrf, sizeof(csrf));
+    assert_int_equal(http_call(f->port, "GET", "/items", NULL, 0, hdr, &r),
+                     CURLE_OK);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
 }
 
 static void test_session_login_sets_httponly_strict_cookie(void **state)
@@ -344,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_session_open_tampered_or_expired_is_auth_error),
         cmocka_unit_test(test_session_same_secret_shares_other_secret_refuses),
         cmocka_unit_test(test_session_overlong_key_is_invalid),
+        cmocka_unit_test(test_session_longest_key_logs_in_and_reads),
         cmocka_unit_test(test_session_login_sets_httponly_strict_cookie),
         cmocka_unit_test(test_session_bad_logins_are_refused),
         cmocka_unit_test(test_session_cookie_reads_without_csrf),
