@@ -97,6 +97,26 @@ static int number_opt(const char *name, const char *v, long min, long max,
     return 1;
 }
 
+/* The numeric options, from flags or the environment. */
+static int apply_numbers(struct serve_opts *o, const char *threads,
+                         const char *limit, const char *timeout)
+{
+    long v = 0;
+
+    if (!number_opt("--threads", threads, 1, 256, &v))
+        return CLI_EXIT_USAGE;
+    o->cfg.threads = (unsigned)v;
+    v = 0;
+    if (!number_opt("--body-limit", limit, 1024, 1L << 30, &v))
+        return CLI_EXIT_USAGE;
+    o->cfg.body_limit = (size_t)v;
+    v = 0;
+    if (!number_opt("--timeout", timeout, 1, 3600, &v))
+        return CLI_EXIT_USAGE;
+    o->cfg.timeout_s = (unsigned)v;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct serve_opts *o,
                       char *host, size_t hsz)
 {
@@ -117,7 +137,6 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
     const char *limit = getenv("NOSHOW_BODY_LIMIT");
     const char *timeout = getenv("NOSHOW_TIMEOUT");
     struct stat st;
-    long v = 0;
     int c;
 
     o->cfg.model_path = env_or("NOSHOW_MODEL", NULL);
@@ -175,18 +194,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         return cli_usage_error("serve", "--listen '%s' is not HOST:PORT "
                                "with a port from 0 to 65535", o->listen);
     o->cfg.host = host;
-    if (!number_opt("--threads", threads, 1, 256, &v))
-        return CLI_EXIT_USAGE;
-    o->cfg.threads = (unsigned)v;
-    v = 0;
-    if (!number_opt("--body-limit", limit, 1024, 1L << 30, &v))
-        return CLI_EXIT_USAGE;
-    o->cfg.body_limit = (size_t)v;
-    v = 0;
-    if (!number_opt("--timeout", timeout, 1, 3600, &v))
-        return CLI_EXIT_USAGE;
-    o->cfg.timeout_s = (unsigned)v;
-    return 0;
+    return apply_numbers(o, threads, limit, timeout);
 }
 
 /* Waits for signals on this thread only: every other thread was started

@@ -17,8 +17,8 @@
 #include "server/metrics.h"
 #include "store/store.h"
 
-/* LIMITATION: the model bundle, the cleaning step and the history
- * defaults are referenced weakly until their implementations are part of
+/* LIMITATION: the model bundle and the history defaults are referenced
+ * weakly until their implementations are part of
  * the build. A build without them serves every route that needs no model
  * and answers 503 on the others; api_model_load() refuses to load a model
  * then. Removing these lines makes the references strong again. */
@@ -29,10 +29,7 @@
 #pragma weak bundle_band_name
 #pragma weak bundle_score_record
 #pragma weak bundle_info_json
-#pragma weak clean_values
 #pragma weak history_stats_empty
-#pragma weak schema_find_name
-#pragma weak schema_find_role
 
 #define API_PREDICT_MAX 1000    /* records in one /predict or infer call */
 

@@ -32,8 +32,10 @@ static enum ns_err store_stats(void *ctx, const struct history_query *q,
     out->noshow_rate = h.prior_appts > 0 ? (double)h.prior_noshows
                                                / (double)h.prior_appts
                                          : NAN;
-    out->days_since_last = h.last_prior_day != INT32_MIN
-                               ? (double)(q->appt_day - h.last_prior_day)
+    /* Days from the last known outcome to the booking day D, as the
+     * in-memory index counts them (history.h). */
+    out->days_since_last = h.prior_appts > 0 && h.last_prior_day != INT32_MIN
+                               ? (double)(h.day - h.last_prior_day)
                                : NAN;
     out->held_appts = (double)h.held_appts;
     out->bookings_30d = (double)h.bookings_30d;

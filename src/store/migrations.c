@@ -229,6 +229,13 @@ static enum ns_err apply(struct store *s, struct store_conn *c,
                      (int64_t)time(NULL) * 1000);
 }
 
+/* LIMITATION: on MariaDB, DDL commits by itself, so a migration that
+ * fails halfway leaves the statements before the failure applied and is
+ * not recorded. The next start runs it again, which is harmless only
+ * because every statement is written to be repeatable (IF NOT EXISTS);
+ * a future migration that rewrites data must keep that property or
+ * record its own progress. */
+
 /* On SQLite one IMMEDIATE transaction covers every migration, so two
  * processes opening a new file apply them once. MariaDB commits DDL
  * implicitly, so replicas starting together serialise on a named lock

@@ -19,6 +19,7 @@
 struct my_conn {
     struct store_conn base;
     MYSQL *db;
+    struct store_stmt_cache cache;
 };
 
 struct my_param {
@@ -40,6 +41,7 @@ struct my_col {
 
 struct store_stmt {
     struct my_conn *c;
+    struct store_cached *from;  /* NULL when not cached */
     MYSQL_STMT *st;
     int stream;
     int executed;
@@ -51,6 +53,8 @@ struct store_stmt {
     MYSQL_BIND *res;
     struct my_col *cols;
 };
+
+static void stmt_destroy(struct store_stmt *st);
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 
@@ -70,13 +74,13 @@ static char *url_part(const char *src, size_t n)
         return NULL;
     for (size_t i = 0; i < n; i++) {
         char hex[3] = {0};
-        char *end;
+        char *end = hex;
+        long v = 0;
 
         if (src[i] == '%' && i + 2 < n) {
             hex[0] = src[i + 1];
             hex[1] = src[i + 2];
-            long v = strtol(hex, &end, 16);
-
+            v = strtol(hex, &end, 16);
             if (end == hex + 2) {
                 out[j++] = (char)v;
                 i += 2;
@@ -184,6 +188,10 @@ static void my_disconnect(struct store_conn *bc)
 
     if (c == NULL)
         return;
+    for (int i = 0; i < c->cache.n; i++) {
+        stmt_destroy(c->cache.e[i].stmt);
+        free(c->cache.e[i].sql);
+    }
     mysql_close(c->db);
     free(c);
 }
@@ -237,30 +245,72 @@ fail:
     return rc;
 }
 
-static void stmt_free(struct store_stmt *st)
+static void results_free(struct store_stmt *st)
+{
+    for (unsigned i = 0; st->cols && i < st->n_cols; i++)
+        free(st->cols[i].buf);
+    free(st->res);
+    free(st->cols);
+    st->res = NULL;
+    st->cols = NULL;
+    st->n_cols = 0;
+}
+
+static void stmt_destroy(struct store_stmt *st)
 {
     if (st == NULL)
         return;
     if (st->st != NULL)
         mysql_stmt_close(st->st);
-    for (unsigned i = 0; st->cols && i < st->n_cols; i++)
-        free(st->cols[i].buf);
+    results_free(st);
     free(st->params);
     free(st->pv);
-    free(st->res);
-    free(st->cols);
     free(st);
 }
 
+/* Ends a use of st: a cached statement drops its rows and waits for the
+ * next use, another one is closed. */
+static void my_finalize(struct store_stmt *st)
+{
+    if (st == NULL)
+        return;
+    if (st->from == NULL) {
+        stmt_destroy(st);
+        return;
+    }
+    mysql_stmt_free_result(st->st);
+    if (mysql_stmt_reset(st->st) != 0)
+        st->c->base.broken = 1;
+    results_free(st);
+    st->executed = 0;
+    st->bad_bind = 0;
+    for (unsigned i = 0; i < st->n_params; i++) {
+        memset(&st->params[i], 0, sizeof(MYSQL_BIND));
+        st->params[i].buffer_type = MYSQL_TYPE_NULL;
+    }
+    st->from->busy = 0;
+}
+
+/* Statements are kept per connection and reused (reset between uses):
+ * a booking makes about six statements, and preparing each anew would
+ * cost a round trip to the server apiece. */
 static enum ns_err my_prepare(struct store_conn *bc, const char *sql,
                               int stream, struct store_stmt **out,
                               struct ns_error *err)
 {
     struct my_conn *c = (struct my_conn *)bc;
-    struct store_stmt *st = calloc(1, sizeof(*st));
+    struct store_cached *k = store_cache_take(&c->cache, sql);
+    struct store_stmt *st;
     enum ns_err rc;
 
     *out = NULL;
+    if (k != NULL) {
+        st = k->stmt;
+        st->stream = stream;
+        *out = st;
+        return NS_OK;
+    }
+    st = calloc(1, sizeof(*st));
     if (st == NULL)
         return ns_error_set(err, NS_ERR_NOMEM, "mysql: out of memory");
     st->c = c;
@@ -285,10 +335,11 @@ static enum ns_err my_prepare(struct store_conn *bc, const char *sql,
     }
     for (unsigned i = 0; i < st->n_params; i++)
         st->params[i].buffer_type = MYSQL_TYPE_NULL;
+    st->from = store_cache_add(&c->cache, sql, st);
     *out = st;
     return NS_OK;
 fail:
-    stmt_free(st);
+    stmt_destroy(st);
     return rc;
 }
 
@@ -559,20 +610,18 @@ const struct store_driver store_mysql_driver = {
     .col_blob = my_col_blob,
     .changes = my_changes,
     .last_id = my_last_id,
-    .finalize = stmt_free,
+    .finalize = my_finalize,
 };
 
 /* CHECK TABLE answers one row per table; any Msg_type "error" or a last
  * Msg_text other than "OK" is a problem. */
-static enum ns_err my_integrity(struct store *s, struct ns_error *err)
+static enum ns_err my_integrity_conn(struct store *s, struct store_conn *c,
+                                     void *vctx, struct ns_error *err)
 {
-    struct store_conn *c = NULL;
     struct store_stmt *st = NULL;
     enum ns_err rc;
 
-    rc = store_conn_get(s, &c, err);
-    if (rc != NS_OK)
-        return rc;
+    (void)vctx;
     rc = store_query(s, c, "CHECK TABLE appointments, events, idempotency,"
                      " outbox, api_keys, models, leases, schema_columns,"
                      " schema_migrations", 0, &st, err, "");
@@ -595,8 +644,12 @@ static enum ns_err my_integrity(struct store *s, struct ns_error *err)
         rc = s->drv->step(st, err);
     }
     s->drv->finalize(st);
-    store_conn_put(s, c);
     return rc == NS_DONE ? NS_OK : rc;
+}
+
+static enum ns_err my_integrity(struct store *s, struct ns_error *err)
+{
+    return store_with_conn(s, my_integrity_conn, NULL, err);
 }
 
 const struct store_ops store_mysql_ops = {

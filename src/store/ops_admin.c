@@ -390,6 +390,14 @@ struct outbox_ctx {
     int64_t *depth;
 };
 
+/* LIMITATION: delivery is at least once, not exactly once. A worker
+ * that stalls for longer than stale_ms after its claim loses the job to
+ * another worker, and if the first one then finishes, the webhook gets
+ * the notification twice (its done() is refused, so the state stays
+ * right). Receivers that must not notify a patient twice should
+ * deduplicate on the outbox job id in the payload; exactly once would
+ * need the receiver to take part in the claim (a two-phase handshake). */
+
 /* MariaDB allows ORDER BY/LIMIT on UPDATE but no subquery on the same
  * table; SQLite the reverse. Either way one statement marks one job. */
 static const char claim_mysql[] =
@@ -462,6 +470,18 @@ enum ns_err store_g_outbox_claim(struct store *s, const char *token,
     return rc;
 }
 
+/* Runs an UPDATE of one job guarded by "AND claim_token = ?": no row
+ * means the token no longer holds the job. */
+static enum ns_err update_held(const struct outbox_ctx *x, int64_t n,
+                               enum ns_err rc, struct ns_error *err)
+{
+    if (rc == NS_OK && n == 0)
+        return ns_error_field(err, NS_ERR_CONFLICT, "token",
+                              "outbox job %lld is not held by token "
+                              "\"%.64s\"", (long long)x->id, x->token);
+    return rc;
+}
+
 static enum ns_err done_tx(struct store *s, struct store_conn *c,
                            void *vctx, struct ns_error *err)
 {
@@ -474,10 +494,7 @@ static enum ns_err done_tx(struct store *s, struct store_conn *c,
                    " WHERE id = ? AND claim_token = ?"
                    " AND state = 'delivering'", &n, err, "iit", x->now_ms,
                    x->id, x->token);
-    if (rc == NS_OK && n == 0)
-        return ns_error_field(err, NS_ERR_CONFLICT, "token",
-                              "outbox job %lld is not held by token "
-                              "\"%.64s\"", (long long)x->id, x->token);
+    rc = update_held(x, n, rc, err);
     if (rc == NS_OK)
         rc = store_run(s, c, "INSERT INTO events (appointment_id, at_ms,"
                        " kind, actor, detail) SELECT appointment_id, ?,"
@@ -509,11 +526,7 @@ static enum ns_err retry_conn(struct store *s, struct store_conn *c,
                    " AND state = 'delivering'", &n, err, "iitiit",
                    (int64_t)x->max_attempts, x->when_ms, x->last_error,
                    x->now_ms, x->id, x->token);
-    if (rc == NS_OK && n == 0)
-        return ns_error_field(err, NS_ERR_CONFLICT, "token",
-                              "outbox job %lld is not held by token "
-                              "\"%.64s\"", (long long)x->id, x->token);
-    return rc;
+    return update_held(x, n, rc, err);
 }
 
 enum ns_err store_g_outbox_retry(struct store *s, int64_t id,

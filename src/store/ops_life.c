@@ -43,6 +43,22 @@ static enum ns_err read_state(struct store *s, struct store_conn *c,
     return rc;
 }
 
+/* Reads the state and refuses an appointment whose outcome is known. */
+static enum ns_err read_open(struct store *s, struct store_conn *c,
+                             int64_t id, const char *what,
+                             enum store_status *status, struct ns_error *err)
+{
+    int64_t at;
+    enum ns_err rc = read_state(s, c, id, status, &at, err);
+
+    if (rc == NS_OK && is_outcome((int)*status))
+        rc = ns_error_field(err, NS_ERR_CONFLICT, "id",
+                            "appointment %lld already has outcome %s; it "
+                            "can no longer be %s", (long long)id,
+                            store_status_name(*status), what);
+    return rc;
+}
+
 struct life_ctx {
     int64_t id;
     enum store_status outcome;
@@ -119,17 +135,11 @@ static enum ns_err notify_tx(struct store *s, struct store_conn *c,
     struct life_ctx *x = vctx;
     struct store_stmt *st = NULL;
     enum store_status cur;
-    int64_t cur_at;
     enum ns_err rc;
 
-    rc = read_state(s, c, x->id, &cur, &cur_at, err);
+    rc = read_open(s, c, x->id, "notified", &cur, err);
     if (rc != NS_OK)
         return rc;
-    if (is_outcome((int)cur))
-        return ns_error_field(err, NS_ERR_CONFLICT, "id",
-                              "appointment %lld already has outcome %s; "
-                              "expected an appointment still to come",
-                              (long long)x->id, store_status_name(cur));
     rc = store_run(s, c, "UPDATE appointments SET notification_message = ?,"
                    " status = 'pending_confirmation', updated_at = ?"
                    " WHERE id = ?", NULL, err, "tii", x->message,
@@ -171,21 +181,15 @@ static enum ns_err confirm_tx(struct store *s, struct store_conn *c,
 {
     struct life_ctx *x = vctx;
     enum store_status cur;
-    int64_t cur_at;
     enum ns_err rc;
 
-    rc = read_state(s, c, x->id, &cur, &cur_at, err);
+    rc = read_open(s, c, x->id, "confirmed", &cur, err);
     if (rc != NS_OK)
         return rc;
     if (cur == STORE_CONFIRMED) {
         *x->repeat = 1;
         return NS_OK;
     }
-    if (is_outcome((int)cur))
-        return ns_error_field(err, NS_ERR_CONFLICT, "id",
-                              "appointment %lld already has outcome %s; "
-                              "it can no longer be confirmed",
-                              (long long)x->id, store_status_name(cur));
     rc = store_run(s, c, "UPDATE appointments SET status = 'confirmed',"
                    " updated_at = ? WHERE id = ?", NULL, err, "ii",
                    x->now_ms, x->id);
@@ -207,6 +211,12 @@ enum ns_err store_g_confirm(struct store *s, int64_t id, const char *actor,
 }
 
 /* === Erasure === */
+
+/* LIMITATION: erasure reaches this database only. Event traces already
+ * exported (noshow export), database backups, and models trained while
+ * the patient's rows were present keep what they hold until they are
+ * rotated or retrained. Reaching them needs an erasure log that exports,
+ * backups and retraining consult. */
 
 struct erase_ctx {
     const char *patient;

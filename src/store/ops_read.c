@@ -9,6 +9,7 @@
 
 #include "store/store_int.h"
 #include "util/buf.h"
+#include "util/timeutil.h"
 
 #define LIST_MAX 1000
 #define DAY_S 86400
@@ -190,7 +191,7 @@ static const char hist_sql[] =
     "   THEN appt_day END),"
     " COALESCE(SUM(CASE WHEN booked_at < ? AND appt_day >= ?"
     "   THEN 1 ELSE 0 END), 0),"
-    " COALESCE(SUM(CASE WHEN booked_at < ? AND booked_at >= ?"
+    " COALESCE(SUM(CASE WHEN booked_at < ? AND booked_at > ?"
     "   THEN 1 ELSE 0 END), 0)"
     " FROM appointments WHERE patient_ref = ?";
 
@@ -217,15 +218,22 @@ static enum ns_err hist_conn(struct store *s, struct store_conn *c,
 }
 
 enum ns_err store_g_history(struct store *s, const char *patient,
-                            int64_t booked_at, int32_t day,
+                            int64_t booked_at, int32_t appt_day,
                             struct store_history *out, struct ns_error *err)
 {
-    struct hist_ctx x = {patient, booked_at, day, out};
+    struct hist_ctx x = {patient, booked_at, 0, out};
 
     memset(out, 0, sizeof(*out));
     out->last_prior_day = INT32_MIN;
-    if (patient == NULL || patient[0] == '\0')
+    if (patient == NULL || patient[0] == '\0' || booked_at == INT64_MIN)
         return NS_OK;
+    x.day = ns_day_of(booked_at);
+    out->day = x.day;
+    if (appt_day < x.day)
+        return ns_error_field(err, NS_ERR_INVALID, "appt_day",
+                              "appointment day %ld is before its booking "
+                              "day %ld; expected the same day or later",
+                              (long)appt_day, (long)x.day);
     return store_with_conn(s, hist_conn, &x, err);
 }
 

@@ -6,31 +6,18 @@
 #include <string.h>
 
 #include "store/store_int.h"
-#include "util/hmap.h"
 
 #define BUSY_TIMEOUT_MS 5000
-#define STMT_CACHE 64
-
-/* Prepared statements are kept per connection and reset for reuse:
- * preparing is a large part of a short transaction's cost. */
-struct cached {
-    uint64_t hash;
-    char *sql;
-    sqlite3_stmt *st;
-    int busy;
-};
-
 struct sq_conn {
     struct store_conn base;
     sqlite3 *db;
-    struct cached cache[STMT_CACHE];
-    int n_cache;
+    struct store_stmt_cache cache;
 };
 
 struct store_stmt {
     struct sq_conn *c;
     sqlite3_stmt *st;
-    struct cached *from;    /* NULL when not cached */
+    struct store_cached *from;  /* NULL when not cached */
 };
 
 enum ns_err store_sqlite_config(struct store *s, const char *path,
@@ -88,9 +75,9 @@ static void sq_disconnect(struct store_conn *bc)
 
     if (c == NULL)
         return;
-    for (int i = 0; i < c->n_cache; i++) {
-        sqlite3_finalize(c->cache[i].st);
-        free(c->cache[i].sql);
+    for (int i = 0; i < c->cache.n; i++) {
+        sqlite3_finalize(c->cache.e[i].stmt);
+        free(c->cache.e[i].sql);
     }
     sqlite3_close_v2(c->db);
     free(c);
@@ -119,8 +106,11 @@ static enum ns_err sq_connect(struct store *s, struct store_conn **out,
     /* WAL lets readers run beside the one writer. synchronous=NORMAL in
      * WAL mode writes each commit to the WAL file before COMMIT returns,
      * so an acknowledged transaction survives a crash of the process
-     * (kill -9); only a power loss or OS crash may lose the last
-     * commits, since the WAL is fsynced at checkpoints, not per commit. */
+     * (kill -9).
+     * LIMITATION: a power loss or OS crash may lose the last commits
+     * (never corrupting the file), since the WAL is fsynced at
+     * checkpoints, not per commit. synchronous=FULL would fsync every
+     * commit, at a large cost in bookings per second. */
     rc = sq_exec(&c->base, "PRAGMA journal_mode=WAL;"
                            "PRAGMA synchronous=NORMAL;"
                            "PRAGMA foreign_keys=ON;", err);
@@ -133,44 +123,12 @@ out:
     return NS_OK;
 }
 
-static struct cached *cache_find(struct sq_conn *c, uint64_t h,
-                                 const char *sql)
-{
-    for (int i = 0; i < c->n_cache; i++) {
-        struct cached *k = &c->cache[i];
-
-        if (!k->busy && k->hash == h && strcmp(k->sql, sql) == 0)
-            return k;
-    }
-    return NULL;
-}
-
-/* Keeps st in the cache when there is room; a failed copy of the text
- * only means no caching. */
-static struct cached *cache_add(struct sq_conn *c, uint64_t h,
-                                const char *sql, sqlite3_stmt *st)
-{
-    struct cached *k;
-
-    if (c->n_cache == STMT_CACHE)
-        return NULL;
-    k = &c->cache[c->n_cache];
-    k->sql = strdup(sql);
-    if (k->sql == NULL)
-        return NULL;
-    k->hash = h;
-    k->st = st;
-    c->n_cache++;
-    return k;
-}
-
 static enum ns_err sq_prepare(struct store_conn *bc, const char *sql,
                               int stream, struct store_stmt **out,
                               struct ns_error *err)
 {
     struct sq_conn *c = (struct sq_conn *)bc;
     struct store_stmt *st = calloc(1, sizeof(*st));
-    uint64_t h = ns_hash64(sql, strlen(sql));
     int rc;
 
     (void)stream;
@@ -178,9 +136,9 @@ static enum ns_err sq_prepare(struct store_conn *bc, const char *sql,
     if (st == NULL)
         return ns_error_set(err, NS_ERR_NOMEM, "sqlite: out of memory");
     st->c = c;
-    st->from = cache_find(c, h, sql);
+    st->from = store_cache_take(&c->cache, sql);
     if (st->from != NULL) {
-        st->st = st->from->st;
+        st->st = st->from->stmt;
     } else {
         rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
                                 &st->st, NULL);
@@ -188,10 +146,8 @@ static enum ns_err sq_prepare(struct store_conn *bc, const char *sql,
             free(st);
             return sq_fail(c, rc, "prepare", err);
         }
-        st->from = cache_add(c, h, sql, st->st);
+        st->from = store_cache_add(&c->cache, sql, st->st);
     }
-    if (st->from != NULL)
-        st->from->busy = 1;
     *out = st;
     return NS_OK;
 }
@@ -307,15 +263,13 @@ const struct store_driver store_sqlite_driver = {
     .finalize = sq_finalize,
 };
 
-static enum ns_err sq_integrity(struct store *s, struct ns_error *err)
+static enum ns_err sq_integrity_conn(struct store *s, struct store_conn *c,
+                                     void *vctx, struct ns_error *err)
 {
-    struct store_conn *c = NULL;
     struct store_stmt *st = NULL;
     enum ns_err rc;
 
-    rc = store_conn_get(s, &c, err);
-    if (rc != NS_OK)
-        return rc;
+    (void)vctx;
     rc = store_query(s, c, "PRAGMA integrity_check", 0, &st, err, "");
     if (rc == NS_OK) {
         const char *r = s->drv->col_text(st, 0);
@@ -331,8 +285,12 @@ static enum ns_err sq_integrity(struct store *s, struct ns_error *err)
                           s->path);
     }
     s->drv->finalize(st);
-    store_conn_put(s, c);
     return rc;
+}
+
+static enum ns_err sq_integrity(struct store *s, struct ns_error *err)
+{
+    return store_with_conn(s, sq_integrity_conn, NULL, err);
 }
 
 const struct store_ops store_sqlite_ops = {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "util/hmap.h"
 
 static const char *const status_names[] = {
     "pending", "pending_confirmation", "confirmed",
@@ -241,17 +242,56 @@ enum ns_err store_conn_get(struct store *s, struct store_conn **out,
 
 void store_conn_put(struct store *s, struct store_conn *c)
 {
+    int broken;
+
     if (c == NULL)
         return;
-    if (c->broken)
+    broken = c->broken;
+    if (broken)
         s->drv->disconnect(c);
     pthread_mutex_lock(&s->mu);
-    if (c->broken)
+    if (broken)
         s->n_open--;
     else
         s->idle[s->n_idle++] = c;
     pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
+}
+
+/* === Statement cache === */
+
+struct store_cached *store_cache_take(struct store_stmt_cache *c,
+                                      const char *sql)
+{
+    uint64_t h = ns_hash64(sql, strlen(sql));
+
+    for (int i = 0; i < c->n; i++) {
+        struct store_cached *k = &c->e[i];
+
+        if (!k->busy && k->hash == h && strcmp(k->sql, sql) == 0) {
+            k->busy = 1;
+            return k;
+        }
+    }
+    return NULL;
+}
+
+struct store_cached *store_cache_add(struct store_stmt_cache *c,
+                                     const char *sql, void *stmt)
+{
+    struct store_cached *k;
+
+    if (c->n == STORE_STMT_CACHE)
+        return NULL;
+    k = &c->e[c->n];
+    k->sql = strdup(sql);
+    if (k->sql == NULL)
+        return NULL;
+    k->hash = ns_hash64(sql, strlen(sql));
+    k->stmt = stmt;
+    k->busy = 1;
+    c->n++;
+    return k;
 }
 
 /* === Transactions and statements === */
@@ -276,27 +316,6 @@ void store_tx_rollback(struct store *s, struct store_conn *c)
         c->broken = 1;
 }
 
-enum ns_err store_in_tx(struct store *s, store_conn_fn fn, void *ctx,
-                        struct ns_error *err)
-{
-    struct store_conn *c = NULL;
-    enum ns_err rc;
-
-    rc = store_conn_get(s, &c, err);
-    if (rc != NS_OK)
-        return rc;
-    rc = store_tx_begin(s, c, err);
-    if (rc == NS_OK) {
-        rc = fn(s, c, ctx, err);
-        if (rc == NS_OK)
-            rc = store_tx_commit(s, c, err);
-        if (rc != NS_OK)
-            store_tx_rollback(s, c);
-    }
-    store_conn_put(s, c);
-    return rc;
-}
-
 enum ns_err store_with_conn(struct store *s, store_conn_fn fn, void *ctx,
                             struct ns_error *err)
 {
@@ -309,6 +328,35 @@ enum ns_err store_with_conn(struct store *s, store_conn_fn fn, void *ctx,
     rc = fn(s, c, ctx, err);
     store_conn_put(s, c);
     return rc;
+}
+
+struct tx_call {
+    store_conn_fn fn;
+    void *ctx;
+};
+
+static enum ns_err tx_conn(struct store *s, struct store_conn *c,
+                           void *vctx, struct ns_error *err)
+{
+    struct tx_call *t = vctx;
+    enum ns_err rc = store_tx_begin(s, c, err);
+
+    if (rc != NS_OK)
+        return rc;
+    rc = t->fn(s, c, t->ctx, err);
+    if (rc == NS_OK)
+        rc = store_tx_commit(s, c, err);
+    if (rc != NS_OK)
+        store_tx_rollback(s, c);
+    return rc;
+}
+
+enum ns_err store_in_tx(struct store *s, store_conn_fn fn, void *ctx,
+                        struct ns_error *err)
+{
+    struct tx_call t = {fn, ctx};
+
+    return store_with_conn(s, tx_conn, &t, err);
 }
 
 static void bind_args(struct store *s, struct store_stmt *st,
@@ -423,23 +471,24 @@ enum ns_err store_col_dup(struct store *s, struct store_stmt *st, int col,
     return *out ? NS_OK : NS_ERR_NOMEM;
 }
 
-enum ns_err store_schema_version(struct store *s, int *version,
-                                 struct ns_error *err)
+static enum ns_err version_conn(struct store *s, struct store_conn *c,
+                                void *vctx, struct ns_error *err)
 {
-    struct store_conn *c = NULL;
     struct store_stmt *st = NULL;
+    int *version = vctx;
     enum ns_err rc;
 
-    *version = 0;
-    rc = store_conn_get(s, &c, err);
-    if (rc != NS_OK)
-        return rc;
     rc = store_query(s, c, "SELECT MAX(version) FROM schema_migrations", 0,
                      &st, err, "");
     if (rc == NS_OK && !s->drv->col_null(st, 0))
         *version = (int)s->drv->col_int(st, 0);
-    if (st != NULL)
-        s->drv->finalize(st);
-    store_conn_put(s, c);
+    s->drv->finalize(st);
     return rc == NS_DONE ? NS_OK : rc;
+}
+
+enum ns_err store_schema_version(struct store *s, int *version,
+                                 struct ns_error *err)
+{
+    *version = 0;
+    return store_with_conn(s, version_conn, version, err);
 }

@@ -193,15 +193,19 @@ struct store_appt_page {
 
 void store_appt_page_free(struct store_appt_page *p);
 
-/* Raw history counts for one patient as seen from booking instant t and
- * day D (the meaning of src/features/history.h; the caller turns them
- * into rates and NaNs):
- *  prior_appts: appointments with a known label (0 or 1) and appt_day < D
+/* Raw history counts for one patient as seen from booking instant t, on
+ * day D = the UTC day of t (not the appointment day), with exactly the
+ * meaning of src/features/history.h; the caller turns them into rates
+ * and NaNs:
+ *  prior_appts: appointments with a known label (0 or 1), appt_day < D
  *  prior_noshows: of those, label 1
  *  last_prior_day: greatest appt_day among them; INT32_MIN when none
  *  held_appts: booked_at < t and appt_day >= D
- *  bookings_30d: t - 30 days <= booked_at < t */
+ *  bookings_30d: t - 30 days < booked_at < t
+ * days_since_last (history.h) is day - last_prior_day: D, not the
+ * appointment day. */
 struct store_history {
+    int32_t day;                /* D, the UTC day of t */
     int64_t prior_appts;
     int64_t prior_noshows;
     int32_t last_prior_day;
@@ -433,13 +437,16 @@ NS_MUST_CHECK enum ns_err store_confirm(struct store *s, int64_t id,
                                         const char *actor, int64_t now_ms,
                                         int *repeat, struct ns_error *err);
 
-/* History counts of patient_ref seen from booking instant booked_at (s)
- * and day day (see struct store_history), in one indexed query. A NULL or
- * empty patient_ref gives all zeros. */
+/* History counts of patient_ref for a booking at instant booked_at (s)
+ * of an appointment on appt_day (see struct store_history), in one
+ * indexed query. appt_day does not enter the counts; it is checked:
+ * an appointment before the day it was booked is NS_ERR_INVALID. A NULL
+ * or empty patient_ref, or booked_at NS_TIME_NONE (INT64_MIN), gives all
+ * zeros. */
 NS_MUST_CHECK enum ns_err store_history_stats(struct store *s,
                                               const char *patient_ref,
                                               int64_t booked_at,
-                                              int32_t day,
+                                              int32_t appt_day,
                                               struct store_history *out,
                                               struct ns_error *err);
 

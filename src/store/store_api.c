@@ -134,11 +134,11 @@ enum ns_err store_confirm(struct store *s, int64_t id, const char *actor,
 }
 
 enum ns_err store_history_stats(struct store *s, const char *patient_ref,
-                                int64_t booked_at, int32_t day,
+                                int64_t booked_at, int32_t appt_day,
                                 struct store_history *out,
                                 struct ns_error *err)
 {
-    return s->ops->history(s, patient_ref, booked_at, day, out, err);
+    return s->ops->history(s, patient_ref, booked_at, appt_day, out, err);
 }
 
 enum ns_err store_train_rows(struct store *s, int labelled_only,

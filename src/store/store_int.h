@@ -20,6 +20,31 @@ struct store_conn {
 
 struct store_stmt;
 
+/* Prepared statements a connection keeps for reuse, keyed by SQL text:
+ * preparing is a large part of a short transaction's cost (and a round
+ * trip to a MariaDB server). stmt is the backend's own handle. */
+#define STORE_STMT_CACHE 64
+
+struct store_cached {
+    uint64_t hash;
+    char *sql;
+    void *stmt;
+    int busy;
+};
+
+struct store_stmt_cache {
+    struct store_cached e[STORE_STMT_CACHE];
+    int n;
+};
+
+/* An idle entry for sql, now marked busy; NULL when there is none. */
+struct store_cached *store_cache_take(struct store_stmt_cache *c,
+                                      const char *sql);
+/* Adds stmt for sql, busy; NULL when full or out of memory (the caller
+ * then uses stmt once, uncached). */
+struct store_cached *store_cache_add(struct store_stmt_cache *c,
+                                     const char *sql, void *stmt);
+
 /* Binds never fail on their own: a bad index is reported by step().
  * Bound text and blobs are borrowed until the next step(). Column
  * accessors take 0-based indexes; text and blobs are borrowed until the

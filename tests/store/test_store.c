@@ -508,13 +508,13 @@ static void test_notify_outbox_claimed_exactly_once(void **state)
     assert_int_equal(repeat, 1);
 }
 
-/* A hand-made timeline for patient P (days D, booking instants t):
+/* A hand-made timeline for patient P (D is the UTC day of the booking
+ * instant t, as in src/features/history.h):
  *   #1 booked day 0,  appt day 5,  honored
  *   #2 booked day 1,  appt day 8,  no_show
  *   #3 booked day 2,  appt day 20, no outcome yet
  *   #4 booked day 9,  appt day 12, no_show
- *   #5 booked day 40, appt day 45, cancelled (no label)
- * Queried at t = day 11 noon, D = 14. */
+ *   #5 booked day 40, appt day 45, cancelled (no label) */
 static void test_history_matches_timeline(void **state)
 {
     struct fx *f = *state;
@@ -522,7 +522,6 @@ static void test_history_matches_timeline(void **state)
     struct ns_error e = {0};
     int repeat;
     int64_t id[5];
-    const int64_t t = 11LL * DAY + DAY / 2;
 
     id[0] = book(f->s, NULL, "P", 0LL * DAY + 100, 5, 0.1, NULL);
     id[1] = book(f->s, NULL, "P", 1LL * DAY, 8, 0.1, NULL);
@@ -539,31 +538,39 @@ static void test_history_matches_timeline(void **state)
     check_ok(store_set_outcome(f->s, id[4], STORE_CANCELLED, 44LL * DAY,
                                "c", 1, &repeat, &e), &e, "outcome 5");
 
-    check_ok(store_history_stats(f->s, "P", t, 14, &h, &e), &e, "history");
-    assert_int_equal(h.prior_appts, 3);     /* days 5, 8, 12 < 14 */
-    assert_int_equal(h.prior_noshows, 2);
-    assert_int_equal(h.last_prior_day, 12);
-    assert_int_equal(h.held_appts, 1);      /* #3: day 20 >= 14 */
+    /* Booking at day 11 noon (D = 11) for day 14. */
+    check_ok(store_history_stats(f->s, "P", 11LL * DAY + DAY / 2, 14, &h,
+                                 &e), &e, "history at day 11");
+    assert_int_equal(h.day, 11);
+    assert_int_equal(h.prior_appts, 2);     /* days 5 and 8; 12 is not */
+    assert_int_equal(h.prior_noshows, 1);
+    assert_int_equal(h.last_prior_day, 8);
+    assert_int_equal(h.held_appts, 2);      /* #3 (day 20), #4 (day 12) */
     assert_int_equal(h.bookings_30d, 4);    /* #1-#4 before t */
 
-    /* Seen from day 8 at its booking instant: only day 5 is prior. */
+    /* At the instant #2 was booked: it does not see itself. */
     check_ok(store_history_stats(f->s, "P", 1LL * DAY, 8, &h, &e), &e,
-             "history 2");
-    assert_int_equal(h.prior_appts, 1);
-    assert_int_equal(h.prior_noshows, 0);
-    assert_int_equal(h.last_prior_day, 5);
-    assert_int_equal(h.held_appts, 0);      /* #1 is day 5 < 8 */
-    assert_int_equal(h.bookings_30d, 1);
-
-    /* 30-day window: at day 45 only #5 (day 40) was booked within it. */
-    check_ok(store_history_stats(f->s, "P", 45LL * DAY, 46, &h, &e), &e,
-             "history 3");
-    assert_int_equal(h.bookings_30d, 1);
-
-    check_ok(store_history_stats(f->s, "nobody", t, 14, &h, &e), &e,
-             "history 4");
+             "history at day 1");
     assert_int_equal(h.prior_appts, 0);
     assert_int_equal(h.last_prior_day, INT32_MIN);
+    assert_int_equal(h.held_appts, 1);      /* #1, day 5 still to come */
+    assert_int_equal(h.bookings_30d, 1);
+
+    /* The 30-day window is open: exactly 30 days after #5 it is out. */
+    check_ok(store_history_stats(f->s, "P", 70LL * DAY, 70, &h, &e), &e,
+             "history at day 70");
+    assert_int_equal(h.bookings_30d, 0);
+    assert_int_equal(h.prior_appts, 3);     /* cancelled #5 has no label */
+    check_ok(store_history_stats(f->s, "P", 70LL * DAY - 1, 70, &h, &e),
+             &e, "history just before day 70");
+    assert_int_equal(h.bookings_30d, 1);
+
+    check_ok(store_history_stats(f->s, "nobody", 11LL * DAY, 14, &h, &e),
+             &e, "history of an unknown patient");
+    assert_int_equal(h.prior_appts, 0);
+    assert_int_equal(h.last_prior_day, INT32_MIN);
+    assert_int_equal(store_history_stats(f->s, "P", 11LL * DAY, 10, &h, &e),
+                     NS_ERR_INVALID);
 }
 
 static void test_lease_exclusive_until_expiry(void **state)
