@@ -3,7 +3,7 @@
 // page is left so that polling pages do not leak canvases.
 
 import { h } from './dom.js';
-import { fmtNumber, fmtPercent } from './i18n.js';
+import { fmtNumber, fmtPercent, intlLocale } from './i18n.js';
 
 export const COLORS = {
     raise: '#c0392b',
@@ -38,6 +38,7 @@ export function chartFigure(title, description) {
 export function makeChart(canvas, config) {
     /* global Chart */
     config.options = Object.assign({
+        locale: intlLocale(),
         responsive: true,
         maintainAspectRatio: false,
         animation: false,

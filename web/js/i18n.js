@@ -316,6 +316,11 @@ export function getLang() {
     return lang;
 }
 
+// The BCP 47 locale of the chosen language, for Intl and Chart.js.
+export function intlLocale() {
+    return LOCALES[lang];
+}
+
 export function setLang(l) {
     lang = l === 'en' ? 'en' : 'fr';
     localStorage.setItem('noshow.lang', lang);

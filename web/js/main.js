@@ -38,7 +38,7 @@ function renderChrome() {
     const cur = currentRoute()[0];
     const list = h('ul', {});
 
-    document.title = t('app_title');
+    document.title = `${t(currentRoute()[1])} — ${t('app_title')}`;
     $('skip-link').textContent = t('skip');
     nav.setAttribute('aria-label', getLang() === 'fr' ? 'Menu principal'
         : 'Main menu');
