@@ -7,7 +7,7 @@ import { test } from 'node:test';
 globalThis.localStorage = { getItem: () => 'en', setItem: () => {} };
 globalThis.document = { documentElement: {} };
 const { buildRecord, convert, errorMessage, normalizeSchema,
-    parseErrorField, parseSchemaText, roleKind } =
+    parseErrorField, parseSchemaText, roleKind, thresholdOf } =
     await import('../../web/js/schema.js');
 
 const schema = normalizeSchema({ schema: { name: 's', columns: [
@@ -104,4 +104,15 @@ test('schema_text_is_read_with_continuations_and_quotes', () => {
     assert.equal(n.columns[3].required, false, 'required=no');
     assert.equal(n.columns[2].required, true, 'missing values dropped');
     assert.equal(normalizeSchema({ schema: text }).columns.length, 5);
+});
+
+test('schema_text_beside_a_schema_name_and_threshold_forms', () => {
+    const n = normalizeSchema({ schema: 'k', schema_text:
+        'schema x\ncolumn Age numeric min=0\n' });
+    assert.equal(n.name, 'k');
+    assert.deepEqual(n.columns.map((c) => c.name), ['Age']);
+    assert.equal(thresholdOf({ threshold: 0.3 }), 0.3);
+    assert.equal(thresholdOf({ threshold: { value: 0.25, rule: 'f1' } }),
+        0.25);
+    assert.ok(Number.isNaN(thresholdOf({})));
 });

@@ -4,6 +4,7 @@
 import { barChart, chartFigure, COLORS } from './charts.js';
 import { h } from './dom.js';
 import { bandLabel, fmtNumber, fmtPercent, t } from './i18n.js';
+import { thresholdOf } from './schema.js';
 
 export function probabilityOf(r) {
     return Number(r?.probability ?? r?.risk ?? r?.score ?? NaN);
@@ -63,7 +64,7 @@ function unknownText(u) {
 export function resultPanel(r, ctx) {
     const p = probabilityOf(r);
     const band = bandOf(r);
-    const thr = Number(ctx.model?.threshold ?? NaN);
+    const thr = thresholdOf(ctx.model);
     const reasons = reasonsOf(r, ctx.schema);
     const unknown = unknownText(r?.unknown_categories);
     const panel = h('section', { class: `result card band-edge-${band}`,

@@ -81,11 +81,23 @@ export function parseSchemaText(text) {
     return out;
 }
 
-// The schema of GET /model: a {name, columns} object, a list of columns,
-// or the schema's own text (alone or as "text" beside "name").
-function schemaOf(model) {
-    const s = model?.schema ?? model?.schema_text ?? {};
+// The decision threshold of GET /model: a number, or {value, rule}.
+export function thresholdOf(model) {
+    const t = model?.threshold;
 
+    return Number(t !== null && typeof t === 'object' ? t.value : t);
+}
+
+// The schema of GET /model: a {name, columns} object, a list of columns,
+// or the schema's own text (alone, as "text" beside "name", or as
+// "schema_text" beside a "schema" that names it).
+function schemaOf(model) {
+    const s = model?.schema ?? {};
+
+    if (typeof model?.schema_text === 'string') {
+        return { ...parseSchemaText(model.schema_text),
+            ...(typeof s === 'string' ? { name: s } : {}) };
+    }
     if (typeof s === 'string') {
         return parseSchemaText(s);
     }

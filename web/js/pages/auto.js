@@ -7,7 +7,7 @@ import { h, clear, announce, put } from '../dom.js';
 import { bandLabel, fmtClock, fmtDate, fmtPercent, statusLabel, t }
     from '../i18n.js';
 import { bandBadge, bandOf, probabilityOf } from '../result.js';
-import { findColumn } from '../schema.js';
+import { findColumn, thresholdOf } from '../schema.js';
 import { apptDate, apptRef, eventOf, field } from '../appt.js';
 
 const POLL_MS = 5000;
@@ -34,7 +34,7 @@ class PendingPage {
         this.bulk = h('div', { class: 'buttons', id: 'bulk' });
         this.thr = h('input', { id: 'notify-thr', type: 'number', min: 0,
             max: 100, step: 1, value: Math.round(100 *
-                Number(ctx.model?.threshold ?? 0.5)) });
+                (thresholdOf(ctx.model) || 0.5)) });
     }
 
     filterForm() {

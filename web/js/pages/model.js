@@ -3,6 +3,7 @@
 
 import { barChart, chartFigure, curveChart } from '../charts.js';
 import { h } from '../dom.js';
+import { thresholdOf } from '../schema.js';
 import { fmtDate, fmtNumber, fmtPercent, t } from '../i18n.js';
 
 // Shown only when a model is loaded (main.js).
@@ -75,7 +76,7 @@ export function render(main, ctx) {
     const metrics = m.metrics ?? {};
     const curves = findCurves(m.curves) ?? findCurves(metrics) ?? {};
     const grid = h('div', { class: 'chart-grid', id: 'model-grid' });
-    const thr = Number(m.threshold?.value ?? m.threshold);
+    const thr = thresholdOf(m);
     const rows = flatMetrics(metrics);
     const labels = new Map(ctx.schema.columns.map((c) => [c.name, c.label]));
     const imp = importanceOf(m).sort((a, b) => b[1] - a[1]).slice(0, 20)
