@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "backends.h"
 #include "client.h"
 #include "server/api.h"
 #include "server/api_int.h"
@@ -601,24 +602,11 @@ static const struct CMUnitTest tests[] = {
 
 int main(void)
 {
-    const char *mysql = getenv("NOSHOW_TEST_MYSQL_URL");
-    const char *ci = getenv("CI");
     int failed;
 
-    g_url = NULL;
-    failed = cmocka_run_group_tests_name("api on sqlite", tests, setup,
-                                         teardown);
-    if (mysql == NULL || mysql[0] == '\0') {
-        fprintf(stderr, "\n*** API tests on MariaDB SKIPPED: "
-                "NOSHOW_TEST_MYSQL_URL not set ***\n\n");
-        if (ci != NULL && strcmp(ci, "true") == 0) {
-            fprintf(stderr, "CI=true requires the MariaDB run: failing\n");
-            return 1;
-        }
-        return failed;
-    }
-    g_url = mysql;
-    failed += cmocka_run_group_tests_name("api on mariadb", tests, setup,
-                                          teardown);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    failed = run_backends("API tests", tests, sizeof(tests) / sizeof(tests[0]),
+                          setup, teardown, &g_url);
+    curl_global_cleanup();
     return failed;
 }
