@@ -77,7 +77,7 @@ static long b64url_decode(const char *in, unsigned char *out, size_t cap)
     for (size_t i = 0; i < n; i++) {
         const char *p = memchr(b64chars, in[i], 64);
 
-        if (p == NULL || in[i] == '\0')
+        if (p == NULL)
             return -1;
         v = (v << 6) | (unsigned)(p - b64chars);
         bits += 6;
