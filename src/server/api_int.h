@@ -18,9 +18,10 @@
 #include "store/store.h"
 
 /* LIMITATION: the model bundle is referenced weakly until its
- * implementation is part of the build. A build without them serves every route that needs no model
- * and answers 503 on the others; api_model_load() refuses to load a model
- * then. Removing these lines makes the references strong again. */
+ * implementation is part of the build. A build without it serves every
+ * route that needs no model and answers 503 on the others;
+ * api_model_load() refuses to load a model then. Removing these lines
+ * makes the references strong again. */
 #pragma weak bundle_load
 #pragma weak bundle_free
 #pragma weak bundle_schema
