@@ -9,8 +9,6 @@
 #include "util/log.h"
 
 static int cmd_help(int argc, char **argv);
-int cmd_keys(int argc, char **argv);
-int cmd_serve(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"help", "list the commands, or show one command's help", cmd_help},

@@ -10,8 +10,6 @@
 #include "store/store.h"
 #include "util/timeutil.h"
 
-int cmd_keys(int argc, char **argv);
-
 static const char usage[] =
     "usage: noshow keys add --db URL --role reader|clinic|admin "
     "[--label TEXT]\n"

@@ -12,8 +12,6 @@
 #include "server/api.h"
 #include "util/log.h"
 
-int cmd_serve(int argc, char **argv);
-
 #define GRACE_MS 10000
 
 static const char usage[] =

@@ -17,11 +17,11 @@
 #include "server/metrics.h"
 #include "store/store.h"
 
-/* LIMITATION: the model bundle and the history defaults are referenced
- * weakly until their implementations are part of
- * the build. A build without them serves every route that needs no model
- * and answers 503 on the others; api_model_load() refuses to load a model
- * then. Removing these lines makes the references strong again. */
+/* LIMITATION: the model bundle is referenced weakly until its
+ * implementation is part of the build. A build without it serves every
+ * route that needs no model and answers 503 on the others;
+ * api_model_load() refuses to load a model then. Removing these lines
+ * makes the references strong again. */
 #pragma weak bundle_load
 #pragma weak bundle_free
 #pragma weak bundle_schema
@@ -29,7 +29,6 @@
 #pragma weak bundle_band_name
 #pragma weak bundle_score_record
 #pragma weak bundle_info_json
-#pragma weak history_stats_empty
 
 #define API_PREDICT_MAX 1000    /* records in one /predict or infer call */
 
