@@ -16,6 +16,15 @@ const struct cli_command cli_commands[] = {
     {"serve", "run the prediction service (REST API)", cmd_serve},
     {"schema", "list, show or check the column schemas of a CSV file",
      cmd_schema},
+    {"train", "train a model bundle on a labelled CSV file", cmd_train},
+    {"evaluate", "measure a model bundle on a labelled CSV file",
+     cmd_evaluate},
+    {"predict", "score a CSV file with a model bundle (CSV out)",
+     cmd_predict},
+    {"explain", "reasons behind one prediction, or global importance",
+     cmd_explain},
+    {"compare", "rank simpler model families against tuned XGBoost",
+     cmd_compare},
     {NULL, NULL, NULL},
 };
 

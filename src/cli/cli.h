@@ -38,6 +38,11 @@ int cli_interactive(void);
 int cmd_schema(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 
 #endif

@@ -17,6 +17,10 @@ struct booking {
     const struct bundle *b;
     struct api_rec rec;
     struct bundle_score sc;
+    float x[PIPELINE_MAX_FEATURES];
+    json_t *reasons;            /* owned */
+    json_t *unknown;            /* owned: unseen category columns */
+    char *reasons_json;
     char ref[AUTH_HEX_LEN];
     char actor[32];
     char *input_json;
@@ -97,7 +101,8 @@ static enum ns_err respond(void *ctx, int64_t id, char **response_json,
                            int *status_code, struct ns_error *err)
 {
     struct booking *bk = ctx;
-    json_t *j = api_score_json(bk->b, &bk->sc);
+    json_t *j = api_score_json(bk->b, &bk->sc, json_incref(bk->unknown),
+                               json_incref(bk->reasons));
 
     if (j == NULL || json_object_set_new(j, "id", json_integer(id))
         || json_object_set_new(j, "status", json_string("pending"))) {
@@ -143,7 +148,7 @@ static enum ns_err store_booking(struct booking *bk,
     an.risk = bk->sc.probability;
     an.band = bundle_band_name(bk->sc.band);
     an.model_version = bundle_version(bk->b);
-    an.reasons_json = "[]";
+    an.reasons_json = bk->reasons_json;
     an.input_json = bk->input_json;
     an.n_features = bk->nfeat;
     an.feature_names = bk->names;
@@ -214,7 +219,18 @@ static enum ns_err book(struct booking *bk, struct http_req *req,
 
     rc = api_rec_parse(s, req->body, "", &bk->rec, errors, err);
     if (rc == NS_OK)
-        rc = api_score(bk->a, bk->b, bk->rec.rec, &bk->sc, err);
+        rc = api_score(bk->a, bk->b, bk->rec.rec, &bk->sc, bk->x, err);
+    if (rc == NS_OK) {
+        bk->unknown = api_unknown_categories(bk->b, bk->rec.rec);
+        bk->reasons = api_reasons(bk->b, bk->x, err);
+        bk->reasons_json = bk->reasons ? json_dumps(bk->reasons,
+                                                    JSON_COMPACT)
+                                       : NULL;
+        if (bk->reasons_json == NULL)
+            rc = bk->reasons ? ns_error_set(err, NS_ERR_NOMEM,
+                                            "out of memory")
+                             : err->code;
+    }
     if (rc == NS_OK && bk->rec.rec->patient && bk->rec.rec->patient[0])
         rc = auth_pseudonymise(&bk->a->pseudo, bk->rec.rec->patient,
                                bk->ref, err);
@@ -256,7 +272,8 @@ void api_h_book(struct http_req *req, struct http_resp *resp)
     } else if (res.response_json) {
         answer_stored(resp, &res, res.replayed != 0);
     } else {
-        json_t *j = api_score_json(bk.b, &bk.sc);
+        json_t *j = api_score_json(bk.b, &bk.sc, json_incref(bk.unknown),
+                                   json_incref(bk.reasons));
 
         json_object_set_new(j, "id", json_integer(res.id));
         json_object_set_new(j, "status", json_string("pending"));
@@ -270,5 +287,8 @@ out:
     api_rec_free(&bk.rec);
     free(bk.input_json);
     free(bk.scored_json);
+    free(bk.reasons_json);
+    json_decref(bk.reasons);
+    json_decref(bk.unknown);
     api_model_release(m);
 }

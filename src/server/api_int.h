@@ -17,20 +17,8 @@
 #include "server/metrics.h"
 #include "store/store.h"
 
-/* LIMITATION: the model bundle is referenced weakly until its
- * implementation is part of the build. A build without it serves every
- * route that needs no model and answers 503 on the others;
- * api_model_load() refuses to load a model then. Removing these lines
- * makes the references strong again. */
-#pragma weak bundle_load
-#pragma weak bundle_free
-#pragma weak bundle_schema
-#pragma weak bundle_version
-#pragma weak bundle_band_name
-#pragma weak bundle_score_record
-#pragma weak bundle_info_json
-
 #define API_PREDICT_MAX 1000    /* records in one /predict or infer call */
+#define API_REASONS 3           /* reasons in an answer */
 
 /* A loaded bundle shared by the requests using it; freed by the last. */
 struct api_model {
@@ -91,16 +79,28 @@ void api_rec_free(struct api_rec *r);
 void api_column_expected(const struct schema_column *c, char *buf,
                          size_t n);
 
-/* Scores r with history from the store (patient pseudonymised). */
+/* Scores r with history from the store (patient pseudonymised); x (may
+ * be NULL) receives the feature vector, PIPELINE_MAX_FEATURES floats. */
 NS_MUST_CHECK enum ns_err api_score(struct api *a, const struct bundle *b,
                                     const struct record *r,
-                                    struct bundle_score *out,
+                                    struct bundle_score *out, float *x,
                                     struct ns_error *err);
 
+/* The API_REASONS strongest reasons of a scored feature vector x (TreeSHAP
+ * on one thread, grouped by input): a new JSON array, or NULL with err. */
+json_t *api_reasons(const struct bundle *b, const float *x,
+                    struct ns_error *err);
+
+/* The names of the categorical columns of r whose value was not seen in
+ * training (scored in the unknown bucket): a new JSON array. */
+json_t *api_unknown_categories(const struct bundle *b,
+                               const struct record *r);
+
 /* {"probability", "band", "label", "model_version",
- * "unknown_categories", "reasons"}; caller owns the reference. */
-json_t *api_score_json(const struct bundle *b,
-                       const struct bundle_score *sc);
+ * "unknown_categories", "reasons"}; takes ownership of unknown and
+ * reasons (NULL gives an empty list). Caller owns the result. */
+json_t *api_score_json(const struct bundle *b, const struct bundle_score *sc,
+                       json_t *unknown, json_t *reasons);
 
 /* Answers 422 with errors (owned) and the message of err as detail. */
 void api_invalid(const struct http_req *req, struct http_resp *resp,

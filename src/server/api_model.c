@@ -57,10 +57,6 @@ enum ns_err api_model_load(struct api *a, struct ns_error *err)
     struct api_model *old;
     enum ns_err rc;
 
-    if (bundle_load == NULL)
-        return ns_error_set(err, NS_ERR_UNSUPPORTED, "this build has no "
-                            "model bundle support; cannot load '%s'",
-                            a->cfg.model_path);
     rc = bundle_load(a->cfg.model_path, &b, err);
     if (rc != NS_OK)
         goto out;

@@ -168,7 +168,7 @@ static bool score_rows(struct http_req *req, struct http_resp *resp,
         rc = api_rec_parse(bundle_schema(b), obj, prefix, &rec, &errors,
                            &err);
         if (rc == NS_OK)
-            rc = api_score(req->app, b, rec.rec, &sc, &err);
+            rc = api_score(req->app, b, rec.rec, &sc, NULL, &err);
         api_rec_free(&rec);
         json_decref(obj);
         if (rc != NS_OK) {
