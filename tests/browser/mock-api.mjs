@@ -67,24 +67,26 @@ function day(s) {
 function score(rec) {
     const x = { ...rec, lead: Math.max(0, day(rec.AppointmentDay) -
         day(rec.ScheduledDay)) };
-    const reasons = Object.entries(WEIGHTS).map(([k, [w, ref]]) => ({
-        column: k === 'lead' ? 'AppointmentDay' : k,
-        label: k === 'lead' ? 'lead days' :
-            COLUMNS.find((c) => c.name === k).label,
-        value: x[k] ?? null,
-        contribution: w * (Number(x[k] ?? ref) - ref),
-    })).sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+    const reasons = Object.entries(WEIGHTS).map(([k, [w, ref]]) => {
+        const group = k === 'lead' ? 'lead time' :
+            COLUMNS.find((c) => c.name === k).label;
+        const c = w * (Number(x[k] ?? ref) - ref);
+        const dir = c >= 0 ? 'raises' : 'lowers';
+        return { group, value: x[k] ?? null, contribution: c,
+            direction: dir, text: `${group} ${x[k]}: ${dir} risk (${
+                c >= 0 ? '+' : ''}${c.toFixed(2)})` };
+    }).sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
     const margin = BIAS + reasons.reduce((s, r) => s + r.contribution, 0);
     const p = 1 / (1 + Math.exp(-margin));
     const unknown = rec.Neighbourhood && NEIGHBOURHOODS.length &&
         !NEIGHBOURHOODS.includes(rec.Neighbourhood) ?
-        [{ column: 'Neighbourhood', value: rec.Neighbourhood }] : [];
+        ['Neighbourhood'] : [];
     return {
         probability: p,
         band: p >= 0.35 ? 'high' : p >= 0.2 ? 'medium' : 'low',
         label: p >= THRESHOLD ? 1 : 0,
         model_version: 'mock-1',
-        unknown_categories: unknown.length,
+        unknown_categories: unknown,
         reasons: reasons.slice(0, 5),
     };
 }
@@ -210,14 +212,18 @@ function schemaText() {
 const MODEL = {
     version: 'mock-1',
     created: '2026-12-01T00:00:00Z',
-    threshold: THRESHOLD,
-    schema: { name: 'kaggle-noshow', text: schemaText() },
-    categories: { Gender: ['F', 'M'], Neighbourhood: NEIGHBOURHOODS },
+    threshold: { value: THRESHOLD, rule: 'f1' },
+    schema_name: 'kaggle-noshow',
+    schema: schemaText(),
+    encoders: { Gender: ['F', 'M'], Neighbourhood: NEIGHBOURHOODS },
+    bands: { low_below: 0.2, high_from: 0.35 },
     features: Object.keys(WEIGHTS),
     metrics: { test: { auc: perf.auc, rows: perf.rows,
         positives: perf.positives, curves: perf.curves } },
-    importance: Object.entries(WEIGHTS).map(([k, [w]]) => ({ column: k,
-        value: Math.abs(w) })),
+    importance: { units: 'mean |contribution| (log-odds)',
+        groups: Object.entries(WEIGHTS).map(([k, [w]]) => ({ name: k ===
+            'lead' ? 'lead time' : COLUMNS.find((c) => c.name === k).label,
+        mean_abs: Math.abs(w) })) },
 };
 
 const appts = [];
@@ -331,7 +337,9 @@ async function api(req, res, url, body) {
         if (errors.length) {
             return problem(res, 422, 'invalid record', errors);
         }
-        const out = list.map(score);
+        // Reasons cost a TreeSHAP pass in the service: only on request.
+        const out = list.map(score).map((s) => url.searchParams.get(
+            'reasons') === 'true' ? s : { ...s, reasons: [] });
         return json(res, 200, Array.isArray(body) ? out : out[0]);
     }
     if (p === '/appointments' && req.method === 'POST') {

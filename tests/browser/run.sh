@@ -148,7 +148,7 @@ else
     MODEL=${NOSHOW_TEST_MODEL:-}
     if [ -z "$MODEL" ] && has_command train; then
         MODEL=$TMP/model.json
-        timeout 600 build/noshow train "$DATA" --out "$MODEL" \
+        timeout 600 build/noshow train "$DATA" -o "$MODEL" \
             >"$TMP/train.log" 2>&1 || {
             tail -20 "$TMP/train.log"; fail "training failed"; }
     fi

@@ -49,11 +49,29 @@ export function makeChart(canvas, config) {
     return chart;
 }
 
+// Long category labels as lines of about max characters (Chart.js draws
+// an array label on several lines instead of cutting it).
+function wrap(label, max = 22) {
+    const lines = [];
+    let cur = '';
+
+    for (const word of String(label).split(' ')) {
+        if (cur && cur.length + word.length + 1 > max) {
+            lines.push(cur);
+            cur = word;
+        } else {
+            cur = cur ? `${cur} ${word}` : word;
+        }
+    }
+    lines.push(cur);
+    return lines.length > 1 ? lines : lines[0];
+}
+
 export function barChart(canvas, labels, values, opts = {}) {
     return makeChart(canvas, {
         type: 'bar',
         data: {
-            labels,
+            labels: opts.horizontal ? labels.map((l) => wrap(l)) : labels,
             datasets: [{
                 label: opts.label || '',
                 data: values,

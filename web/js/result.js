@@ -26,11 +26,20 @@ export function reasonsOf(r, schema) {
         [c.name, c.label]));
 
     return (Array.isArray(list) ? list : []).map((x) => {
-        const name = x.column ?? x.feature ?? x.name ?? '';
+        const name = x.group ?? x.column ?? x.feature ?? x.name ?? '';
+        const label = x.label ?? labels.get(name) ?? name;
+        // The service's sentence names the value in words ("age 62",
+        // "neighbourhood JARDIM DA PENHA"); its part before the colon is
+        // the best bar label. Without one: label = value.
+        const said = typeof x.text === 'string' ? x.text.split(':')[0]
+            : null;
         return {
             name,
-            label: x.label ?? labels.get(name) ?? name,
+            label,
             value: x.value,
+            bar: said || (x.value === undefined || x.value === null ? label
+                : `${label} = ${x.value}`),
+            text: x.text ?? null,
             contribution: Number(x.contribution ?? x.shap ?? x.impact ?? 0),
         };
     }).sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
@@ -38,8 +47,7 @@ export function reasonsOf(r, schema) {
 
 export function reasonsChart(reasons) {
     const { fig, canvas } = chartFigure(t('reasons'), t('reasons_caption'));
-    const labels = reasons.map((r) => r.value === undefined ||
-        r.value === null ? r.label : `${r.label} = ${r.value}`);
+    const labels = reasons.map((r) => r.bar);
     const values = reasons.map((r) => r.contribution);
     const colors = values.map((v) => v >= 0 ? COLORS.raise : COLORS.lower);
 
@@ -89,7 +97,7 @@ export function resultPanel(r, ctx) {
                 t('feature')), h('th', { scope: 'col' }, t('value')),
             h('th', { scope: 'col' }, 'SHAP'))),
             h('tbody', {}, reasons.map((x) => h('tr', {},
-                h('td', {}, x.label), h('td', {}, x.value ?? ''),
+                h('td', {}, x.text ?? x.label), h('td', {}, x.value ?? ''),
                 h('td', { class: x.contribution >= 0 ? 'up' : 'down' },
                     (x.contribution >= 0 ? '+' : '') +
                     fmtNumber(x.contribution, 3))))));

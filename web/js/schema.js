@@ -111,7 +111,8 @@ function schemaOf(model) {
 export function normalizeSchema(model) {
     const s = schemaOf(model);
     const cols = Array.isArray(s) ? s : (s.columns ?? []);
-    const cats = model?.categories ?? {};
+    // Category lists: the fitted encoders of the bundle, or "categories".
+    const cats = model?.encoders ?? model?.categories ?? {};
 
     return {
         name: s.name ?? model?.schema_name ?? '',
@@ -122,13 +123,12 @@ export function normalizeSchema(model) {
             // A value is needed unless the column is optional or its
             // missing values are kept or imputed (the default is drop).
             required: c.required === true || (c.required !== 'no' &&
-                c.required !== false && (c.missing ?? 'drop') === 'drop' &&
-                roleKind(c.role) !== 'appt_id'),
+                c.required !== false && (c.missing ?? 'drop') === 'drop'),
             integer: Boolean(c.integer),
             min: num(c.min),
             max: num(c.max),
             categories: c.categories ?? c.values ?? c.levels ??
-                cats[c.name] ?? null,
+                (Array.isArray(cats[c.name]) ? cats[c.name] : null),
         })),
     };
 }

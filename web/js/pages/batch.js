@@ -76,7 +76,7 @@ function rowsNamed(e, chunk) {
 }
 
 async function scoreChunk(chunk, done) {
-    const scores = scoresOf(await api('POST', '/predict',
+    const scores = scoresOf(await api('POST', '/predict?reasons=true',
         chunk.map((r) => r.record)));
 
     chunk.forEach((r, k) => done.push({ ...r, score: scores[k] }));

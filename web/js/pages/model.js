@@ -61,14 +61,33 @@ function findCurves(o, depth = 0) {
     return null;
 }
 
+// Global importance: a list of {name|column|feature, value}, the
+// service's {groups: [{name, mean_abs}], features: [...]} (groups are the
+// input columns staff know), or an object of name: value.
 function importanceOf(model) {
-    const imp = model.importance ?? model.metrics?.importance ?? [];
+    let imp = model.importance ?? model.metrics?.importance ?? [];
 
+    if (!Array.isArray(imp) && Array.isArray(imp.groups ?? imp.features)) {
+        imp = (imp.groups ?? imp.features).map((g) => ({ name: g.name,
+            value: g.mean_abs ?? g.value }));
+    }
     if (Array.isArray(imp)) {
         return imp.map((x) => [x.column ?? x.feature ?? x.name,
             Number(x.value ?? x.importance ?? x.mean_abs_shap ?? 0)]);
     }
     return Object.entries(imp).map(([k, v]) => [k, Number(v)]);
+}
+
+// The band limits, {low_below, high_from}, as one line.
+function bandsFact(bands) {
+    const lo = Number(bands?.low_below);
+    const hi = Number(bands?.high_from);
+
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+        return null;
+    }
+    return [h('dt', {}, t('bands')), h('dd', {}, t('bands_text', {
+        lo: fmtPercent(lo), hi: fmtPercent(hi) }))];
 }
 
 export function render(main, ctx) {
@@ -90,7 +109,9 @@ export function render(main, ctx) {
                 m.created_at, true)),
             h('dt', {}, t('schema_name')), h('dd', {}, ctx.schema.name),
             h('dt', {}, t('threshold_in_force')), h('dd', {
-                id: 'model-threshold' }, fmtPercent(thr))),
+                id: 'model-threshold' }, fmtPercent(thr),
+            m.threshold?.rule ? ` (${t('rule')} ${m.threshold.rule})` : ''),
+            bandsFact(m.bands)),
         h('h2', {}, t('metrics')),
         h('table', { class: 'data compact', id: 'metrics-table' },
             h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('metric')),

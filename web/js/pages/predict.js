@@ -153,7 +153,7 @@ export function render(main, ctx) {
     const form = h('form', { class: 'card', novalidate: true,
         'aria-labelledby': 'predict-h', onsubmit: (ev) => {
             ev.preventDefault();
-            submit('/predict');
+            submit('/predict?reasons=true');
         } },
     grid,
     h('div', { class: 'buttons' },
