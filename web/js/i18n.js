@@ -137,7 +137,8 @@ const DICT = {
         threshold_in_force: 'Seuil en vigueur',
         rule: 'règle',
         bands: 'Niveaux de risque',
-        bands_text: 'faible sous {lo}, élevé à partir de {hi}, moyen entre',
+        bands_text: 'faible sous {lo}, moyen de {lo} à {hi}, élevé à ' +
+            'partir de {hi}',
         metrics: 'Métriques',
         metric: 'Métrique',
         value: 'Valeur',
@@ -292,7 +293,8 @@ const DICT = {
         threshold_in_force: 'Threshold in force',
         rule: 'rule',
         bands: 'Risk bands',
-        bands_text: 'low below {lo}, high from {hi}, medium between',
+        bands_text: 'low below {lo}, medium from {lo} to {hi}, high from ' +
+            '{hi}',
         metrics: 'Metrics',
         metric: 'Metric',
         value: 'Value',

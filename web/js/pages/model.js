@@ -142,7 +142,9 @@ export function render(main, ctx) {
                 { class: 'hint' }, t('no_data')));
         }
     }
-    const { fig, canvas } = chartFigure(t('importance'));
+    const units = m.importance?.units;
+    const { fig, canvas } = chartFigure(units ? `${t('importance')} (${
+        units})` : t('importance'));
     fig.classList.add('chart-wide');
     grid.appendChild(fig);
     if (imp.length) {
