@@ -429,6 +429,18 @@ async function run(browser) {
             await shot(page, '05-auto-notified');
         }, true);
 
+    await test('an appointment opens with its history', async () => {
+        const ref = await page.$('#auto-table tbody tr td button.link-btn');
+        await ref.click();
+        await page.waitForSelector('#detail-h');
+        const events = await page.$$eval('#auto-detail ol.events li',
+            (li) => li.map((x) => x.textContent));
+        check(events.length >= 2 && events.some((e) => e.includes('booked'))
+            && events.some((e) => e.includes('notif')),
+        `history: ${events.join(' | ')}`);
+        await shot(page, '05-auto-detail');
+    }, true);
+
     await test('record an outcome from the list', async () => {
         const rows = await page.$$('#auto-table tbody tr');
         const row = rows[rows.length - 1];

@@ -163,9 +163,7 @@ class PendingPage {
             this.canAct ? h('span', { class: 'outcome' }, outSel,
                 h('button', { type: 'button', class: 'outcome-btn',
                     onclick: () => this.outcome(a, outSel.value) },
-                t('record_outcome'))) : null,
-            h('button', { type: 'button', class: 'link-btn', onclick: () =>
-                this.showDetail(a) }, t('details')));
+                t('record_outcome'))) : null);
     }
 
     checkbox(a) {
@@ -188,17 +186,21 @@ class PendingPage {
             h('td', { class: 'num' }, fmtPercent(probabilityOf(a))),
             h('td', {}, bandBadge(bandOf(a))),
             h('td', {}, fmtDate(apptDate(a), 'auto')),
-            h('td', {}, apptRef(a)),
+            // The reference opens the appointment's detail and history.
+            h('td', {}, h('button', { type: 'button', class: 'link-btn',
+                title: t('details'), 'aria-label': `${t('details')} ${
+                    apptRef(a)}`, onclick: () => this.showDetail(a) },
+            apptRef(a))),
             this.specCol ? h('td', {}, field(a, this.specCol.name) ?? '')
                 : null,
             h('td', { class: 'status' }, statusLabel(a.status)),
-            h('td', {}, this.actions(a)));
+            this.canAct ? h('td', {}, this.actions(a)) : null);
     }
 
     drawTable() {
         const heads = [this.canAct ? 'select' : null, 'risk', 'band', 'date',
             'reference', this.specCol ? 'specialty' : null, 'status',
-            'actions'].filter(Boolean);
+            this.canAct ? 'actions' : null].filter(Boolean);
 
         clear(this.tableSlot);
         if (!this.items.length) {
