@@ -185,7 +185,7 @@ class PendingPage {
             this.canAct ? h('td', {}, this.checkbox(a)) : null,
             h('td', { class: 'num' }, fmtPercent(probabilityOf(a))),
             h('td', {}, bandBadge(bandOf(a))),
-            h('td', {}, fmtDate(apptDate(a), 'auto')),
+            h('td', { class: 'date' }, fmtDate(apptDate(a), 'auto')),
             // The reference opens the appointment's detail and history.
             h('td', {}, h('button', { type: 'button', class: 'link-btn',
                 title: t('details'), 'aria-label': `${t('details')} ${
