@@ -1,9 +1,7 @@
 // Browser tests of the staff web app in Debian's chromium, headless,
 // driven by playwright-core, against a running service (run.sh starts it).
-// Environment: BASE_URL, READER_KEY, CLINIC_KEY, DATA_CSV, SHOT_DIR,
-// MODEL_LOADED (0 when the service runs without a model: the tests that
-// need scores are skipped and counted as such), RUN_LABEL (prefixes test
-// names and screenshots). Last line: "N passed, N failed, N skipped".
+// Environment: BASE_URL, READER_KEY, CLINIC_KEY, DATA_CSV, SHOT_DIR.
+// Last line: "N passed, N failed".
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,15 +19,12 @@ const BASE = process.env.BASE_URL;
 const READER = process.env.READER_KEY;
 const CLINIC = process.env.CLINIC_KEY;
 const SHOTS = process.env.SHOT_DIR;
-const MODEL = process.env.MODEL_LOADED !== '0';
-const LABEL = process.env.RUN_LABEL ?? '';
 const TMP = mkdtempSync(join(tmpdir(), 'noshow-browser-'));
 const SEED_ROWS = 120;
 const BATCH_ROWS = 40;
 
 let passed = 0;
 let failed = 0;
-let skipped = 0;
 const consoleErrors = [];
 // Steps that provoke refusals on purpose (a wrong key, a request without
 // its CSRF token) turn the error watch off while they run.
@@ -41,15 +36,9 @@ function check(cond, message) {
     }
 }
 
-async function test(name, fn, needsModel = false) {
+async function test(name, fn) {
     const t0 = Date.now();
 
-    name = LABEL ? `${LABEL} ${name}` : name;
-    if (needsModel && !MODEL) {
-        skipped++;
-        console.log(`skip ${name} (no model loaded)`);
-        return;
-    }
     try {
         await fn();
         passed++;
@@ -124,8 +113,7 @@ async function seed(model) {
 }
 
 async function shot(page, name) {
-    await page.screenshot({ path: join(SHOTS, `${LABEL ?
-        LABEL.replace(/\W/g, '') + '-' : ''}${name}.png`),
+    await page.screenshot({ path: join(SHOTS, `${name}.png`),
         fullPage: true });
 }
 
@@ -222,10 +210,8 @@ function batchCsv() {
 
 async function main() {
     mkdirSync(SHOTS, { recursive: true });
-    if (MODEL) {
-        const model = await call('GET', '/model', undefined, READER);
-        console.log(`seeded ${await seed(model)} appointments`);
-    }
+    const model = await call('GET', '/model', undefined, READER);
+    console.log(`seeded ${await seed(model)} appointments`);
 
     // playwright-core gives each launch a fresh, empty profile directory
     // of its own (it refuses a --user-data-dir argument).
@@ -250,8 +236,7 @@ function watch(page) {
     page.on('console', (m) => {
         const url = m.location()?.url ?? '';
         if (m.type() !== 'error' || expectRefusals ||
-                (/\/session$/.test(url) && m.text().includes('401')) ||
-                (!MODEL && /\/model$/.test(url) && m.text().includes('503'))) {
+                (/\/session$/.test(url) && m.text().includes('401'))) {
             return;
         }
         consoleErrors.push(`${page.url()}: ${m.text()} (${url})`);
@@ -306,7 +291,7 @@ async function run(browser) {
             const drawn = await chartsDrawn(page, '#result');
             check(drawn.length === 1 && drawn[0], 'reasons chart not drawn');
             await shot(page, '01-predict');
-        }, true);
+        });
 
     await test('invalid input is shown next to its field', async () => {
         const age = await page.$('input[type=number][max]');
@@ -320,7 +305,7 @@ async function run(browser) {
             'field not marked invalid');
         await shot(page, '02-predict-invalid');
         await age.fill(String(max));
-    }, true);
+    });
 
     await test('an error found by the service is shown next to its field',
         async () => {
@@ -337,7 +322,7 @@ async function run(browser) {
             check(await day.getAttribute('aria-invalid') === 'true',
                 'date field not marked invalid');
             await day.fill(new Date().toISOString().slice(0, 10));
-        }, true);
+        });
 
     await test('CSV batch: bad lines listed, good rows scored, CSV and ' +
         'XLSX downloads hold the scores', async () => {
@@ -390,7 +375,7 @@ async function run(browser) {
         check(info.h.includes('band'), 'XLSX has no band column');
         check(info.p.every((v) => typeof v === 'number' && v >= 0 &&
             v <= 1), 'an XLSX probability is not a number in [0, 1]');
-    }, true);
+    });
 
     await test('CSV dropped on the drop zone is read and scored', async () => {
         await page.goto(BASE + '/#/batch');
@@ -406,7 +391,7 @@ async function run(browser) {
         }, lines);
         await page.waitForFunction(() => document.querySelectorAll(
             '#batch-table tbody tr').length === 3);
-    }, true);
+    });
 
     await test('notify the top pending appointment: status changes',
         async () => {
@@ -427,7 +412,7 @@ async function run(browser) {
             check(a.status === 'pending_confirmation',
                 `status ${a.status} after notify`);
             await shot(page, '05-auto-notified');
-        }, true);
+        });
 
     await test('an appointment opens with its history', async () => {
         const ref = await page.$('#auto-table tbody tr td button.link-btn');
@@ -439,7 +424,7 @@ async function run(browser) {
             && events.some((e) => e.includes('notif')),
         `history: ${events.join(' | ')}`);
         await shot(page, '05-auto-detail');
-    }, true);
+    });
 
     await test('record an outcome from the list', async () => {
         const rows = await page.$$('#auto-table tbody tr');
@@ -452,7 +437,7 @@ async function run(browser) {
         await page.waitForSelector('#auto-status.notice-ok');
         const a = await call('GET', `/appointments/${id}`, undefined, READER);
         check(a.status === 'honored', `status ${a.status} after outcome`);
-    }, true);
+    });
 
     await test('dashboards: every chart drawn', async () => {
         await page.goto(BASE + '/#/dashboards');
@@ -461,7 +446,7 @@ async function run(browser) {
         const drawn = await chartsDrawn(page, '#dash-grid');
         check(drawn.length >= 4, `only ${drawn.length} charts`);
         check(drawn.every(Boolean), `blank charts: ${drawn}`);
-    }, true);
+    });
 
     await test('model page: curves, importance, metrics, threshold',
         async () => {
@@ -475,7 +460,7 @@ async function run(browser) {
                 'no metrics');
             const thr = await page.textContent('#model-threshold');
             check(/\d/.test(thr), `threshold '${thr}'`);
-        }, true);
+        });
 
     await test('English switch and tablet width', async () => {
         await page.click('#lang-btn');
@@ -530,7 +515,7 @@ async function run(browser) {
             page.waitForEvent('filechooser', { timeout: 5000 }),
             page.keyboard.press('Space')]);
         check(chooser !== null, 'no file chooser');
-    }, true);
+    });
 
     await test('labels on every control, AA contrast on every page',
         async () => {
@@ -579,13 +564,11 @@ async function run(browser) {
         check(await rpage.$('#notify-above') === null,
             'bulk notify shown');
         await shot(rpage, '10-auto-reader');
-        if (MODEL) {
-            await rpage.goto(BASE + '/#/predict');
-            await rpage.waitForSelector('#predict-btn');
-            check(await rpage.$('#book-btn') === null, 'book button shown');
-            check(await rpage.$eval('#predict-btn', (b) => b.disabled),
-                'reader can submit a prediction');
-        }
+        await rpage.goto(BASE + '/#/predict');
+        await rpage.waitForSelector('#predict-btn');
+        check(await rpage.$('#book-btn') === null, 'book button shown');
+        check(await rpage.$eval('#predict-btn', (b) => b.disabled),
+            'reader can submit a prediction');
     });
     await rctx.close();
 }
@@ -612,7 +595,7 @@ async function fillForm(page) {
 
 const timer = setTimeout(() => {
     console.log('browser: timed out after 240 s');
-    console.log(`${passed} passed, ${failed + 1} failed, ${skipped} skipped`);
+    console.log(`browser: ${passed} passed, ${failed + 1} failed`);
     process.exit(1);
 }, 240000);
 
@@ -621,6 +604,6 @@ main().catch((e) => {
     console.log(`FAIL setup: ${e.message}`);
 }).finally(() => {
     clearTimeout(timer);
-    console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+    console.log(`browser: ${passed} passed, ${failed} failed`);
     process.exit(failed ? 1 : 0);
 });
