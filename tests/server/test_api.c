@@ -582,6 +582,21 @@ static void test_api_metrics_show_routes_and_outbox(void **state)
     reply_free(&r);
 }
 
+/* A model file that cannot be read stops the start with its name. */
+static void test_api_start_with_missing_model_names_it(void **state)
+{
+    struct api_config cfg = {0};
+    struct api *a = NULL;
+    struct ns_error err;
+
+    (void)state;
+    cfg.db_url = "sqlite::memory:";
+    cfg.model_path = "/nonexistent/model.json";
+    assert_int_not_equal(api_start(&cfg, &a, &err), NS_OK);
+    assert_null(a);
+    assert_non_null(strstr(err.msg, "/nonexistent/model.json"));
+}
+
 #define T(fn) cmocka_unit_test(fn)
 static const struct CMUnitTest tests[] = {
     T(test_api_health_routes_need_no_key),
@@ -598,6 +613,7 @@ static const struct CMUnitTest tests[] = {
     T(test_api_ten_megabyte_body_is_413),
     T(test_api_slow_client_is_cut_by_timeout),
     T(test_api_metrics_show_routes_and_outbox),
+    T(test_api_start_with_missing_model_names_it),
 };
 
 int main(void)
