@@ -1,17 +1,14 @@
 /* The Open Inference Protocol (KServe v2) routes: named input tensors,
  * one per schema column, turned row by row into the same JSON records
- * that /predict takes, so both paths score identically. Errors keep the
- * problem+json shape and add the protocol's "error" member. */
+ * that /predict takes, so both paths score identically. A request's
+ * "outputs" list picks among probability, band and label; "parameters"
+ * are ignored. Errors keep the problem+json shape and add the protocol's
+ * "error" member. */
 #include <stdio.h>
 #include <string.h>
 
 #include "server/api_int.h"
 
-/* LIMITATION: the request's "outputs" selection and "parameters" are
- * ignored: every answer carries the three outputs (probability, band,
- * label) as flat tensors. Clients that ask for one output get all three,
- * which standard clients accept. Honouring the selection needs a filter
- * over the outputs list by name. */
 static void v2_error(const struct http_req *req, struct http_resp *resp,
                      unsigned status, const char *detail, json_t *errors)
 {
@@ -182,13 +179,77 @@ static bool score_rows(struct http_req *req, struct http_resp *resp,
     return true;
 }
 
+/* True when the request asks for output name: no "outputs" list means
+ * every output. */
+static bool wanted(const json_t *asked, const char *name)
+{
+    size_t i;
+    json_t *o;
+
+    if (asked == NULL)
+        return true;
+    json_array_foreach(asked, i, o) {
+        const char *n = json_string_value(json_object_get(o, "name"));
+
+        if (n && strcmp(n, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Checks the "outputs" selection; false when resp holds a 422. */
+static bool check_outputs(const struct http_req *req,
+                          struct http_resp *resp, const json_t *asked)
+{
+    static const char *const names[] = {"probability", "band", "label"};
+    char detail[200];
+    size_t i;
+    json_t *o;
+
+    if (asked == NULL)
+        return true;
+    if (!json_is_array(asked)) {
+        v2_error(req, resp, 422, "'outputs' must be a list of {\"name\"}",
+                 NULL);
+        return false;
+    }
+    json_array_foreach(asked, i, o) {
+        const char *n = json_string_value(json_object_get(o, "name"));
+        bool known = false;
+
+        for (size_t k = 0; n && k < 3; k++)
+            known = known || strcmp(n, names[k]) == 0;
+        if (known)
+            continue;
+        snprintf(detail, sizeof(detail), "outputs[%zu]: '%.64s' is not an "
+                 "output; expected probability, band or label", i,
+                 n ? n : "(no name)");
+        v2_error(req, resp, 422, detail, NULL);
+        return false;
+    }
+    return true;
+}
+
+static void add_output(json_t *outs, const json_t *asked, const char *name,
+                       const char *datatype, size_t rows, json_t *data)
+{
+    if (!wanted(asked, name))
+        return;
+    json_array_append_new(outs, json_pack("{s:s, s:s, s:[I], s:O}", "name",
+                                          name, "datatype", datatype,
+                                          "shape", (json_int_t)rows, "data",
+                                          data));
+}
+
 void api_h_v2_infer(struct http_req *req, struct http_resp *resp)
 {
     struct api_model *m = api_model_acquire(req->app);
     const json_t *inputs = json_object_get(req->body, "inputs");
+    const json_t *asked = json_object_get(req->body, "outputs");
     json_t *prob = json_array();
     json_t *band = json_array();
     json_t *label = json_array();
+    json_t *outs = json_array();
     json_t *id = json_object_get(req->body, "id");
     size_t rows;
 
@@ -196,21 +257,24 @@ void api_h_v2_infer(struct http_req *req, struct http_resp *resp)
         v2_error(req, resp, 503, "no model is loaded", NULL);
         goto out;
     }
+    if (!check_outputs(req, resp, asked))
+        goto out;
     rows = check_inputs(req, resp, bundle_schema(m->bundle), inputs);
     if (rows == 0 || !score_rows(req, resp, m->bundle, inputs, rows, prob,
                                  band, label))
         goto out;
-    http_resp_json(resp, 200, json_pack(
-        "{s:s, s:s, s:O?, s:[{s:s,s:s,s:[I],s:O},{s:s,s:s,s:[I],s:O},"
-        "{s:s,s:s,s:[I],s:O}]}", "model_name", "noshow", "model_version",
-        bundle_version(m->bundle), "id", id, "outputs", "name",
-        "probability", "datatype", "FP64", "shape", (json_int_t)rows,
-        "data", prob, "name", "band", "datatype", "BYTES", "shape",
-        (json_int_t)rows, "data", band, "name", "label", "datatype",
-        "INT64", "shape", (json_int_t)rows, "data", label));
+    add_output(outs, asked, "probability", "FP64", rows, prob);
+    add_output(outs, asked, "band", "BYTES", rows, band);
+    add_output(outs, asked, "label", "INT64", rows, label);
+    http_resp_json(resp, 200, json_pack("{s:s, s:s, s:O?, s:O}",
+                                        "model_name", "noshow",
+                                        "model_version",
+                                        bundle_version(m->bundle), "id", id,
+                                        "outputs", outs));
 out:
     json_decref(prob);
     json_decref(band);
     json_decref(label);
+    json_decref(outs);
     api_model_release(m);
 }

@@ -436,6 +436,20 @@ static void test_api_v2_infer_matches_predict(void **state)
                 == p_predict);
     json_decref(j);
     reply_free(&r);
+    /* An "outputs" list picks the outputs. */
+    json_object_set_new(req, "outputs", json_pack("[{s:s}]", "name",
+                                                  "band"));
+    free(body);
+    body = json_dumps(req, JSON_COMPACT);
+    assert_int_equal(call(f, "POST", "/v2/models/noshow/infer", body, NULL,
+                          &r), 200);
+    j = body_json(&r);
+    assert_int_equal(json_array_size(json_object_get(j, "outputs")), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(
+                            json_object_get(j, "outputs"), 0), "name")),
+                        "band");
+    json_decref(j);
+    reply_free(&r);
     assert_int_equal(call(f, "POST", "/v2/models/noshow/infer",
                           "{\"inputs\":[{\"name\":\"Nope\",\"shape\":[1],"
                           "\"datatype\":\"BYTES\",\"data\":[\"x\"]}]}",
