@@ -23,6 +23,11 @@ const struct cli_command cli_commands[] = {
      cmd_explain},
     {"compare", "rank simpler model families against tuned XGBoost",
      cmd_compare},
+    {"policy", "reminder threshold and yield from stated costs",
+     cmd_policy},
+    {"actions", "whom to remind on a day, cut at a capacity", cmd_actions},
+    {"overbook", "extra bookings a session can take at a chosen risk",
+     cmd_overbook},
     {NULL, NULL, NULL},
 };
 
