@@ -28,6 +28,8 @@ const struct cli_command cli_commands[] = {
     {"actions", "whom to remind on a day, cut at a capacity", cmd_actions},
     {"overbook", "extra bookings a session can take at a chosen risk",
      cmd_overbook},
+    {"backtest", "replay reminder lists and overbooking on past days",
+     cmd_backtest},
     {NULL, NULL, NULL},
 };
 

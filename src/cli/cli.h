@@ -44,6 +44,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_actions(int argc, char **argv);
 int cmd_overbook(int argc, char **argv);
+int cmd_backtest(int argc, char **argv);
 
 
 #endif

@@ -245,6 +245,44 @@ static void test_overbook_bad_risk_and_empty_day(void **state)
     json_decref(j);
 }
 
+/* backtest: random choice is the exact expectation k x no-shows / n,
+ * and a list of every appointment reaches every no-show whatever the
+ * order. */
+static void test_backtest_random_is_exact_and_counts_add_up(void **state)
+{
+    struct model_fixture *f = *state;
+    json_t *j, *d, *r;
+    size_t i, c;
+
+    assert_int_equal(run(backtest, f, 3, f->model, f->csv, "--json"), 0);
+    j = out_json(f);
+    json_array_foreach(json_object_get(j, "days"), i, d) {
+        double n = num(d, "appointments"), y = num(d, "noshows");
+
+        json_array_foreach(json_object_get(d, "reminders"), c, r) {
+            double k = num(r, "calls");
+
+            if (fabs(num(r, "random") - k * y / n) > 1e-9)
+                fail_msg("day %zu: random reaches %g, expected %g", i,
+                         num(r, "random"), k * y / n);
+            if (num(r, "model") > y + 1e-9 || num(r, "lead_time") >
+                                                  y + 1e-9)
+                fail_msg("day %zu: a list reaches more than the day's "
+                         "%g no-shows", i, y);
+            if (k == n && (fabs(num(r, "model") - y) > 1e-9 ||
+                           fabs(num(r, "lead_time") - y) > 1e-9))
+                fail_msg("day %zu: calling everyone misses no-shows", i);
+        }
+        r = json_object_get(d, "overbooking");
+        if (num(r, "idle_after") > num(r, "idle_before") + 1e-9)
+            fail_msg("day %zu: overbooking raised idle slots", i);
+    }
+    json_decref(j);
+    assert_int_equal(run(backtest, f, 4, f->model, f->csv, "--risk", "0"),
+                     2);
+    assert_has(run_cmd_slurp(f->errf), "--risk");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_actions_bad_input_errors),
         cmocka_unit_test(test_overbook_distribution_and_risk_kept),
         cmocka_unit_test(test_overbook_bad_risk_and_empty_day),
+        cmocka_unit_test(test_backtest_random_is_exact_and_counts_add_up),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
