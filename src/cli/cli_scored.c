@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cli/cli.h"
 #include "cli/cli_model.h"
 
 static enum ns_err score(struct cli_scored *s, struct history_index *h,
@@ -117,6 +118,17 @@ uint64_t cli_scored_key(const struct cli_scored *s, size_t i)
         return fnv1a(table_str(s->t, s->t->appt_id[i]));
     snprintf(line, sizeof(line), "line:%ld", s->t->line[i]);
     return fnv1a(line);
+}
+
+int cli_emit_json(json_t *j)
+{
+    if (j == NULL) {
+        fprintf(stderr, "noshow: out of memory\n");
+        return CLI_EXIT_FAIL;
+    }
+    cli_print_json(j);
+    json_decref(j);
+    return CLI_EXIT_OK;
 }
 
 void cli_scored_free(struct cli_scored *s)

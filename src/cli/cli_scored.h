@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "data/table.h"
 #include "model/bundle.h"
 #include "util/err.h"
@@ -44,6 +46,12 @@ NS_MUST_CHECK enum ns_err cli_scored_day(const struct cli_scored *s,
 /* A stable 64-bit key of row i: a hash of its appointment id, or of its
  * file line when the file has none. */
 uint64_t cli_scored_key(const struct cli_scored *s, size_t i);
+
+/* Prints j indented to stdout and drops the reference; returns
+ * CLI_EXIT_OK, or CLI_EXIT_FAIL with a message when j is NULL (a JSON
+ * answer that could not be built: out of memory). Takes ownership of
+ * j. */
+int cli_emit_json(json_t *j);
 
 void cli_scored_free(struct cli_scored *s);
 

@@ -368,13 +368,7 @@ static int print_json(const struct bt_day *days, size_t nd, double risk,
     j = json_pack("{s:f, s:f, s:o*, s:o*}", "risk", risk,
                   "extra_show_rate", show_rate, "days", arr, "total",
                   day_json(&tot, "total"));
-    if (j == NULL) {
-        fprintf(stderr, "noshow: out of memory\n");
-        return CLI_EXIT_FAIL;
-    }
-    cli_print_json(j);
-    json_decref(j);
-    return CLI_EXIT_OK;
+    return cli_emit_json(j);
 }
 
 int cmd_backtest(int argc, char **argv)

@@ -274,18 +274,6 @@ static void opts_init(struct decide_opts *o, const char *cmd)
     };
 }
 
-/* Prints j (NULL: out of memory) and drops the reference. */
-static int print_json(json_t *j)
-{
-    if (j == NULL) {
-        fprintf(stderr, "noshow: out of memory\n");
-        return CLI_EXIT_FAIL;
-    }
-    cli_print_json(j);
-    json_decref(j);
-    return CLI_EXIT_OK;
-}
-
 /* A threshold as JSON: null when acting on no appointment. */
 static json_t *threshold_json(double t)
 {
@@ -380,7 +368,7 @@ static int policy_print(const struct decide_opts *o,
                       r->labelled ? eval_json(&r->observed) : NULL,
                       "best_observed",
                       r->labelled ? eval_json(&r->best) : NULL);
-        return print_json(j);
+        return cli_emit_json(j);
     }
     printf("model %s on %s: %zu appointments, %zu with outcomes\n",
            bundle_version(s->b), o->data, s->t->nrows, r->labelled);
@@ -480,7 +468,7 @@ static int actions_print(const struct decide_opts *o,
 
     if (o->json) {
         j = actions_json(o, s, nday, threshold, a, na);
-        return print_json(j);
+        return cli_emit_json(j);
     }
     for (size_t k = 0; k < na; k++)
         nctl += a[k].control != 0;
@@ -646,7 +634,7 @@ static int overbook_json(const struct decide_opts *o,
                   "mean_noshow_probability", r->mean_risk,
                   "show_distribution", dist, "advice",
                   r->booked ? advice_json(&r->adv) : NULL);
-    return print_json(j);
+    return cli_emit_json(j);
 }
 
 static int overbook_print(const struct decide_opts *o,
