@@ -77,7 +77,8 @@ install: $(BUILD)/noshow
 #   build-fuzz/fuzz_csv -max_total_time=60 fuzz/corpus/csv
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
-FUZZ_LIB_SRCS := $(sort $(wildcard src/data/*.c src/util/*.c))
+FUZZ_LIB_SRCS := $(sort $(wildcard src/data/*.c src/util/*.c)) \
+                 src/server/api_record.c src/server/http.c
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS)
 
