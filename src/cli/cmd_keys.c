@@ -10,6 +10,11 @@
 #include "store/store.h"
 #include "util/timeutil.h"
 
+/* LIMITATION: there is no "keys list". The store interface can add, look
+ * up (by hash) and revoke keys but not enumerate them, so an operator who
+ * lost a key id cannot find it from here. Listing needs a store operation
+ * returning id, role, label, creation time and revocation state, never
+ * the hash. */
 static const char usage[] =
     "usage: noshow keys add --db URL --role reader|clinic|admin "
     "[--label TEXT]\n"

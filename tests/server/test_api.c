@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "backends.h"
 #include "client.h"
@@ -582,6 +583,38 @@ static void test_api_metrics_show_routes_and_outbox(void **state)
     reply_free(&r);
 }
 
+/* A database that stays locked past the store's busy timeout (5 s) is
+ * "unavailable": 503 with Retry-After, and nothing half-written. */
+static void test_api_locked_database_is_503_retry_after(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = book_direct(f, "locked", 0.3, "derm");
+    char path[96];
+    sqlite3 *db = NULL;
+    struct reply r;
+
+    if (g_url != NULL) {
+        skip();
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/db", f->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL),
+                     SQLITE_OK);
+    snprintf(path, sizeof(path), "/appointments/%lld/outcome",
+             (long long)id);
+    assert_int_equal(call(f, "PUT", path, "{\"outcome\":\"honored\"}", "c",
+                          &r), 503);
+    assert_string_equal(r.retry_after, "5");
+    reply_free(&r);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    snprintf(path, sizeof(path), "/appointments/%lld", (long long)id);
+    assert_int_equal(call(f, "GET", path, NULL, "r", &r), 200);
+    assert_non_null(strstr(r.body, "\"status\":\"pending\""));
+    reply_free(&r);
+}
+
 /* A model file that cannot be read stops the start with its name. */
 static void test_api_start_with_missing_model_names_it(void **state)
 {
@@ -614,6 +647,7 @@ static const struct CMUnitTest tests[] = {
     T(test_api_slow_client_is_cut_by_timeout),
     T(test_api_metrics_show_routes_and_outbox),
     T(test_api_start_with_missing_model_names_it),
+    T(test_api_locked_database_is_503_retry_after),
 };
 
 int main(void)
