@@ -488,7 +488,12 @@ static int actions_print(const struct decide_opts *o,
 }
 
 /* The day's action list: candidates in day order, keyed by appointment
- * id so the control draw is stable. */
+ * id so the control draw is stable.
+ * LIMITATION: a CSV file holds no record of earlier reminders, so this
+ * command cannot leave off patients contacted in the last days, and the
+ * control group is drawn again (identically) rather than recorded.
+ * Lists that must respect a no-contact period come from the service's
+ * GET /actions, which reads and records both in the store. */
 static enum ns_err actions_run(const struct decide_opts *o,
                                const struct cli_scored *s, double threshold,
                                size_t *nday, struct policy_action **a,
@@ -571,6 +576,12 @@ struct overbook_result {
     struct overbook_advice adv;
 };
 
+/* LIMITATION: patients are taken to come or miss independently of one
+ * another. Bad weather or a transport strike makes a whole session miss
+ * together, so the real chance of overflow is higher than the one
+ * printed (the backtest in docs/decision-support.md measured 17% of
+ * sessions overflowing at an accepted 10%). A fix needs a model of the
+ * day-level shared factor, e.g. a beta-binomial fitted per clinic. */
 static enum ns_err overbook_run(const struct decide_opts *o,
                                 const struct cli_scored *s,
                                 struct overbook_result *r,
