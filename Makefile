@@ -68,6 +68,11 @@ $(BUILD)/bench/%: bench/%.c $(LIB_OBJS)
 check: $(TEST_BINS) $(BUILD)/noshow
 	@bash scripts/run-unit-tests.sh $(BUILD) $(TEST_BINS)
 
+# The staff web app, built into web/dist (npm packages, no network at run
+# time); served by `noshow serve --web-dir web/dist`.
+web:
+	bash scripts/web-build.sh
+
 install: $(BUILD)/noshow
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/noshow
 	install -m 0755 $(BUILD)/noshow $(DESTDIR)$(PREFIX)/bin/noshow

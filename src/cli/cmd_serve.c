@@ -37,8 +37,11 @@ static const char usage[] =
     "  --web-dir DIR        static web app at / (env NOSHOW_WEB_DIR;\n"
     "                       default web/dist when present)\n"
     "  --pseudonym-key-file FILE  key for patient pseudonyms (env\n"
-    "                       NOSHOW_PSEUDONYM_KEY holds the key itself)\n"
-    "Decision support (GET /actions, /overbooking, /actions/effect):\n"
+    "                       NOSHOW_PSEUDONYM_KEY holds the key itself)\n\n"
+    "Web app sessions: env NOSHOW_SESSION_SECRET (shared by replicas;\n"
+    "unset: random, sessions end with the process); NOSHOW_COOKIE_SECURE=1\n"
+    "marks the cookie Secure when the service is reached over TLS.\n"
+    "\nDecision support (GET /actions, /overbooking, /actions/effect):\n"
     "  --cost-slot X        cost of an empty slot (default 50)\n"
     "  --cost-call Y        cost of one reminder call (default 2)\n"
     "  --reminder-effect Z  share of no-shows a reminder prevents, in\n"
@@ -191,6 +194,9 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
     o->listen = env_or("NOSHOW_LISTEN", "127.0.0.1:8080");
     o->cfg.webhook_url = env_or("NOSHOW_WEBHOOK_URL", NULL);
     o->cfg.web_dir = env_or("NOSHOW_WEB_DIR", NULL);
+    o->cfg.session_secret = env_or("NOSHOW_SESSION_SECRET", NULL);
+    o->cfg.session_secure = strcmp(env_or("NOSHOW_COOKIE_SECURE", "0"),
+                                   "1") == 0;
     if (o->cfg.web_dir == NULL && stat("web/dist", &st) == 0
         && S_ISDIR(st.st_mode))
         o->cfg.web_dir = "web/dist";

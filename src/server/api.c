@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "server/api_int.h"
+#include "server/session.h"
 #include "util/log.h"
 
 static void h_reload(struct http_req *req, struct http_resp *resp);
@@ -95,7 +96,8 @@ static enum ns_err copy_config(struct api *a, const struct api_config *cfg,
     const char **fields[] = {&a->cfg.db_url, &a->cfg.model_path,
                              &a->cfg.host, &a->cfg.web_dir,
                              &a->cfg.webhook_url,
-                             &a->cfg.pseudonym_key_file};
+                             &a->cfg.pseudonym_key_file,
+                             &a->cfg.session_secret};
 
     a->cfg = *cfg;
     if (a->cfg.host == NULL)
@@ -114,7 +116,13 @@ static enum ns_err copy_config(struct api *a, const struct api_config *cfg,
 static enum ns_err start_http(struct api *a, struct ns_error *err)
 {
     struct http_config hc = {0};
+    struct session_config sc = {.secret = a->cfg.session_secret,
+                                .secure_cookie = a->cfg.session_secure,
+                                .auth = check_key, .app = a};
+    enum ns_err rc = session_keeper_new(&sc, &a->sessions, err);
 
+    if (rc != NS_OK)
+        return rc;
     hc.host = a->cfg.host;
     hc.port = a->cfg.port;
     hc.threads = a->cfg.threads;
@@ -126,6 +134,7 @@ static enum ns_err start_http(struct api *a, struct ns_error *err)
     hc.auth = check_key;
     hc.app = a;
     hc.metrics = a->metrics;
+    hc.sessions = a->sessions;
     return http_start(&hc, &a->http, err);
 }
 
@@ -198,6 +207,7 @@ void api_stop(struct api *a, unsigned grace_ms)
     if (a == NULL)
         return;
     http_stop(a->http, grace_ms);
+    session_keeper_free(a->sessions);
     api_outbox_stop(a->outbox);
     api_model_drop(a);
     auth_free(a->auth);

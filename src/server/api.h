@@ -23,6 +23,9 @@ struct api_config {
     const char *webhook_url;    /* NULL: notifications are not delivered */
     const char *pseudonym_key_file; /* see auth_pseudo_load() */
     unsigned outbox_poll_ms;    /* 0: 1000 */
+    const char *session_secret; /* web app cookies (session.h); NULL:
+                                   random, sessions end with the process */
+    bool session_secure;        /* mark the cookie Secure (behind TLS) */
     /* Decision support (GET /actions, /overbooking, /actions/effect):
      * cost of an empty slot, of a reminder call, and the share of
      * no-shows a reminder prevents (0: the POLICY_DEFAULT_* values of

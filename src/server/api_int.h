@@ -37,6 +37,7 @@ struct api {
     struct metrics *metrics;
     struct http_server *http;
     struct api_outbox *outbox;
+    struct session_keeper *sessions;
     pthread_mutex_t model_lock; /* guards model (the pointer only) */
     struct api_model *model;
     pthread_mutex_t reload_lock; /* one reload at a time */
