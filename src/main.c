@@ -26,6 +26,13 @@ const struct cli_command cli_commands[] = {
     {"compare", "rank simpler model families against tuned XGBoost",
      cmd_compare},
     {"eda", "write an HTML report exploring a data file", cmd_eda},
+    {"policy", "reminder threshold and yield from stated costs",
+     cmd_policy},
+    {"actions", "whom to remind on a day, cut at a capacity", cmd_actions},
+    {"overbook", "extra bookings a session can take at a chosen risk",
+     cmd_overbook},
+    {"backtest", "replay reminder lists and overbooking on past days",
+     cmd_backtest},
     {NULL, NULL, NULL},
 };
 
