@@ -51,4 +51,14 @@ size_t xlsx_out_rows(const struct xlsx_out *w);
 NS_MUST_CHECK enum ns_err xlsx_out_close(struct xlsx_out *w,
                                          struct ns_error *err);
 
+/* Converts a CSV file whose first row is the header into a workbook at
+ * xlsx_path, streaming (memory stays flat). Cells of the columns named in
+ * numeric (NULL-terminated; may be NULL) become numbers when their whole
+ * text is one; every other cell stays text, so identifiers keep their
+ * digits. Errors name the CSV position or libxlsxwriter's text. */
+NS_MUST_CHECK enum ns_err xlsx_out_from_csv(const char *csv_path,
+                                            const char *xlsx_path,
+                                            const char *const *numeric,
+                                            struct ns_error *err);
+
 #endif
