@@ -11,6 +11,8 @@ static int cmd_help(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"help", "list the commands, or show one command's help", cmd_help},
+    {"generate", "write synthetic appointments with a known model",
+     cmd_generate},
     {NULL, NULL, NULL},
 };
 

@@ -34,5 +34,8 @@ int cli_parse_double(const char *s, double min, double max, double *out);
 /* True when stderr is a terminal (progress output is shown then only). */
 int cli_interactive(void);
 
+/* Subcommands (one src/cli/cmd_NAME.c each). */
+int cmd_generate(int argc, char **argv);
+
 
 #endif
