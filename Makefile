@@ -39,7 +39,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_CFLAGS := $(ALL_CFLAGS) -Itests $(shell pkg-config --cflags cmocka)
 TEST_LIBS := $(shell pkg-config --libs cmocka)
 
-.PHONY: all check clean install web
+.PHONY: all check clean install web fuzz
 
 all: $(BUILD)/noshow
 
@@ -63,7 +63,21 @@ install: $(BUILD)/noshow
 	install -m 0755 $(BUILD)/noshow $(DESTDIR)$(PREFIX)/bin/noshow
 	cp -r schemas $(DESTDIR)$(PREFIX)/share/noshow/ 2>/dev/null || true
 
+# libFuzzer targets (clang): build-fuzz/fuzz_csv etc. Run one with e.g.
+#   build-fuzz/fuzz_csv -max_total_time=60 fuzz/corpus/csv
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
+FUZZ_LIB_SRCS := $(sort $(wildcard src/data/*.c src/util/*.c))
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+               -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS)
+
+fuzz: $(FUZZ_BINS)
+
+build-fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS)
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(OBJS:.o=.d) $(TEST_BINS:=.d)

@@ -2,6 +2,8 @@
 # Runs each unit-test executable from the repository root and prints one
 # closing line: "N passed, N failed". Exits non-zero when any test failed.
 set -u
+# Same OpenMP policy as the binary sets for itself (see src/main.c).
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 build=$1
 shift
 pass=0

@@ -34,7 +34,8 @@ int cli_parse_double(const char *s, double min, double max, double *out);
 /* True when stderr is a terminal (progress output is shown then only). */
 int cli_interactive(void);
 
-/* Subcommands (one src/cli/cmd_NAME.c each). */
+/* Subcommands, one file each in src/cli/ (registered in main.c). */
+int cmd_schema(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 
 

@@ -38,7 +38,8 @@ struct clean_report {
 const char *clean_reason_key(enum clean_reason r);
 
 /* Converts one value per schema column (ptr NULL when the column is not in
- * the input) into r. Strings in r borrow from vals. need_label makes an
+ * the input) into r. Strings in r borrow from vals (and, for imputed
+ * categories, from s): valid while both are. need_label makes an
  * absent or empty target a CLEAN_MISSING drop. On a bad row: returns
  * NS_ERR_INVALID, sets *reason, err->field to the column name and a
  * message "column 'Age': value 'abc' is not a number; expected an integer
