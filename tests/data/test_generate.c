@@ -10,7 +10,11 @@
 
 #include <cmocka.h>
 
+#include "data/clean.h"
+#include "data/csv.h"
 #include "data/generate.h"
+#include "data/record.h"
+#include "data/schema.h"
 #include "util/timeutil.h"
 
 /* Generates rows with seed into a malloc'ed string; *len gets its size. */
@@ -212,6 +216,48 @@ static void test_generate_patient_keeps_traits(void **state)
     assert_true(repeats > 1000);
 }
 
+/* Every column of the doctolib schema is found in the generated header,
+ * and every generated row passes cleaning. */
+static void test_generate_binds_doctolib_and_rows_clean(void **state)
+{
+    size_t n;
+    char *text = generate_text(11, 500, &n);
+    struct ns_error err = {0};
+    struct csv_reader *rd = NULL;
+    struct schema *s = NULL;
+    struct schema_binding *b = NULL;
+    struct record *rec = NULL;
+    const struct csv_row *row;
+    enum clean_reason reason;
+    size_t kept = 0;
+
+    (void)state;
+    assert_int_equal(csv_reader_open_mem(text, n, "gen", NULL, &rd, &err),
+                     NS_OK);
+    assert_int_equal(csv_reader_next(rd, &row, &err), NS_OK);
+    if (schema_builtin("doctolib", &s, &err) != NS_OK ||
+        schema_bind(s, row, "gen", &b, &err) != NS_OK)
+        fail_msg("doctolib does not bind: %s", err.msg);
+    for (size_t c = 0; c < s->ncols; c++) {
+        if (b->field_of_col[c] < 0)
+            fail_msg("column %s is missing", s->cols[c].name);
+    }
+    rec = record_new(s);
+    assert_non_null(rec);
+    while (csv_reader_next(rd, &row, &err) == NS_OK) {
+        if (clean_csv_row(s, b, "gen", row, true, rec, &reason, &err) !=
+            NS_OK)
+            fail_msg("generated row dropped: %s", err.msg);
+        kept++;
+    }
+    assert_int_equal(kept, 500);
+    record_free(rec);
+    schema_binding_free(b);
+    schema_free(s);
+    csv_reader_close(rd);
+    free(text);
+}
+
 static void test_generate_rejects_zero_days(void **state)
 {
     struct generate_opts o;
@@ -236,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_generate_rows_are_consistent),
         cmocka_unit_test(test_generate_base_rate_and_effects_hold),
         cmocka_unit_test(test_generate_patient_keeps_traits),
+        cmocka_unit_test(test_generate_binds_doctolib_and_rows_clean),
         cmocka_unit_test(test_generate_rejects_zero_days),
     };
 
