@@ -34,16 +34,30 @@ struct table {
 NS_MUST_CHECK enum ns_err table_new(const struct schema *schema,
                                     struct table **out);
 
-/* Copies r (and its strings) into a new row. */
+/* Copies r (and its strings) into a new row. Patient ids and categories
+ * are interned (one copy per distinct text); appointment ids are stored
+ * as they come, being unique. Column arrays grow geometrically, so
+ * appending n rows costs O(n) amortised. NS_ERR_NOMEM leaves the table as
+ * it was; NS_ERR_TOO_LARGE when the string pool passes 4 GiB. */
 NS_MUST_CHECK enum ns_err table_append(struct table *t,
                                        const struct record *r);
 
 /* Fills view (allocated by record_new for the same schema) with row i.
- * Strings are borrowed from the table: valid until table_free. */
+ * Strings are borrowed from the table: valid until the next table_append
+ * or table_free. Numbers come back as stored (single precision). */
 void table_row(const struct table *t, size_t i, struct record *view);
 
-/* The text of an interned string id ("" for 0). Borrowed. */
+/* The text of an interned string id ("" for 0 and for ids out of range).
+ * Borrowed: valid until the next table_append or table_free. */
 const char *table_str(const struct table *t, uint32_t id);
+
+/* Sets *id to the id of text s when the table holds it as a patient id
+ * or category (appointment ids are not looked up); false otherwise. */
+bool table_find(const struct table *t, const char *s, uint32_t *id);
+
+/* Number of string ids handed out so far, counting id 0: every id in the
+ * table is below it (encoders size their counters by it). */
+size_t table_nstrings(const struct table *t);
 
 void table_free(struct table *t);
 
@@ -58,9 +72,19 @@ struct table_load_opts {
 };
 
 /* Reads, cleans and stores a whole CSV file. *schema_out receives the
- * schema used (caller frees with schema_free) unless schema_in is given,
- * in which case that one is used and *schema_out is set to NULL. The
- * report counts every row. Caller frees *out with table_free(). */
+ * schema used (caller frees with schema_free, after the table, which
+ * borrows it) unless schema_in is given, in which case that one is used
+ * and *schema_out is set to NULL; with neither, NS_ERR_INVALID. o and
+ * report may be NULL (defaults: all false; no report). The report counts
+ * every data row: kept, or dropped with its reason, and each dropped row
+ * goes to the rejects file when one is named.
+ * Errors: structural CSV problems with the reader's "file:line:column:"
+ * message; "FILE: empty file: expected a header line"; "FILE: no data
+ * rows after the header"; a schema that cannot be found, parsed or bound
+ * to the header; in strict mode the first dropped row, with the cleaner's
+ * message (or "FILE:LINE: exact copy of an earlier row"); NS_ERR_IO when
+ * the rejects file cannot be written. Caller frees *out with
+ * table_free(). */
 NS_MUST_CHECK enum ns_err table_load_csv(const char *path,
                                          const struct schema *schema_in,
                                          const struct table_load_opts *o,

@@ -10,6 +10,7 @@
 
 #include "data/record.h"
 #include "data/schema.h"
+#include "data/table.h"
 #include "features/encode.h"
 #include "features/history.h"
 #include "util/err.h"
@@ -63,12 +64,26 @@ bool pipeline_uses_history(const struct pipeline *p);
 
 /* Computes the feature vector of r into out[nfeatures]. hist may be NULL
  * (history features become 0/NaN as for a first-time patient).
- * *unknown_cats (may be NULL) counts categories unseen in training. */
+ * *unknown_cats (may be NULL) is set to the number of r's categories
+ * unseen in training. Fails only when the history source fails. */
 NS_MUST_CHECK enum ns_err pipeline_row(const struct pipeline *p,
                                        const struct record *r,
                                        const struct history_source *hist,
                                        float *out, int *unknown_cats,
                                        struct ns_error *err);
+
+/* Feature vectors of rows[0..nrows) of t (every row when rows is NULL)
+ * into out, row-major: out[i * nfeatures + k], with the same numbers as
+ * pipeline_row. History comes from idx (NULL: none); an index made from
+ * t itself by history_index_from_table() is asked by string id, any
+ * other one by patient text. *unknown_cats (may be NULL) receives the
+ * number of unseen categories over all those rows. */
+NS_MUST_CHECK enum ns_err pipeline_table(const struct pipeline *p,
+                                         const struct table *t,
+                                         const size_t *rows, size_t nrows,
+                                         struct history_index *idx,
+                                         float *out, size_t *unknown_cats,
+                                         struct ns_error *err);
 
 /* {"history": true, "time": true, "features": ["age", ...]}; the feature
  * names are checked again on load. Caller owns the reference. */

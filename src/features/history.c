@@ -1,0 +1,394 @@
+#include "features/history.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/table.h"
+#include "util/hmap.h"
+#include "util/timeutil.h"
+
+#define THIRTY_DAYS (30 * 86400LL)
+
+struct dated {
+    int32_t day;
+    int8_t label;
+};
+
+/* Position i of a patient's group holds the i-th earliest booking instant
+ * and, independently, the i-th earliest appointment day with running
+ * counts over the days so far. Both orders share one record so that a
+ * query touches one or two cache lines, not six arrays. */
+struct entry {
+    int64_t booked;
+    int32_t day;
+    int32_t last_known;     /* latest known day among days 0..i, or
+                               NS_DAY_NONE */
+    uint32_t known;         /* outcomes known among days 0..i */
+    uint32_t missed;        /* no-shows among days 0..i */
+};
+
+/* Rows are kept as added; history_index_finish() groups them by patient
+ * key (key k owns positions start[k] .. start[k+1]-1 of the arrays
+ * below) and sorts each group twice: by booking instant and by day. A
+ * key is a number from ids, or, for an index made from a table, the
+ * table's string id of the patient (no hashing at all). */
+struct history_index {
+    struct ns_hmap *ids;        /* patient text -> key; unused with table */
+    const struct table *table;  /* borrowed, or NULL */
+    size_t nkeys;               /* keys are below this */
+    size_t npatients;           /* keys that have rows */
+
+    size_t n, cap;              /* rows as added */
+    uint32_t *pat;
+    int64_t *booked;
+    struct dated *dated;
+
+    bool finished;
+    size_t *start;              /* [nkeys + 1] */
+    struct entry *entries;      /* [n] */
+};
+
+void history_stats_empty(struct history_stats *out)
+{
+    out->prior_appts = 0;
+    out->prior_noshows = 0;
+    out->noshow_rate = NAN;
+    out->days_since_last = NAN;
+    out->held_appts = 0;
+    out->bookings_30d = 0;
+}
+
+struct history_index *history_index_new(void)
+{
+    struct history_index *h = calloc(1, sizeof(*h));
+
+    if (h == NULL)
+        return NULL;
+    h->ids = ns_hmap_new(1024);
+    if (h->ids == NULL) {
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+static enum ns_err grow_rows(struct history_index *h)
+{
+    size_t cap = h->cap ? 2 * h->cap : 1024;
+    uint32_t *pat = realloc(h->pat, cap * sizeof(*pat));
+    int64_t *booked;
+    struct dated *dated;
+
+    if (pat == NULL)
+        return NS_ERR_NOMEM;
+    h->pat = pat;
+    booked = realloc(h->booked, cap * sizeof(*booked));
+    if (booked == NULL)
+        return NS_ERR_NOMEM;
+    h->booked = booked;
+    dated = realloc(h->dated, cap * sizeof(*dated));
+    if (dated == NULL)
+        return NS_ERR_NOMEM;
+    h->dated = dated;
+    h->cap = cap;
+    return NS_OK;
+}
+
+static enum ns_err add_key(struct history_index *h, uint32_t key,
+                           int64_t booked_at, int32_t appt_day, int label)
+{
+    enum ns_err rc;
+
+    if (booked_at == NS_TIME_NONE || appt_day == NS_DAY_NONE ||
+        appt_day < ns_day_of(booked_at) || label < -1 || label > 1)
+        return NS_ERR_INVALID;
+    if (h->n == h->cap && (rc = grow_rows(h)) != NS_OK)
+        return rc;
+    h->pat[h->n] = key;
+    h->booked[h->n] = booked_at;
+    h->dated[h->n] = (struct dated){appt_day, (int8_t)label};
+    h->n++;
+    h->finished = false;
+    return NS_OK;
+}
+
+enum ns_err history_index_add(struct history_index *h, const char *patient,
+                              int64_t booked_at, int32_t appt_day, int label)
+{
+    size_t len = patient ? strlen(patient) : 0;
+    uint64_t key;
+    enum ns_err rc;
+
+    if (len == 0)
+        return NS_OK;
+    if (h->table)
+        return NS_ERR_UNSUPPORTED;
+    if (!ns_hmap_get(h->ids, patient, len, &key)) {
+        if (h->nkeys >= UINT32_MAX)
+            return NS_ERR_TOO_LARGE;
+        key = h->nkeys;
+        if ((rc = ns_hmap_put(h->ids, patient, len, key)) != NS_OK)
+            return rc;
+        h->nkeys++;
+    }
+    return add_key(h, (uint32_t)key, booked_at, appt_day, label);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a;
+    int64_t y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+static int cmp_dated(const void *a, const void *b)
+{
+    int32_t x = ((const struct dated *)a)->day;
+    int32_t y = ((const struct dated *)b)->day;
+
+    return (x > y) - (x < y);
+}
+
+static void release_sorted(struct history_index *h)
+{
+    free(h->start);
+    free(h->entries);
+    h->start = NULL;
+    h->entries = NULL;
+}
+
+/* Counting sort of the rows into patient groups, then each group sorted
+ * by instant and (separately) by day. */
+static void group_and_sort(struct history_index *h, int64_t *booked,
+                           struct dated *days)
+{
+    size_t *fill = h->start;
+
+    for (size_t i = 0; i < h->n; i++)
+        h->start[h->pat[i] + 1]++;
+    h->npatients = 0;
+    for (size_t p = 0; p < h->nkeys; p++) {
+        h->npatients += h->start[p + 1] > 0;
+        h->start[p + 1] += h->start[p];
+    }
+    for (size_t i = 0; i < h->n; i++) {
+        size_t at = fill[h->pat[i]]++;
+
+        booked[at] = h->booked[i];
+        days[at] = h->dated[i];
+    }
+    /* The fill pass moved every start to the next group's: shift back. */
+    memmove(h->start + 1, h->start, h->nkeys * sizeof(*h->start));
+    h->start[0] = 0;
+    for (size_t p = 0; p < h->nkeys; p++) {
+        size_t s = h->start[p];
+        size_t m = h->start[p + 1] - s;
+
+        if (m > 1) {
+            qsort(booked + s, m, sizeof(*booked), cmp_i64);
+            qsort(days + s, m, sizeof(*days), cmp_dated);
+        }
+    }
+}
+
+static void fill_entries(struct history_index *h, const int64_t *booked,
+                         const struct dated *days)
+{
+    for (size_t p = 0; p < h->nkeys; p++) {
+        struct entry run = {0, 0, NS_DAY_NONE, 0, 0};
+
+        for (size_t i = h->start[p]; i < h->start[p + 1]; i++) {
+            run.booked = booked[i];
+            run.day = days[i].day;
+            if (days[i].label >= 0) {
+                run.known++;
+                run.last_known = days[i].day;
+            }
+            run.missed += days[i].label == 1;
+            h->entries[i] = run;
+        }
+    }
+}
+
+enum ns_err history_index_finish(struct history_index *h)
+{
+    size_t n = h->n ? h->n : 1;
+    int64_t *booked = NULL;
+    struct dated *days = NULL;
+
+    release_sorted(h);
+    h->finished = false;
+    if (h->n > UINT32_MAX)
+        return NS_ERR_TOO_LARGE;
+    h->start = calloc(h->nkeys + 1, sizeof(*h->start));
+    h->entries = malloc(n * sizeof(*h->entries));
+    booked = malloc(n * sizeof(*booked));
+    days = malloc(n * sizeof(*days));
+    if (h->start == NULL || h->entries == NULL || booked == NULL ||
+        days == NULL) {
+        free(booked);
+        free(days);
+        release_sorted(h);
+        return NS_ERR_NOMEM;
+    }
+    group_and_sort(h, booked, days);
+    fill_entries(h, booked, days);
+    free(booked);
+    free(days);
+    h->finished = true;
+    return NS_OK;
+}
+
+/* Number of entries of a[0..n) whose instant (or day) is below v. */
+static size_t count_below(const struct entry *a, size_t n, int64_t v,
+                          bool by_day)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if ((by_day ? a[mid].day : a[mid].booked) < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Every count is two binary searches in the patient's group. "held" uses
+ * that the index refuses bookings made after their own day: a row dated
+ * before D was then booked before D, hence before t, so the bookings made
+ * before t that are still to come are those before t minus those dated
+ * before D. */
+static void key_stats(const struct history_index *h, size_t key,
+                      int64_t booked_at, struct history_stats *out)
+{
+    const struct entry *e = h->entries + h->start[key];
+    size_t m = h->start[key + 1] - h->start[key];
+    int32_t d = ns_day_of(booked_at);
+    size_t before_day = count_below(e, m, d, true);
+    size_t before_t = count_below(e, m, booked_at, false);
+    size_t old = count_below(e, m, booked_at - THIRTY_DAYS + 1, false);
+
+    if (before_day > 0 && e[before_day - 1].known > 0) {
+        out->prior_appts = e[before_day - 1].known;
+        out->prior_noshows = e[before_day - 1].missed;
+        out->noshow_rate = out->prior_noshows / out->prior_appts;
+        out->days_since_last = d - e[before_day - 1].last_known;
+    }
+    out->held_appts = before_t > before_day ? before_t - before_day : 0;
+    out->bookings_30d = before_t - old;
+}
+
+static bool find_key(const struct history_index *h, const char *patient,
+                     uint64_t *key)
+{
+    size_t len = patient ? strlen(patient) : 0;
+    uint32_t id;
+
+    if (len == 0)
+        return false;
+    if (h->table == NULL)
+        return ns_hmap_get(h->ids, patient, len, key);
+    if (!table_find(h->table, patient, &id))
+        return false;
+    *key = id;
+    return true;
+}
+
+static enum ns_err index_stats(void *ctx, const struct history_query *q,
+                               struct history_stats *out,
+                               struct ns_error *err)
+{
+    const struct history_index *h = ctx;
+    uint64_t key;
+
+    history_stats_empty(out);
+    if (!h->finished)
+        return ns_error_set(err, NS_ERR_INVALID, "history: index queried "
+                            "before history_index_finish()");
+    if (q->booked_at != NS_TIME_NONE && find_key(h, q->patient, &key) &&
+        key < h->nkeys)
+        key_stats(h, key, q->booked_at, out);
+    return NS_OK;
+}
+
+const struct table *history_index_table(const struct history_index *h)
+{
+    return h->table;
+}
+
+void history_index_table_stats(const struct history_index *h,
+                               uint32_t patient, int64_t booked_at,
+                               struct history_stats *out)
+{
+    history_stats_empty(out);
+    if (h->finished && patient != 0 && patient < h->nkeys &&
+        booked_at != NS_TIME_NONE)
+        key_stats(h, patient, booked_at, out);
+}
+
+enum ns_err history_index_from_table(const struct table *t,
+                                     struct history_index **out,
+                                     struct ns_error *err)
+{
+    struct history_index *h = history_index_new();
+    enum ns_err rc = h ? NS_OK : NS_ERR_NOMEM;
+    size_t i;
+
+    *out = NULL;
+    if (h) {
+        h->table = t;
+        h->nkeys = table_nstrings(t);
+    }
+    /* A row without a patient or without both dates cannot be placed. */
+    for (i = 0; rc == NS_OK && i < t->nrows; i++) {
+        if (t->patient[i] != 0 && t->booked_at[i] != NS_TIME_NONE &&
+            t->appt_day[i] != NS_DAY_NONE)
+            rc = add_key(h, t->patient[i], t->booked_at[i], t->appt_day[i],
+                         t->label[i]);
+    }
+    if (rc == NS_OK)
+        rc = history_index_finish(h);
+    if (rc == NS_ERR_INVALID)
+        ns_error_set(err, rc, "history: line %ld: booked after its "
+                     "appointment day; expected rows that passed cleaning",
+                     t->line[i - 1]);
+    else if (rc != NS_OK)
+        ns_error_set(err, rc, "history: cannot index %zu rows: %s",
+                     t->nrows, ns_err_str(rc));
+    if (rc != NS_OK) {
+        history_index_free(h);
+        return rc;
+    }
+    *out = h;
+    return NS_OK;
+}
+
+struct history_source history_index_source(struct history_index *h)
+{
+    struct history_source src = {h, index_stats};
+
+    return src;
+}
+
+size_t history_index_patients(const struct history_index *h)
+{
+    return h->npatients;
+}
+
+void history_index_free(struct history_index *h)
+{
+    if (h == NULL)
+        return;
+    release_sorted(h);
+    ns_hmap_free(h->ids);
+    free(h->pat);
+    free(h->booked);
+    free(h->dated);
+    free(h);
+}
