@@ -16,6 +16,8 @@ const struct cli_command cli_commands[] = {
      cmd_schema},
     {"generate", "write synthetic appointments with a known model",
      cmd_generate},
+    {"clean", "check a data file, report the drops, write its features",
+     cmd_clean},
     {NULL, NULL, NULL},
 };
 

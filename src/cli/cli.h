@@ -37,6 +37,7 @@ int cli_interactive(void);
 /* Subcommands, one file each in src/cli/ (registered in main.c). */
 int cmd_schema(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
 
 
 #endif

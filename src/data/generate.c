@@ -1,5 +1,11 @@
 /* The generating model lives here; docs/generated-data.md states the same
- * coefficients in prose and must be changed with them. */
+ * coefficients in prose and must be changed with them.
+ *
+ * LIMITATION: the draws go through log, exp, sqrt and cos of the C
+ * library, so a library that rounds one of them differently in the last
+ * bit can, rarely, change a row for the same seed. Same-library runs are
+ * byte-identical. Identical output everywhere needs integer-only draws or
+ * our own correctly rounded functions. */
 #include "data/generate.h"
 
 #include <errno.h>

@@ -1,0 +1,148 @@
+/* noshow clean as a user runs it: exit codes, messages and the report,
+ * on tiny fixtures in tests/fixtures/clean/. Runs the built binary. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#define FIX "tests/fixtures/clean/"
+
+struct result {
+    int status;
+    char out[8192];
+};
+
+/* Runs "noshow ARGS" with stderr joined to stdout. */
+static void run(const char *args, struct result *res)
+{
+    const char *build = getenv("NOSHOW_BUILD");
+    char cmd[1024];
+    FILE *p;
+    size_t n;
+    int st;
+
+    snprintf(cmd, sizeof(cmd), "NOSHOW_LOG=error %s/noshow %s 2>&1",
+             build ? build : "build", args);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    n = fread(res->out, 1, sizeof(res->out) - 1, p);
+    res->out[n] = '\0';
+    st = pclose(p);
+    res->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void expect(const struct result *res, int status, const char *text)
+{
+    if (res->status != status)
+        fail_msg("exit status %d, expected %d; output:\n%s", res->status,
+                 status, res->out);
+    if (strstr(res->out, text) == NULL)
+        fail_msg("output lacks '%s':\n%s", text, res->out);
+}
+
+static void test_clean_empty_file_fails_with_location(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "empty.csv", &res);
+    expect(&res, 1, "empty.csv:1:1: empty file; expected a header line");
+}
+
+static void test_clean_header_only_fails(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "header_only.csv", &res);
+    expect(&res, 1, "no rows after the header");
+}
+
+static void test_clean_wrong_separator_suggests_sep(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "semicolon.csv --sep ,", &res);
+    expect(&res, 1, "try --sep ';'");
+}
+
+static void test_clean_detected_semicolon_reads_rows(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "semicolon.csv --json", &res);
+    expect(&res, 0, "\"rows_kept\":2");
+}
+
+static void test_clean_bad_rows_are_counted_per_reason(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "mixed.csv --json", &res);
+    expect(&res, 0, "\"rows_read\":5");
+    expect(&res, 0, "\"rows_kept\":2");
+    expect(&res, 0, "\"duplicate\":1");
+    expect(&res, 0, "\"bad_value\":1");
+    expect(&res, 0, "\"field_count\":1");
+}
+
+static void test_clean_strict_stops_at_first_bad_row(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "mixed.csv --strict", &res);
+    expect(&res, 1, "mixed.csv:4");
+}
+
+static void test_clean_features_have_a_row_per_kept_row(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "mixed.csv --features - --json", &res);
+    expect(&res, 0, "appointment_id,label,");
+    expect(&res, 0, "\nA1,0,");
+    expect(&res, 0, "\nA2,1,");
+    /* Distance 4.2 is written as read, not as 4.19999981. */
+    expect(&res, 0, ",4.2,");
+    /* A2's history: one earlier appointment (A1, kept), no no-show, rate
+     * 0, one day ago, none held, one booking in 30 days. */
+    expect(&res, 0, ",1,0,0,1,0,1\n");
+}
+
+static void test_clean_bad_option_is_a_usage_error(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "mixed.csv --sep x", &res);
+    expect(&res, 2, "--sep: 'x' is not a separator");
+    run("clean", &res);
+    expect(&res, 2, "missing the input file");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clean_empty_file_fails_with_location),
+        cmocka_unit_test(test_clean_header_only_fails),
+        cmocka_unit_test(test_clean_wrong_separator_suggests_sep),
+        cmocka_unit_test(test_clean_detected_semicolon_reads_rows),
+        cmocka_unit_test(test_clean_bad_rows_are_counted_per_reason),
+        cmocka_unit_test(test_clean_strict_stops_at_first_bad_row),
+        cmocka_unit_test(test_clean_features_have_a_row_per_kept_row),
+        cmocka_unit_test(test_clean_bad_option_is_a_usage_error),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
