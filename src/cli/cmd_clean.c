@@ -321,11 +321,11 @@ static enum ns_err setup_pass_one(struct run *r, const struct csv_reader *rd,
 /* Pass 1: validate every row, index history, count categories.
  * LIMITATION: memory is not independent of the file: the history index
  * keeps one entry per kept row, duplicate detection 16 bytes per distinct
- * row and the kept-row bitmap one bit per row: about 120 bytes a row
- * measured on generated files, so 15 million rows need about 1.8 GB. The
- * rows' text is never kept. Flat memory needs an external sort of
- * (patient, time) keys in place of the in-memory index, and on-disk
- * duplicate detection. */
+ * row and the kept-row bitmap one bit per row: 130 to 150 bytes a row
+ * measured on generated files (5 million rows peak at 715 MiB), so 15
+ * million rows need about 2.2 GB. The rows' text is never kept. Flat
+ * memory needs an external sort of (patient, time) keys in place of the
+ * in-memory index, and on-disk duplicate detection. */
 static enum ns_err pass_one(struct run *r, struct ns_error *err)
 {
     struct csv_reader *rd = NULL;
