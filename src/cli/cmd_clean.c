@@ -356,6 +356,9 @@ static enum ns_err pass_one(struct run *r, struct ns_error *err)
     if (r->rep.rows_read == 0)
         rc = ns_error_set(err, NS_ERR_PARSE, "%s:2: no rows after the "
                           "header", r->a.path);
+    else if (history_index_finish(r->hist) != NS_OK)
+        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory for the "
+                          "patient-history index");
 out:
     csv_reader_close(rd);
     return rc;
@@ -497,9 +500,6 @@ static enum ns_err build_pipeline(struct run *r, struct ns_error *err)
     struct pipeline_opts po = {true, true};
     enum ns_err rc;
 
-    if (history_index_finish(r->hist) != NS_OK)
-        return ns_error_set(err, NS_ERR_NOMEM, "out of memory for the "
-                            "patient-history index");
     rc = catcount_fit(r->cc, &r->enc, err);
     if (rc == NS_OK)
         rc = pipeline_new(r->schema, r->enc, &po, &r->pipe, err);

@@ -93,6 +93,8 @@ static void test_clean_bad_rows_are_counted_per_reason(void **state)
     expect(&res, 0, "\"duplicate\":1");
     expect(&res, 0, "\"bad_value\":1");
     expect(&res, 0, "\"field_count\":1");
+    /* Counted without --features too: both kept rows are patient P1. */
+    expect(&res, 0, "\"patients\":1");
 }
 
 static void test_clean_strict_stops_at_first_bad_row(void **state)
@@ -120,6 +122,19 @@ static void test_clean_features_have_a_row_per_kept_row(void **state)
     expect(&res, 0, ",1,0,0,1,0,1\n");
 }
 
+/* The real Vitoria file: five rows booked after their day, 51,670
+ * patients (data/README.md). */
+static void test_clean_real_file_report_counts(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean data/noshow-vitoria-2016-until-may.csv --json", &res);
+    expect(&res, 0, "\"rows_read\":84076,\"rows_kept\":84071");
+    expect(&res, 0, "\"negative_lead\":5");
+    expect(&res, 0, "\"patients\":51670");
+}
+
 static void test_clean_bad_option_is_a_usage_error(void **state)
 {
     struct result res;
@@ -141,6 +156,7 @@ int main(void)
         cmocka_unit_test(test_clean_bad_rows_are_counted_per_reason),
         cmocka_unit_test(test_clean_strict_stops_at_first_bad_row),
         cmocka_unit_test(test_clean_features_have_a_row_per_kept_row),
+        cmocka_unit_test(test_clean_real_file_report_counts),
         cmocka_unit_test(test_clean_bad_option_is_a_usage_error),
     };
 
