@@ -4,47 +4,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
 
 #include <cmocka.h>
 
+#include "cli/clirun.h"
+
 #define FIX "tests/fixtures/clean/"
-
-struct result {
-    int status;
-    char out[8192];
-};
-
-/* Runs "noshow ARGS" with stderr joined to stdout. */
-static void run(const char *args, struct result *res)
-{
-    const char *build = getenv("NOSHOW_BUILD");
-    char cmd[1024];
-    FILE *p;
-    size_t n;
-    int st;
-
-    snprintf(cmd, sizeof(cmd), "NOSHOW_LOG=error %s/noshow %s 2>&1",
-             build ? build : "build", args);
-    p = popen(cmd, "r");
-    assert_non_null(p);
-    n = fread(res->out, 1, sizeof(res->out) - 1, p);
-    res->out[n] = '\0';
-    st = pclose(p);
-    res->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void expect(const struct result *res, int status, const char *text)
-{
-    if (res->status != status)
-        fail_msg("exit status %d, expected %d; output:\n%s", res->status,
-                 status, res->out);
-    if (strstr(res->out, text) == NULL)
-        fail_msg("output lacks '%s':\n%s", text, res->out);
-}
 
 static void test_clean_empty_file_fails_with_location(void **state)
 {
