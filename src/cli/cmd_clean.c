@@ -280,21 +280,37 @@ static bool was_kept(const struct run *r, size_t ordinal)
            (r->kept[ordinal / 8] >> (ordinal % 8) & 1u);
 }
 
-static enum ns_err keep_row(struct run *r, struct ns_error *err)
+/* Rows without a patient or either date have no place in the history
+ * (as in pipeline_history_index). */
+static enum ns_err index_row(struct run *r, struct ns_error *err)
 {
     const struct record *rec = r->rec;
+    enum ns_err rc;
+
+    if (rec->patient == NULL || rec->patient[0] == '\0' ||
+        rec->booked_at == NS_TIME_NONE || rec->appt_day == NS_DAY_NONE)
+        return NS_OK;
+    rc = history_index_add(r->hist, rec->patient, rec->booked_at,
+                           rec->appt_day, rec->label);
+    if (rc != NS_OK)
+        return ns_error_set(err, rc, "%s:%ld: cannot add the row to the "
+                            "patient-history index: %s", r->a.path,
+                            rec->line, ns_err_str(rc));
+    return NS_OK;
+}
+
+static enum ns_err keep_row(struct run *r, struct ns_error *err)
+{
     enum ns_err rc;
 
     rc = mark_kept(r, r->rep.rows_read, err);
     if (rc != NS_OK)
         return rc;
     clean_report_add(&r->rep, CLEAN_OK);
-    if (rec->patient != NULL && rec->patient[0] != '\0' &&
-        history_index_add(r->hist, rec->patient, rec->booked_at,
-                          rec->appt_day, rec->label) != NS_OK)
-        return ns_error_set(err, NS_ERR_NOMEM, "out of memory for the "
-                            "patient-history index");
-    return catcount_add(r->cc, rec, err);
+    rc = index_row(r, err);
+    if (rc != NS_OK)
+        return rc;
+    return catcount_add(r->cc, r->rec, err);
 }
 
 static enum ns_err setup_pass_one(struct run *r, const struct csv_reader *rd,

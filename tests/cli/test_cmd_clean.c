@@ -87,6 +87,20 @@ static void test_clean_features_have_a_row_per_kept_row(void **state)
     expect(&res, 0, ",1,0,0,1,0,1\n");
 }
 
+/* A schema file with neither dates nor outcome: rows are kept, labels
+ * are empty and no history is indexed (and nothing fails for it). */
+static void test_clean_schema_file_without_dates_or_target(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "nodates.csv --schema " FIX "nodates.schema "
+        "--features -", &res);
+    expect(&res, 0, "appointment_id,label,age,ward\nV1,,30,0\n");
+    expect(&res, 0, "kept 3 of 3 rows");
+    expect(&res, 0, "patients: 0");
+}
+
 /* The real Vitoria file: five rows booked after their day, 51,670
  * patients (data/README.md). */
 static void test_clean_real_file_report_counts(void **state)
@@ -121,6 +135,7 @@ int main(void)
         cmocka_unit_test(test_clean_bad_rows_are_counted_per_reason),
         cmocka_unit_test(test_clean_strict_stops_at_first_bad_row),
         cmocka_unit_test(test_clean_features_have_a_row_per_kept_row),
+        cmocka_unit_test(test_clean_schema_file_without_dates_or_target),
         cmocka_unit_test(test_clean_real_file_report_counts),
         cmocka_unit_test(test_clean_bad_option_is_a_usage_error),
     };
