@@ -155,6 +155,7 @@ static void test_generate_base_rate_and_effects_hold(void **state)
     struct generate_row r;
     struct rate all = {0, 0}, sms = {0, 0}, nosms = {0, 0};
     struct rate short_lead = {0, 0}, long_lead = {0, 0};
+    struct rate sunny = {0, 0}, stormy = {0, 0};
 
     (void)state;
     generate_opts_default(&o);
@@ -170,6 +171,10 @@ static void test_generate_base_rate_and_effects_hold(void **state)
             add(&short_lead, r.status);
         if (!r.sms && r.lead_days >= 30)
             add(&long_lead, r.status);
+        if (strcmp(r.weather, "Sunny") == 0)
+            add(&sunny, r.status);
+        else if (strcmp(r.weather, "Stormy") == 0)
+            add(&stormy, r.status);
     }
     generate_free(g);
     if (rate_of(&all) < 0.17 || rate_of(&all) > 0.23)
@@ -180,6 +185,9 @@ static void test_generate_base_rate_and_effects_hold(void **state)
     if (!(rate_of(&long_lead) > rate_of(&short_lead) + 0.05))
         fail_msg("lead >= 30 days should raise the rate: %.3f vs %.3f",
                  rate_of(&long_lead), rate_of(&short_lead));
+    if (!(rate_of(&stormy) > rate_of(&sunny) + 0.05))
+        fail_msg("stormy weather should raise the rate: %.3f vs %.3f",
+                 rate_of(&stormy), rate_of(&sunny));
 }
 
 /* Same patient id, same traits: the history signal depends on it. */
