@@ -39,7 +39,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_CFLAGS := $(ALL_CFLAGS) -Itests $(shell pkg-config --cflags cmocka)
 TEST_LIBS := $(shell pkg-config --libs cmocka)
 
-.PHONY: all check clean install web fuzz
+.PHONY: all check clean install web fuzz bench
 
 all: $(BUILD)/noshow
 
@@ -54,6 +54,16 @@ $(BUILD)/tests/%: tests/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIB_OBJS) \
 	    $(TEST_LIBS) $(PKG_LIBS)
+
+# In-process benchmark programs (bench/*.sh run them): build/bench/NAME
+# from bench/NAME.c, linked like the tests.
+BENCH_BINS := $(BUILD)/bench/explain_bench
+
+bench: $(BENCH_BINS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
 
 check: $(TEST_BINS) $(BUILD)/noshow
 	@bash scripts/run-unit-tests.sh $(BUILD) $(TEST_BINS)

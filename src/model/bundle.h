@@ -15,6 +15,8 @@
 #include "data/schema.h"
 #include "features/history.h"
 #include "features/pipeline.h"
+#include "model/calibrate.h"
+#include "model/xgb.h"
 #include "util/err.h"
 
 #define BUNDLE_FORMAT_VERSION 1
@@ -30,6 +32,53 @@ struct bundle_score {
     int label;              /* probability >= threshold */
     int unknown_cats;       /* categories unseen in training */
 };
+
+/* The parts of a freshly trained model. bundle_new() takes ownership of
+ * every pointer here (and of calib's knots) whether it succeeds or not;
+ * NULL json members are left out of the file. */
+struct bundle_parts {
+    struct schema *schema;
+    struct encoders *encoders;      /* may be NULL: no categories */
+    struct pipeline *pipeline;      /* built on schema and encoders */
+    struct xgb_model *model;
+    struct calib calib;
+    double threshold;
+    const char *threshold_rule;     /* "f1", "recall" or "cost"; copied */
+    json_t *threshold_params;       /* e.g. {"target_recall": 0.8} */
+    double high_from;               /* risk band "high" from here */
+    json_t *metrics;                /* test metrics, curves, baseline */
+    json_t *params;                 /* training parameters */
+    json_t *fingerprint;            /* sha256, rows, date_from, date_to */
+};
+
+/* Assembles a bundle from trained parts, stamping the creation time and
+ * the version id (UTC time + the first 8 hex digits of the SHA-256 of
+ * the XGBoost part). Errors: NS_ERR_INVALID (feature count of the model
+ * differs from the pipeline's, a band cut below the threshold),
+ * NS_ERR_NOMEM, NS_ERR_LIB. Caller frees *out with bundle_free(). */
+NS_MUST_CHECK enum ns_err bundle_new(struct bundle_parts *parts,
+                                     struct bundle **out,
+                                     struct ns_error *err);
+
+/* Global importance computed elsewhere ({"feature": value, ...} or any
+ * JSON the explanation module defines), saved under "importance". Takes
+ * ownership of the reference; NULL removes it. */
+void bundle_set_importance(struct bundle *b, json_t *importance);
+
+/* Borrowed: the "importance" value, or NULL when none was set. */
+const json_t *bundle_importance(const struct bundle *b);
+
+/* Borrowed: the model, the calibration, the threshold rule name, the
+ * band cut and the saved metrics (NULL when absent). */
+const struct xgb_model *bundle_model(const struct bundle *b);
+const struct calib *bundle_calib(const struct bundle *b);
+const char *bundle_threshold_rule(const struct bundle *b);
+double bundle_high_from(const struct bundle *b);
+const json_t *bundle_metrics(const struct bundle *b);
+
+/* The band of a calibrated probability: low below the threshold, high
+ * from high_from, medium between. */
+enum bundle_band bundle_band_of(const struct bundle *b, double p);
 
 /* Reads and checks a bundle file. Truncated or corrupted files, another
  * format, a newer format version or a schema/feature mismatch fail with a
@@ -51,6 +100,7 @@ NS_MUST_CHECK enum ns_err bundle_save(const struct bundle *b,
 /* Borrowed views, valid until bundle_free(). */
 const struct schema *bundle_schema(const struct bundle *b);
 const struct pipeline *bundle_pipeline(const struct bundle *b);
+const struct encoders *bundle_encoders(const struct bundle *b);
 const char *bundle_version(const struct bundle *b);
 double bundle_threshold(const struct bundle *b);
 const char *bundle_band_name(enum bundle_band band);

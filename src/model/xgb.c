@@ -62,6 +62,7 @@ void xgb_params_default(struct xgb_params *p)
     p->nthread = 0;
     p->early_stopping_rounds = 0;
     p->num_parallel_tree = 1;
+    p->colsample_bynode = 1.0;
 }
 
 static enum ns_err check_range(struct ns_error *err, const char *name,
@@ -95,7 +96,9 @@ static enum ns_err check_params(const struct xgb_params *p,
         (rc = check_range(err, "early_stopping_rounds",
                           p->early_stopping_rounds, 0, 100000)) ||
         (rc = check_range(err, "num_parallel_tree", p->num_parallel_tree,
-                          1, 10000)))
+                          1, 10000)) ||
+        (rc = check_range(err, "colsample_bynode", p->colsample_bynode,
+                          1e-6, 1)))
         return rc;
     if (strncmp(p->objective, "binary:", 7) != 0)
         return ns_error_field(err, NS_ERR_INVALID, "objective",
@@ -151,7 +154,8 @@ static enum ns_err apply_params(BoosterHandle h, const struct xgb_params *p,
         (rc = set_num(h, "lambda", p->lambda, err)) ||
         (rc = set_num(h, "alpha", p->alpha, err)) ||
         (rc = set_num(h, "nthread", p->nthread, err)) ||
-        (rc = set_num(h, "num_parallel_tree", p->num_parallel_tree, err)))
+        (rc = set_num(h, "num_parallel_tree", p->num_parallel_tree, err)) ||
+        (rc = set_num(h, "colsample_bynode", p->colsample_bynode, err)))
         return rc;
     return NS_OK;
 }
@@ -394,6 +398,10 @@ static const char *const contribs_config =
     "{\"type\":2,\"training\":false,\"iteration_begin\":0,"
     "\"iteration_end\":0,\"strict_shape\":false}";
 
+static const char *const interactions_config =
+    "{\"type\":4,\"training\":false,\"iteration_begin\":0,"
+    "\"iteration_end\":0,\"strict_shape\":false}";
+
 static enum ns_err copy_result(const bst_ulong *shape, bst_ulong dim,
                                const float *res, size_t want, double *out,
                                struct ns_error *err)
@@ -605,9 +613,12 @@ enum ns_err xgb_predict_margin(const struct xgb_model *m, const float *X,
                           err);
 }
 
-enum ns_err xgb_predict_contribs(const struct xgb_model *m, const float *X,
-                                 size_t n, size_t ncols, int nthread,
-                                 double *out, struct ns_error *err)
+/* Contributions (type 2) or interactions (type 4) through a DMatrix,
+ * built with the handle's threads; want is the number of values. */
+static enum ns_err predict_shap(const struct xgb_model *m, const float *X,
+                                size_t n, size_t ncols, int nthread,
+                                const char *config, size_t want,
+                                double *out, struct ns_error *err)
 {
     BoosterHandle h = pick_handle(m, n, nthread);
     DMatrixHandle d = NULL;
@@ -618,19 +629,33 @@ enum ns_err xgb_predict_contribs(const struct xgb_model *m, const float *X,
 
     if (rc != NS_OK || n == 0)
         return rc;
-
-    /* Contributions need a DMatrix; build it with the handle's threads. */
     rc = make_dmatrix(X, n, ncols, NULL, NULL, h == m->single ? 1 : 0, &d,
                       err);
     if (rc != NS_OK)
         return rc;
-    if (XGBoosterPredictFromDMatrix(h, d, contribs_config, &shape, &dim,
-                                    &res) != 0)
+    if (XGBoosterPredictFromDMatrix(h, d, config, &shape, &dim, &res) != 0)
         rc = lib_fail(err, "XGBoosterPredictFromDMatrix");
     else
-        rc = copy_result(shape, dim, res, n * (ncols + 1), out, err);
+        rc = copy_result(shape, dim, res, want, out, err);
     XGDMatrixFree(d);
     return rc;
+}
+
+enum ns_err xgb_predict_contribs(const struct xgb_model *m, const float *X,
+                                 size_t n, size_t ncols, int nthread,
+                                 double *out, struct ns_error *err)
+{
+    return predict_shap(m, X, n, ncols, nthread, contribs_config,
+                        n * (ncols + 1), out, err);
+}
+
+enum ns_err xgb_predict_interactions(const struct xgb_model *m,
+                                     const float *X, size_t n, size_t ncols,
+                                     int nthread, double *out,
+                                     struct ns_error *err)
+{
+    return predict_shap(m, X, n, ncols, nthread, interactions_config,
+                        n * (ncols + 1) * (ncols + 1), out, err);
 }
 
 enum ns_err xgb_save_json(const struct xgb_model *m, char **buf,

@@ -48,6 +48,7 @@ struct xgb_params {
     int nthread;                /* training threads; 0 = every core */
     int early_stopping_rounds;  /* 0 = off; needs validation rows */
     int num_parallel_tree;      /* > 1 with one round = random forest */
+    double colsample_bynode;    /* features tried per split; 1 = all */
 };
 
 struct xgb_train_report {
@@ -69,7 +70,7 @@ struct xgb_model;
 /* binary:logistic, hist, gbtree, logloss, depth 3, eta 0.1, 100 trees,
  * min_child_weight 1, subsample 1, colsample 1, scale_pos_weight 1,
  * lambda 1, alpha 0, seed 42, every core, no early stopping, 1 tree per
- * round. */
+ * round, colsample_bynode 1. */
 void xgb_params_default(struct xgb_params *p);
 
 /* Trains on n rows of ncols features. weights may be NULL; valid may be
@@ -103,6 +104,17 @@ NS_MUST_CHECK enum ns_err xgb_predict_contribs(const struct xgb_model *m,
                                                size_t ncols, int nthread,
                                                double *out,
                                                struct ns_error *err);
+
+/* Exact SHAP interaction values into out[n * (ncols + 1) * (ncols + 1)]:
+ * for each row a row-major (ncols + 1) x (ncols + 1) matrix whose row i
+ * sums to feature i's contribution (the last row and column are the
+ * bias). About ncols times the cost of xgb_predict_contribs(). Same
+ * thread rule. */
+NS_MUST_CHECK enum ns_err xgb_predict_interactions(const struct xgb_model *m,
+                                                   const float *X, size_t n,
+                                                   size_t ncols, int nthread,
+                                                   double *out,
+                                                   struct ns_error *err);
 
 /* XGBoost's JSON model text into *buf (NUL-terminated, *len excludes the
  * NUL); the caller frees *buf with free(). */
