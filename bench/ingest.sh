@@ -27,6 +27,7 @@ make -j2 build/noshow >/dev/null
 build/noshow generate --rows 100000 --seed 1 -o "$TMP/gen100k.csv" 2>/dev/null
 build/noshow generate --rows 1000000 --seed 1 -o "$TMP/gen1m.csv" 2>/dev/null
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 FILES=("$REAL" "$TMP/gen100k.csv" "$TMP/gen1m.csv")
 NAMES=(real-84k gen-100k gen-1m)
 now_ns() { date +%s%N; }
@@ -79,6 +80,8 @@ stat() { # side name column (4 wall ms, 5 peak RSS kB, 6 CPU ms, 7 work ms)
         | cut -d: -f2 | sed 's/^ //'), $(free -m | awk '/Mem:/{print $2}') MiB"
     echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "- repetitions: $REPS, C and pandas alternating; medians shown"
+    echo "- load average (1, 5, 15 min) at start: $LOAD_START; at end:" \
+         "$(cut -d' ' -f1-3 /proc/loadavg) (the 2 vCPUs are shared)"
     echo "- C: \`noshow clean FILE --features /dev/null --json\` (whole process)"
     echo "- pandas: \`/usr/bin/python3 bench/ingest_pandas.py FILE\` (whole"
     echo "  process, including ~0.2 s of imports)"
