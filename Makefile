@@ -68,6 +68,11 @@ $(BUILD)/bench/%: bench/%.c $(LIB_OBJS)
 check: $(TEST_BINS) $(BUILD)/noshow
 	@bash scripts/run-unit-tests.sh $(BUILD) $(TEST_BINS)
 
+# The staff web app, built into web/dist (npm packages, no network at run
+# time); served by `noshow serve --web-dir web/dist`.
+web:
+	bash scripts/web-build.sh
+
 install: $(BUILD)/noshow
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/noshow
 	install -m 0755 $(BUILD)/noshow $(DESTDIR)$(PREFIX)/bin/noshow
@@ -77,7 +82,8 @@ install: $(BUILD)/noshow
 #   build-fuzz/fuzz_csv -max_total_time=60 fuzz/corpus/csv
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
-FUZZ_LIB_SRCS := $(sort $(wildcard src/data/*.c src/util/*.c))
+FUZZ_LIB_SRCS := $(sort $(wildcard src/data/*.c src/util/*.c)) \
+                 src/server/api_record.c src/server/http.c
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS)
 

@@ -12,6 +12,8 @@ static int cmd_help(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"help", "list the commands, or show one command's help", cmd_help},
+    {"keys", "add or revoke API keys of the service", cmd_keys},
+    {"serve", "run the prediction service (REST API)", cmd_serve},
     {"schema", "list, show or check the column schemas of a CSV file",
      cmd_schema},
     {"train", "train a model bundle on a labelled CSV file", cmd_train},

@@ -36,6 +36,8 @@ int cli_interactive(void);
 
 /* Subcommands, one file each in src/cli/ (registered in main.c). */
 int cmd_schema(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
