@@ -40,6 +40,15 @@ const struct http_route api_routes[] = {
           "The loaded model: version, schema, metrics, threshold"),
     ROUTE("POST", "/model/reload", HTTP_ROLE_ADMIN, HTTP_BODY_NONE,
           h_reload, "Reload the model file (as SIGHUP does)"),
+    ROUTE("GET", "/actions", HTTP_ROLE_CLINIC, HTTP_BODY_NONE,
+          api_h_actions, "The day's reminder list by expected gain, with "
+          "a recorded control group"),
+    ROUTE("GET", "/actions/effect", HTTP_ROLE_READER, HTTP_BODY_NONE,
+          api_h_effect, "No-show rate of acted-on versus control "
+          "appointments, with a 95% interval"),
+    ROUTE("GET", "/overbooking", HTTP_ROLE_READER, HTTP_BODY_NONE,
+          api_h_overbooking, "Extra bookings a session can take at a "
+          "chosen overflow risk"),
     ROUTE("GET", "/healthz", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE,
           api_h_healthz, "Liveness: the process answers"),
     ROUTE("GET", "/readyz", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE,

@@ -119,6 +119,12 @@ bool api_path_id(const struct http_req *req, struct http_resp *resp,
 void api_appt_error(const struct http_req *req, struct http_resp *resp,
                     const struct ns_error *err);
 
+/* Answers 422 naming the query parameter, its value and what was
+ * expected; returns false so parsers can "return api_query_fail(..)". */
+bool api_query_fail(const struct http_req *req, struct http_resp *resp,
+                    const char *field, const char *value,
+                    const char *expected);
+
 /* Route handlers. */
 void api_h_book(struct http_req *req, struct http_resp *resp);
 void api_h_appt_get(struct http_req *req, struct http_resp *resp);
@@ -135,6 +141,10 @@ void api_h_healthz(struct http_req *req, struct http_resp *resp);
 void api_h_readyz(struct http_req *req, struct http_resp *resp);
 void api_h_metrics(struct http_req *req, struct http_resp *resp);
 void api_h_openapi(struct http_req *req, struct http_resp *resp);
+/* Decision support (api_decide.c). */
+void api_h_actions(struct http_req *req, struct http_resp *resp);
+void api_h_overbooking(struct http_req *req, struct http_resp *resp);
+void api_h_effect(struct http_req *req, struct http_resp *resp);
 
 /* Outbox worker (api_outbox.c). */
 NS_MUST_CHECK enum ns_err api_outbox_start(struct api *a,
