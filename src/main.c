@@ -33,6 +33,10 @@ const struct cli_command cli_commands[] = {
      cmd_overbook},
     {"backtest", "replay reminder lists and overbooking on past days",
      cmd_backtest},
+    {"generate", "write synthetic appointments with a known model",
+     cmd_generate},
+    {"clean", "check a data file, report the drops, write its features",
+     cmd_clean},
     {NULL, NULL, NULL},
 };
 

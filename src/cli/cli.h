@@ -48,6 +48,8 @@ int cmd_policy(int argc, char **argv);
 int cmd_actions(int argc, char **argv);
 int cmd_overbook(int argc, char **argv);
 int cmd_backtest(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
 
 
 #endif
