@@ -95,6 +95,7 @@ class RemindersPage {
         this.specCol = findColumn(ctx.schema, /special/i, ['categorical']);
         this.rows = [];
         this.answer = null;
+        this.busy = false;
         this.status = h('div', { id: 'rem-status', role: 'status',
             'aria-live': 'polite' });
         this.summary = h('p', { id: 'rem-summary' });
@@ -190,6 +191,13 @@ class RemindersPage {
     async notify(list) {
         let n = 0;
 
+        // A second click while reminders are being sent would send them
+        // twice: the buttons wait for the first round.
+        if (this.busy) {
+            return;
+        }
+        this.busy = true;
+        this.drawButtons();
         try {
             for (const r of list) {
                 const res = await api('POST', `/appointments/${r.id}/notify`,
@@ -202,6 +210,7 @@ class RemindersPage {
         } catch (e) {
             announce(this.status, t('error', { detail: e.message }), 'error');
         }
+        this.busy = false;
         this.drawTable();
     }
 
@@ -258,7 +267,8 @@ class RemindersPage {
         clear(this.bulk);
         if (this.canAct && this.rows.length) {
             this.bulk.appendChild(h('button', { type: 'button',
-                id: 'rem-notify-all', disabled: todo.length === 0,
+                id: 'rem-notify-all', disabled: todo.length === 0 ||
+                    this.busy,
                 onclick: () => this.notify(todo) },
             t('notify_all_shown', { n: todo.length })));
         }
