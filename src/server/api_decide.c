@@ -252,10 +252,43 @@ static enum ns_err add_booked(void *vctx, const struct store_appt *ap,
     return NS_OK;
 }
 
+/* P(k patients come), k = 0..n + extra, as a JSON array: the n booked
+ * come with 1 - risk, the extra ones with show_prob. NULL on failure. */
+static json_t *show_dist(const struct session_ctx *x, size_t extra,
+                         double show_prob, struct ns_error *err)
+{
+    size_t n = x->n + extra;
+    double *show = malloc(n * sizeof(*show));
+    double *pmf = malloc((n + 1) * sizeof(*pmf));
+    json_t *arr = NULL;
+
+    if (show == NULL || pmf == NULL) {
+        ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        show[i] = i < x->n ? 1.0 - x->risk[i] : show_prob;
+    if (overbook_pmf(show, n, pmf, err) != NS_OK)
+        goto out;
+    arr = json_array();
+    for (size_t k = 0; arr != NULL && k <= n; k++)
+        if (json_array_append_new(arr, json_real(pmf[k])) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    if (arr == NULL)
+        ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+out:
+    free(show);
+    free(pmf);
+    return arr;
+}
+
 static json_t *advice_json(const struct session_ctx *x, size_t slots,
                            double risk, struct ns_error *err)
 {
     struct overbook_advice adv;
+    json_t *before, *after;
     double mean = 0.0;
 
     if (x->n == 0)
@@ -265,7 +298,15 @@ static json_t *advice_json(const struct session_ctx *x, size_t slots,
     if (overbook_advise(x->risk, x->n, slots, mean, risk, slots, &adv,
                         err) != NS_OK)
         return NULL;
-    return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+    before = show_dist(x, 0, 0.0, err);
+    after = before ? show_dist(x, adv.extra, adv.extra_show_prob, err)
+                   : NULL;
+    if (after == NULL) {
+        json_decref(before);
+        return NULL;
+    }
+    return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o, "
+                     "s:o}",
                      "extra", (json_int_t)adv.extra,
                      "mean_noshow_probability", mean,
                      "extra_show_probability", adv.extra_show_prob,
@@ -273,7 +314,9 @@ static json_t *advice_json(const struct session_ctx *x, size_t slots,
                      "overflow_after", adv.overflow_after, "idle_before",
                      adv.idle_before, "idle_after", adv.idle_after,
                      "expected_shows_before", adv.expected_shows_before,
-                     "expected_shows_after", adv.expected_shows_after);
+                     "expected_shows_after", adv.expected_shows_after,
+                     "show_distribution_before", before,
+                     "show_distribution_after", after);
 }
 
 void api_h_overbooking(struct http_req *req, struct http_resp *resp)

@@ -35,7 +35,8 @@ static const struct {
      "group: act|control, recorded_now}]}", NULL},
     {"GET", "/overbooking", "200", "{date, slots, risk, booked, unscored, "
      "advice: {extra, overflow_before, overflow_after, idle_before, "
-     "idle_after, ...} or null when nothing is booked}", NULL},
+     "idle_after, show_distribution_before, show_distribution_after, "
+     "...} or null when nothing is booked}", NULL},
     {"GET", "/actions/effect", "200", "{acted, control: {appointments, "
      "noshows, noshow_rate}, difference, ci95: [low, high]}", NULL},
 };

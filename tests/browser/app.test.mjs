@@ -14,6 +14,7 @@ import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
 globalThis.localStorage = { getItem: () => 'fr', setItem: () => {} };
 globalThis.document = { documentElement: {} };
 const { normalizeSchema } = await import('../../web/js/schema.js');
+const { apptDate } = await import('../../web/js/appt.js');
 
 const BASE = process.env.BASE_URL;
 const READER = process.env.READER_KEY;
@@ -110,6 +111,43 @@ async function seed(model) {
         }
     }
     return booked;
+}
+
+// Appointments of the store (first 1,000) by day, as {day: [appt]}.
+async function byDay(status) {
+    const q = status ? `status=${status}&limit=1000` : 'limit=1000';
+    const data = await call('GET', `/appointments?${q}`, undefined, READER);
+    const days = {};
+    for (const a of data.items ?? data) {
+        const d = String(apptDate(a)).slice(0, 10);
+        (days[d] = days[d] ?? []).push(a);
+    }
+    return days;
+}
+
+// The day whose action list has the most rows to remind plus a control
+// one. The other days' listed appointments get an outcome, so that the
+// effect panel has results to compare.
+async function reminderDay() {
+    const days = Object.entries(await byDay('pending'))
+        .sort((x, y) => y[1].length - x[1].length).map((d) => d[0]);
+    const lists = [];
+    for (const d of days) {
+        const r = await call('GET', `/actions?date=${d}&capacity=50`);
+        const act = r.items.filter((i) => i.group === 'act').length;
+        const ctl = r.items.length - act;
+        lists.push({ d, items: r.items, score: act + (ctl ? 100 : 0) });
+    }
+    lists.sort((x, y) => y.score - x.score);
+    check(lists.length && lists[0].items.length, 'no day has an action');
+    for (const l of lists.slice(1)) {
+        for (const [i, it] of l.items.entries()) {
+            await call('PUT', `/appointments/${it.id}/outcome`, {
+                outcome: i % 3 === 0 ? 'no_show' : 'honored',
+                at: `${l.d}T18:00:00Z` });
+        }
+    }
+    return lists[0];
 }
 
 async function shot(page, name) {
@@ -439,6 +477,114 @@ async function run(browser) {
         check(a.status === 'honored', `status ${a.status} after outcome`);
     });
 
+    let remDay = null;
+    await test('reminders: the day by expected gain, control rows marked ' +
+        'and without a notify button', async () => {
+        remDay = await reminderDay();
+        await page.goto(BASE + '/#/reminders');
+        await page.waitForSelector('#rem-form');
+        await page.fill('#rem-date', remDay.d);
+        await page.fill('#rem-capacity', '50');
+        await page.click('#rem-show');
+        await page.waitForFunction((n) => document.querySelectorAll(
+            '#rem-table tbody tr').length === n, remDay.items.length);
+        const ids = await page.$$eval('#rem-table tbody tr', (rs) =>
+            rs.map((r) => r.dataset.id));
+        check(ids.join() === remDay.items.map((i) => String(i.id)).join(),
+            `rows ${ids} differ from GET /actions`);
+        const gains = remDay.items.map((i) => i.gain);
+        check(gains.every((g, i) => i === 0 || gains[i - 1] >= g),
+            `gains not in order: ${gains}`);
+        const control = await page.$$eval(
+            '#rem-table tr[data-group=control]', (rs) => rs.map((r) => ({
+                badge: r.querySelector('.group-control') !== null,
+                button: r.querySelector('.notify-btn') !== null })));
+        check(control.length === remDay.items.filter((i) =>
+            i.group === 'control').length, 'control rows not all shown');
+        check(control.every((c) => c.badge && !c.button),
+            `control rows: ${JSON.stringify(control)}`);
+        check((await page.textContent('#control-why')).length > 40,
+            'no explanation of the control group');
+        await page.click('#control-why summary');
+        await page.waitForSelector('#effect-sentence');
+        await shot(page, '11-reminders');
+    });
+
+    await test('reminders: notify the top action, then all shown; ' +
+        'statuses change', async () => {
+        const top = await page.$('#rem-table tbody tr:has(.notify-btn)');
+        check(top !== null, 'no row to notify');
+        const id = await top.getAttribute('data-id');
+        await top.$eval('.notify-btn', (b) => b.click());
+        await page.waitForFunction((i) => {
+            const r = document.querySelector(
+                `#rem-table tr[data-id="${i}"] .status`);
+            return r && r.textContent.includes('confirmation');
+        }, id, { timeout: 10000 });
+        const a = await call('GET', `/appointments/${id}`, undefined,
+            READER);
+        check(a.status === 'pending_confirmation',
+            `status ${a.status} after notify`);
+        await shot(page, '12-reminders-notified');
+        if (await page.$('#rem-table .notify-btn')) {
+            await page.click('#rem-notify-all');
+            await page.waitForFunction(() => !document.querySelector(
+                '#rem-table .notify-btn'), undefined, { timeout: 10000 });
+        }
+        for (const it of remDay.items) {
+            const b = await call('GET', `/appointments/${it.id}`, undefined,
+                READER);
+            const want = it.group === 'act' ? 'pending_confirmation'
+                : 'pending';
+            check(b.status === want, `${it.group} ${it.id}: ${b.status}`);
+        }
+    });
+
+    await test('reminder effect: rates of both groups, interval, sentence',
+        async () => {
+            const e = await call('GET', '/actions/effect', undefined, READER);
+            const cells = await page.$$eval('#effect-table tbody tr',
+                (rs) => rs.map((r) => r.cells[1].textContent));
+            check(cells.length === 2, `effect rows ${cells.length}`);
+            check(cells[0] === String(e.acted.appointments) &&
+                cells[1] === String(e.control.appointments),
+            `counts ${cells} vs ${e.acted.appointments}, ${
+                e.control.appointments}`);
+            const said = await page.textContent('#effect-sentence');
+            const lo = e.ci95?.[0];
+            const hi = e.ci95?.[1];
+            const want = e.difference === null || lo === null ?
+                'Pas encore' : lo > 0 || hi < 0 ? 'se distingue'
+                    : 'distinguer l’écart de zéro';
+            check(said.includes(want), `sentence '${said}' for ${
+                JSON.stringify(e)}`);
+        });
+
+    await test('overbooking: advice, distribution chart with the slots ' +
+        'marked, idle slots and overflow before and after', async () => {
+        // The reminders' day, kept by the page: every appointment of it
+        // is booked in the session.
+        const day = remDay.d;
+        const list = (await byDay())[day];
+        await page.goto(BASE + '/#/overbooking');
+        await page.waitForSelector('#ob-form');
+        check(await page.inputValue('#ob-date') === day,
+            `day ${await page.inputValue('#ob-date')}, expected ${day}`);
+        await page.fill('#ob-slots', String(list.length));
+        await page.click('#ob-go');
+        await page.waitForSelector('#ob-grid canvas');
+        const ans = await call('GET', `/overbooking?date=${day}&slots=${
+            list.length}&risk=0.1`, undefined, READER);
+        const shown = await page.textContent('#ob-extra-n');
+        check(shown === `+${ans.advice.extra}`, `extra '${shown}' vs ${
+            ans.advice.extra}`);
+        const drawn = await chartsDrawn(page, '#ob-grid');
+        check(drawn.length === 1 && drawn[0], 'distribution not drawn');
+        check((await page.$$('#ob-facts tbody tr')).length === 4,
+            'facts table incomplete');
+        await shot(page, '13-overbooking');
+    });
+
     await test('dashboards: every chart drawn', async () => {
         await page.goto(BASE + '/#/dashboards');
         await page.waitForSelector('#dash-grid canvas');
@@ -470,10 +616,17 @@ async function run(browser) {
         const nav = await page.textContent('#nav');
         check(nav.includes('Dashboards'), `navigation '${nav}'`);
         for (const [route, name] of [['predict', '08-predict-en-768'],
-            ['auto', '09-auto-en-768']]) {
+            ['auto', '09-auto-en-768'], ['reminders', '09-reminders-en-768'],
+            ['overbooking', '09-overbooking-en-768']]) {
             await page.goto(`${BASE}/#/${route}`);
             await page.waitForSelector('main > *');
             await page.waitForLoadState('networkidle');
+            if (route === 'reminders') {
+                // The day picked earlier is kept while the tab lives.
+                check(await page.inputValue('#rem-date') === remDay?.d,
+                    'the reminders page forgot the day');
+                await page.waitForSelector('#rem-table');
+            }
             const over = await page.evaluate(() =>
                 document.documentElement.scrollWidth > window.innerWidth);
             check(!over, `${route} scrolls sideways at 768 px`);
@@ -521,8 +674,8 @@ async function run(browser) {
         async () => {
         const missing = [];
         const contrast = [];
-        for (const route of ['predict', 'batch', 'auto', 'dashboards',
-            'model']) {
+        for (const route of ['predict', 'batch', 'auto', 'reminders',
+            'overbooking', 'dashboards', 'model']) {
             await page.goto(`${BASE}/#/${route}`);
             await page.waitForSelector('main > *');
             await page.waitForLoadState('networkidle');
@@ -564,6 +717,12 @@ async function run(browser) {
         check(await rpage.$('#notify-above') === null,
             'bulk notify shown');
         await shot(rpage, '10-auto-reader');
+        await rpage.goto(BASE + '/#/reminders');
+        await rpage.waitForSelector('#effect-sentence');
+        check(await rpage.$('#rem-reader') !== null, 'no read-only notice');
+        check(await rpage.$('.notify-btn, #rem-notify-all') === null,
+            'notify button on the reminders page');
+        await shot(rpage, '14-reminders-reader');
         await rpage.goto(BASE + '/#/predict');
         await rpage.waitForSelector('#predict-btn');
         check(await rpage.$('#book-btn') === null, 'book button shown');

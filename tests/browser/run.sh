@@ -58,8 +58,10 @@ CLINIC_KEY=$(build/noshow keys add --db "$DB" --role clinic 2>/dev/null) \
 PORT=$(python3 -c 'import socket; s = socket.socket(); \
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
+# A control share of one half, so that the few appointments of a test
+# day give both groups on the reminders page.
 build/noshow serve --model "$MODEL" --db "$DB" --listen "127.0.0.1:$PORT" \
-    --web-dir web/dist >"$TMP/server.log" 2>&1 &
+    --web-dir web/dist --control-share 0.5 >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!
 ready=0
 for _ in $(seq 1 100); do

@@ -265,6 +265,20 @@ static void test_actions_recent_contact_left_off(void **state)
     json_decref(j);
 }
 
+/* A distribution of 0..n patients: n + 1 probabilities summing to 1. */
+static void expect_distribution(json_t *dist, size_t n)
+{
+    double sum = 0.0;
+
+    if (json_array_size(dist) != n + 1)
+        fail_msg("distribution has %zu values, expected %zu",
+                 json_array_size(dist), n + 1);
+    for (size_t k = 0; k <= n; k++)
+        sum += json_number_value(json_array_get(dist, k));
+    if (fabs(sum - 1.0) > 1e-9)
+        fail_msg("distribution sums to %.12f, expected 1", sum);
+}
+
 static void test_overbooking_advice_and_errors(void **state)
 {
     struct fx *f = *state;
@@ -278,6 +292,11 @@ static void test_overbooking_advice_and_errors(void **state)
         fail_msg("overflow after advice passes the risk: %s",
                  json_dumps(adv, JSON_COMPACT));
     assert_true(json_integer_value(json_object_get(adv, "extra")) >= 1);
+    expect_distribution(json_object_get(adv, "show_distribution_before"),
+                        5);
+    expect_distribution(json_object_get(adv, "show_distribution_after"),
+                        5 + (size_t)json_integer_value(
+                            json_object_get(adv, "extra")));
     json_decref(j);
     assert_int_equal(get(f, 'r', &j, "/overbooking?date=2015-01-01&slots=5"
                          "&risk=0.1&specialty=%s", f->tag), 200);

@@ -160,6 +160,86 @@ const DICT = {
             'réservées au rôle clinique.',
         reader_no_predict: 'Lecture seule : le calcul du risque est ' +
             'réservé au rôle clinique.',
+        nav_reminders: 'Rappels du jour',
+        nav_overbooking: 'Surréservation',
+        rem_title: 'Rappels du jour',
+        rem_intro: 'Les rendez-vous en attente du jour à relancer, par ' +
+            'gain attendu décroissant, dans la limite des appels possibles. ' +
+            'Statuts actualisés toutes les {s} s.',
+        capacity: 'Appels possibles',
+        show_list: 'Afficher la liste',
+        rem_summary: '{n} rendez-vous retenus, dont {control} témoin(s) ; ' +
+            'seuil {thr}, capacité {cap}. {skipped} patient(s) déjà ' +
+            'contacté(s) dans les {days} derniers jours écarté(s).',
+        rem_none: 'Aucun rendez-vous à relancer pour ce jour.',
+        rank: 'Rang',
+        gain: 'Gain attendu',
+        group: 'Groupe',
+        group_act: 'à relancer',
+        group_control: 'témoin',
+        control_no_call: 'pas de rappel (témoin)',
+        notify_all_shown: 'Notifier toutes les lignes affichées ({n})',
+        control_why_title: 'Pourquoi des rendez-vous « témoins » ?',
+        control_why: 'Une petite part des rendez-vous retenus, tirée au ' +
+            'hasard, ne reçoit volontairement aucun rappel. En comparant ' +
+            'leur taux d’absence à celui des rendez-vous relancés, on ' +
+            'mesure ce que les rappels changent vraiment, au lieu de le ' +
+            'supposer. Ne les relancez pas : cela fausserait la mesure.',
+        reader_no_actions: 'Lecture seule : la liste des rappels est ' +
+            'réservée au rôle clinique (elle enregistre les groupes).',
+        effect_title: 'Effet des rappels',
+        effect_intro: 'Rendez-vous déjà listés dont l’issue est connue : ' +
+            'taux d’absence des relancés et des témoins.',
+        effect_group: 'Groupe',
+        effect_with_outcome: 'Avec issue connue',
+        effect_noshows: 'Absents',
+        effect_diff: 'Différence (témoins moins relancés) : {d} ; ' +
+            'intervalle de confiance à 95 % : de {lo} à {hi}.',
+        points: '{n} points',
+        effect_none: 'Pas encore assez de résultats : il faut des ' +
+            'rendez-vous relancés et témoins dont l’issue est connue.',
+        effect_fewer: 'Les relancés manquent moins souvent que les ' +
+            'témoins, et l’écart se distingue de zéro : l’intervalle à ' +
+            '95 % ne contient pas 0.',
+        effect_more: 'Les relancés manquent plus souvent que les témoins, ' +
+            'et l’écart se distingue de zéro : l’intervalle à 95 % ne ' +
+            'contient pas 0.',
+        effect_unclear: 'On ne peut pas encore distinguer l’écart de zéro : ' +
+            'l’intervalle à 95 % contient 0. Il faut davantage de résultats.',
+        ob_title: 'Surréservation',
+        ob_intro: 'Pour une séance, le nombre de rendez-vous ' +
+            'supplémentaires qui garde la probabilité d’avoir plus de ' +
+            'patients que de créneaux sous le risque choisi.',
+        ob_slots: 'Créneaux',
+        ob_risk: 'Risque de débordement accepté (%)',
+        ob_go: 'Calculer',
+        ob_none: 'Aucun rendez-vous réservé pour cette séance.',
+        ob_advice: 'Rendez-vous supplémentaires conseillés',
+        effect_acted: 'relancés',
+        effect_control: 'témoins',
+        ob_advice_text: 'Avec {n} rendez-vous de plus sur {slots} ' +
+            'créneaux, la probabilité d’avoir plus de patients que de ' +
+            'créneaux est de {p} (limite choisie : {risk}). Chaque ' +
+            'rendez-vous ajouté est supposé venir avec une probabilité ' +
+            'de {show}.',
+        ob_unscored: '{n} rendez-vous sans score ne sont pas comptés : ' +
+            'leur créneau est traité comme libre.',
+        ob_what: 'Séance',
+        ob_now: 'Maintenant',
+        ob_with_extra: 'Avec +{n}',
+        ob_booked: 'Rendez-vous réservés',
+        ob_expected: 'Patients attendus',
+        ob_idle: 'Créneaux vides attendus',
+        ob_overflow: 'Risque de débordement',
+        ob_dist_title: 'Nombre de patients qui viennent',
+        ob_dist_desc: 'Probabilité de chaque nombre de patients ; la ' +
+            'ligne marque les {slots} créneaux. Avec {n} rendez-vous, ' +
+            'probabilité de dépasser : {p}.',
+        ob_before: 'Maintenant',
+        ob_after: 'Avec +{n} (rouge : débordement)',
+        ob_patients: 'Patients qui viennent',
+        ob_slots_mark: '{n} créneaux',
+        probability_short: 'Probabilité',
     },
     en: {
         app_title: 'noshow — appointments at risk',
@@ -314,6 +394,85 @@ const DICT = {
         week_of: 'week of {date}',
         reader_no_notify: 'Read only: notifications need the clinic role.',
         reader_no_predict: 'Read only: scoring needs the clinic role.',
+        nav_reminders: 'Today’s reminders',
+        nav_overbooking: 'Overbooking',
+        rem_title: 'Today’s reminders',
+        rem_intro: 'The day’s pending appointments worth a reminder, by ' +
+            'expected gain, cut at the calls staff can make. Statuses ' +
+            'refreshed every {s} s.',
+        capacity: 'Calls possible',
+        show_list: 'Show the list',
+        rem_summary: '{n} appointments listed, {control} of them control; ' +
+            'threshold {thr}, capacity {cap}. {skipped} patient(s) ' +
+            'contacted within the last {days} days left off.',
+        rem_none: 'No appointment to remind on this day.',
+        rank: 'Rank',
+        gain: 'Expected gain',
+        group: 'Group',
+        group_act: 'remind',
+        group_control: 'control',
+        control_no_call: 'no reminder (control)',
+        notify_all_shown: 'Notify all rows shown ({n})',
+        control_why_title: 'Why “control” appointments?',
+        control_why: 'A small share of the listed appointments, drawn at ' +
+            'random, gets no reminder on purpose. Comparing their no-show ' +
+            'rate with that of the reminded ones measures what reminders ' +
+            'really change instead of assuming it. Do not remind them: ' +
+            'that would spoil the measure.',
+        reader_no_actions: 'Read only: the reminder list needs the clinic ' +
+            'role (it records the groups).',
+        effect_title: 'Reminder effect',
+        effect_intro: 'Appointments already listed whose outcome is ' +
+            'known: no-show rate of the reminded and of the control ones.',
+        effect_group: 'Group',
+        effect_with_outcome: 'With an outcome',
+        effect_noshows: 'No-shows',
+        effect_diff: 'Difference (control minus reminded): {d}; 95% ' +
+            'confidence interval: {lo} to {hi}.',
+        points: '{n} points',
+        effect_none: 'Not enough results yet: this needs reminded and ' +
+            'control appointments with a known outcome.',
+        effect_fewer: 'Reminded patients miss less often than control ' +
+            'ones, and the difference is distinguishable from zero: the ' +
+            '95% interval does not contain 0.',
+        effect_more: 'Reminded patients miss more often than control ones, ' +
+            'and the difference is distinguishable from zero: the 95% ' +
+            'interval does not contain 0.',
+        effect_unclear: 'The difference cannot be told apart from zero yet: ' +
+            'the 95% interval contains 0. More results are needed.',
+        ob_title: 'Overbooking',
+        ob_intro: 'For one session, the number of extra bookings that ' +
+            'keeps the chance of more patients than slots under the ' +
+            'chosen risk.',
+        ob_slots: 'Slots',
+        ob_risk: 'Accepted overflow risk (%)',
+        ob_go: 'Compute',
+        ob_none: 'No appointment booked in this session.',
+        ob_advice: 'Extra bookings advised',
+        effect_acted: 'reminded',
+        effect_control: 'control',
+        ob_advice_text: 'With {n} more bookings on {slots} slots, the ' +
+            'chance of more patients than slots is {p} (limit chosen: ' +
+            '{risk}). Each extra booking is assumed to come with ' +
+            'probability {show}.',
+        ob_unscored: '{n} appointments without a score are not counted: ' +
+            'their slot is treated as free.',
+        ob_what: 'Session',
+        ob_now: 'Now',
+        ob_with_extra: 'With +{n}',
+        ob_booked: 'Appointments booked',
+        ob_expected: 'Patients expected',
+        ob_idle: 'Idle slots expected',
+        ob_overflow: 'Overflow risk',
+        ob_dist_title: 'Number of patients who come',
+        ob_dist_desc: 'Probability of each number of patients; the line ' +
+            'marks the {slots} slots. With {n} bookings, chance of going ' +
+            'over: {p}.',
+        ob_before: 'Now',
+        ob_after: 'With +{n} (red: overflow)',
+        ob_patients: 'Patients who come',
+        ob_slots_mark: '{n} slots',
+        probability_short: 'Probability',
     },
 };
 

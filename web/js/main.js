@@ -10,6 +10,8 @@ import { normalizeSchema } from './schema.js';
 import * as predict from './pages/predict.js';
 import * as batch from './pages/batch.js';
 import * as auto from './pages/auto.js';
+import * as reminders from './pages/reminders.js';
+import * as overbooking from './pages/overbooking.js';
 import * as dashboards from './pages/dashboards.js';
 import * as modelPage from './pages/model.js';
 
@@ -17,6 +19,8 @@ const ROUTES = [
     ['predict', 'nav_predict', predict],
     ['batch', 'nav_batch', batch],
     ['auto', 'nav_auto', auto],
+    ['reminders', 'nav_reminders', reminders],
+    ['overbooking', 'nav_overbooking', overbooking],
     ['dashboards', 'nav_dash', dashboards],
     ['model', 'nav_model', modelPage],
 ];
