@@ -36,7 +36,13 @@ static const char usage[] =
     "  --web-dir DIR        static web app at / (env NOSHOW_WEB_DIR;\n"
     "                       default web/dist when present)\n"
     "  --pseudonym-key-file FILE  key for patient pseudonyms (env\n"
-    "                       NOSHOW_PSEUDONYM_KEY holds the key itself)\n\n"
+    "                       NOSHOW_PSEUDONYM_KEY holds the key itself)\n"
+    "  --rate-limit N       requests per second per API key (env\n"
+    "                       NOSHOW_RATE_LIMIT; default: no limit); past\n"
+    "                       it, 429 with Retry-After\n"
+    "  --rate-burst N       requests a key may send at once (default 2N)\n"
+    "  --tls-cert FILE      PEM certificate; with --tls-key the service\n"
+    "  --tls-key FILE       speaks HTTPS only (PEM private key)\n\n"
     "Signals: SIGTERM/SIGINT stop after the requests in flight; SIGHUP\n"
     "reloads the model (a bad file keeps the old model serving).\n"
     "API keys: 'noshow keys add --db URL --role reader|clinic|admin'.\n";
@@ -112,6 +118,21 @@ static int apply_numbers(struct serve_opts *o, const char *threads,
     return 0;
 }
 
+static int apply_rate(struct serve_opts *o, const char *rate,
+                      const char *burst)
+{
+    long v = 0;
+
+    if (rate && *rate && !number_opt("--rate-limit", rate, 1, 1000000, &v))
+        return CLI_EXIT_USAGE;
+    o->cfg.rate_limit = (double)v;
+    v = 0;
+    if (burst && !number_opt("--rate-burst", burst, 1, 1000000, &v))
+        return CLI_EXIT_USAGE;
+    o->cfg.rate_burst = (double)v;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct serve_opts *o,
                       char *host, size_t hsz)
 {
@@ -125,12 +146,18 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         {"webhook-url", required_argument, NULL, 'w'},
         {"web-dir", required_argument, NULL, 'W'},
         {"pseudonym-key-file", required_argument, NULL, 'k'},
+        {"rate-limit", required_argument, NULL, 'r'},
+        {"rate-burst", required_argument, NULL, 'B'},
+        {"tls-cert", required_argument, NULL, 'C'},
+        {"tls-key", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *threads = getenv("NOSHOW_THREADS");
     const char *limit = getenv("NOSHOW_BODY_LIMIT");
     const char *timeout = getenv("NOSHOW_TIMEOUT");
+    const char *rate = getenv("NOSHOW_RATE_LIMIT");
+    const char *burst = NULL;
     struct stat st;
     int c;
 
@@ -172,6 +199,18 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         case 'k':
             o->cfg.pseudonym_key_file = optarg;
             break;
+        case 'r':
+            rate = optarg;
+            break;
+        case 'B':
+            burst = optarg;
+            break;
+        case 'C':
+            o->cfg.tls_cert_file = optarg;
+            break;
+        case 'K':
+            o->cfg.tls_key_file = optarg;
+            break;
         case 'h':
             fputs(usage, stdout);
             return -1;
@@ -186,6 +225,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         return cli_usage_error("serve", "--listen '%s' is not HOST:PORT "
                                "with a port from 0 to 65535", o->listen);
     o->cfg.host = host;
+    if (apply_rate(o, rate, burst) != 0)
+        return CLI_EXIT_USAGE;
     return apply_numbers(o, threads, limit, timeout);
 }
 

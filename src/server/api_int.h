@@ -40,6 +40,9 @@ struct api {
     pthread_mutex_t model_lock; /* guards model (the pointer only) */
     struct api_model *model;
     pthread_mutex_t reload_lock; /* one reload at a time */
+    struct ratelimit *ratelimit; /* NULL: no limit */
+    char *tls_cert;             /* PEM texts read at start, or NULL */
+    char *tls_key;
 };
 
 extern const struct http_route api_routes[];
@@ -118,6 +121,14 @@ bool api_path_id(const struct http_req *req, struct http_resp *resp,
 void api_appt_error(const struct http_req *req, struct http_resp *resp,
                     const struct ns_error *err);
 
+/* Abuse guards (api_guard.c): the rate limiter and the TLS key pair
+ * that cfg names, set into a and hc (which borrows them). free releases
+ * them (wiping the key) and accepts a half-built a. */
+NS_MUST_CHECK enum ns_err api_guard_setup(struct api *a,
+                                          struct http_config *hc,
+                                          struct ns_error *err);
+void api_guard_free(struct api *a);
+
 /* Route handlers. */
 void api_h_book(struct http_req *req, struct http_resp *resp);
 void api_h_appt_get(struct http_req *req, struct http_resp *resp);
@@ -134,6 +145,7 @@ void api_h_healthz(struct http_req *req, struct http_resp *resp);
 void api_h_readyz(struct http_req *req, struct http_resp *resp);
 void api_h_metrics(struct http_req *req, struct http_resp *resp);
 void api_h_openapi(struct http_req *req, struct http_resp *resp);
+void api_h_patient_erase(struct http_req *req, struct http_resp *resp);
 
 /* Outbox worker (api_outbox.c). */
 NS_MUST_CHECK enum ns_err api_outbox_start(struct api *a,

@@ -87,10 +87,14 @@ struct http_config {
     http_auth_fn auth;          /* NULL: every route is public */
     void *app;                  /* passed to handlers and auth */
     struct metrics *metrics;    /* borrowed; NULL records nothing */
+    struct ratelimit *ratelimit; /* per-key limits, borrowed; NULL: none */
+    const char *tls_cert_pem;   /* PEM text: with tls_key_pem, HTTPS */
+    const char *tls_key_pem;    /* PEM text; both NULL: plain HTTP */
 };
 
 struct http_server;
 struct metrics;
+struct ratelimit;
 
 /* Binds and starts the thread pool. cfg and the strings and routes it
  * points to are borrowed and must outlive the server. Caller stops and

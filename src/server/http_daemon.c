@@ -16,6 +16,7 @@
 
 #include "server/http.h"
 #include "server/metrics.h"
+#include "server/ratelimit.h"
 #include "server/server_int.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -120,7 +121,26 @@ static bool is_json_type(const char *ctype)
            && strncasecmp(ctype + n - 5, "+json", 5) == 0;
 }
 
-/* Authorises req for route; false when resp already holds 401/403/503. */
+/* The key's token bucket; false when resp already holds the 429. */
+static bool within_rate(struct http_server *s, const struct http_req *req,
+                        struct http_resp *resp)
+{
+    unsigned retry_s = 1;
+    char detail[160];
+
+    if (s->cfg.ratelimit == NULL
+        || ratelimit_take(s->cfg.ratelimit, req->key_id,
+                          ns_mono_ns() / 1000000, &retry_s))
+        return true;
+    snprintf(detail, sizeof(detail), "this API key sent more requests "
+             "than its limit allows; retry after %u s", retry_s);
+    http_problem(req, resp, 429, detail, NULL);
+    http_resp_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "%u", retry_s);
+    return false;
+}
+
+/* Authorises req for route; false when resp already holds 401/403/429 or
+ * 503. */
 static bool authorise(struct http_server *s, const struct http_route *rt,
                       struct http_req *req, struct http_resp *resp)
 {
@@ -165,7 +185,7 @@ static bool authorise(struct http_server *s, const struct http_route *rt,
         http_problem(req, resp, 403, detail, NULL);
         return false;
     }
-    return true;
+    return within_rate(s, req, resp);
 }
 
 /* Parses the JSON body; false when resp already holds 400/415. */
@@ -433,6 +453,9 @@ enum ns_err http_start(const struct http_config *cfg,
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL
                      | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     const union MHD_DaemonInfo *info;
+    struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL},
+                                    {MHD_OPTION_END, 0, NULL},
+                                    {MHD_OPTION_END, 0, NULL}};
     enum ns_err rc;
 
     *out = NULL;
@@ -450,6 +473,15 @@ enum ns_err http_start(const struct http_config *cfg,
         goto out;
     if (s->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (s->cfg.tls_cert_pem && s->cfg.tls_key_pem) {
+        /* libmicrohttpd keeps pointers to the PEM texts: the config,
+         * which the caller keeps alive, owns them. */
+        flags |= MHD_USE_TLS;
+        tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                         (void *)s->cfg.tls_cert_pem};
+        tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                         (void *)s->cfg.tls_key_pem};
+    }
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
@@ -458,7 +490,8 @@ enum ns_err http_start(const struct http_config *cfg,
         MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (s->daemon == NULL) {
         int e = errno;
 
