@@ -97,9 +97,9 @@ fuzz_one() {
     local rc=$?
     execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" |
         grep -o '[0-9]*$')
-    cov=$(grep -E '#[0-9]+ +(DONE|INITED)' "$log" | tail -n 1 |
+    cov=$(grep -E '#[0-9]+[[:space:]]+(DONE|INITED)' "$log" | tail -n 1 |
         grep -oE 'cov: [0-9]+' | grep -oE '[0-9]+')
-    ft=$(grep -E '#[0-9]+ +(DONE|INITED)' "$log" | tail -n 1 |
+    ft=$(grep -E '#[0-9]+[[:space:]]+(DONE|INITED)' "$log" | tail -n 1 |
         grep -oE 'ft: [0-9]+' | grep -oE '[0-9]+')
     rm -rf "$work"
     printf '%-12s %3ss  execs=%-9s cov=%-6s ft=%-6s' "$t" \

@@ -335,6 +335,23 @@ static void test_tls_self_signed_serves_https_only(void **state)
     reply_free(&r);
 }
 
+/* Regression (fuzz/regressions/query/non-utf8-min-risk): a query value
+ * with bytes that are not UTF-8 made the problem detail unbuildable, and
+ * the answer a 500. */
+static void test_query_non_utf8_value_answers_422_problem(void **state)
+{
+    struct fx *f = *state;
+    struct reply r;
+
+    assert_int_equal(call(f, "GET", "/appointments?min_risk=0%D2%CD%D9",
+                          NULL, 1, &r), 422);
+    if (strstr(r.ctype, "problem+json") == NULL
+        || strstr(r.body, "min_risk") == NULL)
+        fail_msg("expected a problem naming min_risk, got %s: %s", r.ctype,
+                 r.body);
+    reply_free(&r);
+}
+
 static int64_t book_direct(struct fx *f, const char *patient_ref,
                            const char *ext_id)
 {
@@ -419,6 +436,9 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(
             test_patient_erase_clears_personal_keeps_counts, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            test_query_non_utf8_value_answers_422_problem, setup,
             teardown),
         cmocka_unit_test_setup_teardown(
             test_rate_limit_past_burst_answers_429_retry_after,
