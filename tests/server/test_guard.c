@@ -5,6 +5,7 @@
  * 127.0.0.1, port 0, over a temporary SQLite file. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -352,9 +353,26 @@ static void test_query_non_utf8_value_answers_422_problem(void **state)
     reply_free(&r);
 }
 
+/* The booking answer kept for an Idempotency-Key: it names the
+ * neighbourhood, as real reasons may. */
+static enum ns_err respond(void *ctx, int64_t id, char **response_json,
+                           int *status_code, struct ns_error *err)
+{
+    char text[96];
+
+    (void)ctx;
+    (void)err;
+    snprintf(text, sizeof(text), "{\"id\":%lld,\"reasons\":[\"CENTRO\"]}",
+             (long long)id);
+    *response_json = strdup(text);
+    *status_code = 201;
+    return *response_json ? NS_OK : NS_ERR_NOMEM;
+}
+
 static int64_t book_direct(struct fx *f, const char *patient_ref,
                            const char *ext_id)
 {
+    struct store_idem idem = {ext_id, "request-hash"};
     struct store_appt_new a = {0};
     struct store_book_result res = {0};
     struct store_event_in ev = {"booked", "test", "{\"note\":\"x\"}"};
@@ -373,10 +391,27 @@ static int64_t book_direct(struct fx *f, const char *patient_ref,
     a.events = &ev;
     a.n_events = 1;
     a.now_ms = ns_now_ms();
-    if (store_book(f->store, &a, NULL, NULL, NULL, &res, &err) != NS_OK)
+    if (store_book(f->store, &a, &idem, respond, NULL, &res, &err)
+        != NS_OK)
         fail_msg("store_book: %s", err.msg);
     store_book_result_free(&res);
     return res.id;
+}
+
+/* The answer a replay of the Idempotency-Key would give. */
+static void check_replay(struct fx *f, const char *key, bool erased)
+{
+    struct store_idem idem = {key, "request-hash"};
+    struct store_book_result res = {0};
+    struct ns_error err;
+
+    if (store_idem_lookup(f->store, &idem, &res, &err) != NS_OK
+        || res.response_json == NULL)
+        fail_msg("idempotency row of %s: %s", key, err.msg);
+    if (erased != (strstr(res.response_json, "CENTRO") == NULL)
+        || erased != (strstr(res.response_json, "erased") != NULL))
+        fail_msg("replay of %s after erasure: %s", key, res.response_json);
+    store_book_result_free(&res);
 }
 
 static void test_patient_erase_clears_personal_keeps_counts(void **state)
@@ -419,6 +454,9 @@ static void test_patient_erase_clears_personal_keeps_counts(void **state)
     if (strstr(r.body, "ext-2") == NULL || strstr(r.body, "CENTRO") == NULL)
         fail_msg("another patient's appointment was touched: %s", r.body);
     reply_free(&r);
+
+    check_replay(f, "ext-1", true);
+    check_replay(f, "ext-2", false);
 
     /* Erasing again finds nothing left under the pseudonym. */
     assert_int_equal(call(f, "DELETE", "/patients/" PATIENT, NULL, 3, &r),
