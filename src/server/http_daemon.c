@@ -446,6 +446,24 @@ static unsigned default_threads(void)
     return n > 0 && n < 256 ? (unsigned)n : 1;
 }
 
+/* The TLS options for cfg into tls[3] (terminated by MHD_OPTION_END);
+ * returns the daemon flag they need, 0 for plain HTTP. */
+static unsigned tls_options(const struct http_config *cfg,
+                            struct MHD_OptionItem *tls)
+{
+    tls[0] = tls[1] = tls[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0,
+                                                       NULL};
+    if (cfg->tls_cert_pem == NULL || cfg->tls_key_pem == NULL)
+        return 0;
+    /* libmicrohttpd keeps pointers to the PEM texts: the caller, who
+     * keeps cfg's strings alive, owns them. */
+    tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                     (void *)cfg->tls_cert_pem};
+    tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                     (void *)cfg->tls_key_pem};
+    return MHD_USE_TLS;
+}
+
 enum ns_err http_start(const struct http_config *cfg,
                        struct http_server **out, struct ns_error *err)
 {
@@ -453,9 +471,7 @@ enum ns_err http_start(const struct http_config *cfg,
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL
                      | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     const union MHD_DaemonInfo *info;
-    struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL},
-                                    {MHD_OPTION_END, 0, NULL},
-                                    {MHD_OPTION_END, 0, NULL}};
+    struct MHD_OptionItem tls[3];
     enum ns_err rc;
 
     *out = NULL;
@@ -473,15 +489,14 @@ enum ns_err http_start(const struct http_config *cfg,
         goto out;
     if (s->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    if (s->cfg.tls_cert_pem && s->cfg.tls_key_pem) {
-        /* libmicrohttpd keeps pointers to the PEM texts: the config,
-         * which the caller keeps alive, owns them. */
-        flags |= MHD_USE_TLS;
-        tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
-                                         (void *)s->cfg.tls_cert_pem};
-        tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
-                                         (void *)s->cfg.tls_key_pem};
-    }
+    flags |= tls_options(&s->cfg, tls);
+    /* LIMITATION: the connection timeout counts idle time only, and
+     * libmicrohttpd restarts it at every byte, so a client trickling its
+     * headers a byte at a time holds a connection for as long as the
+     * 64 KiB header memory lasts. The connection limit bounds the harm;
+     * a deadline for the whole request head, kept per connection from
+     * the accept, would end it. Until then a reverse proxy's header
+     * timeout does. */
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
