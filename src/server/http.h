@@ -15,6 +15,9 @@
 
 #define HTTP_DEFAULT_BODY_LIMIT (1u << 20)
 #define HTTP_DEFAULT_TIMEOUT_S 10
+/* A request (head and body) must arrive within this many idle timeouts
+ * from its first byte, however steadily it trickles in. */
+#define HTTP_READ_DEADLINE_FACTOR 2
 #define HTTP_MAX_HEADERS 6
 
 /* Roles in increasing power; a route names the least role it needs. */

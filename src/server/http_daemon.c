@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "server/http.h"
+#include "server/http_deadline.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
 #include "server/server_int.h"
@@ -28,6 +29,7 @@ struct http_server {
     struct sockaddr_storage addr;
     unsigned port;
     atomic_uint inflight;
+    struct http_deadline *deadline; /* whole-request read deadline */
 };
 
 /* Per-request state, from the first callback to the completion notice. */
@@ -368,6 +370,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         *upload_data_size = 0;
         return MHD_YES;
     }
+    http_deadline_arrived(s->deadline, conn);
     if (c->too_large)
         return answer_too_large(s, conn, c);
     c->req.body_len = c->body.len;
@@ -384,7 +387,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     int64_t us;
     size_t slot;
 
-    (void)conn;
+    http_deadline_restart(s->deadline, conn);
     if (c == NULL)
         return;
     us = (ns_mono_ns() - c->t0) / 1000;
@@ -485,18 +488,14 @@ enum ns_err http_start(const struct http_config *cfg,
     if (s->cfg.timeout_s == 0)
         s->cfg.timeout_s = HTTP_DEFAULT_TIMEOUT_S;
     rc = resolve(s, err);
+    if (rc == NS_OK)
+        rc = http_deadline_new(HTTP_READ_DEADLINE_FACTOR * 1000
+                               * s->cfg.timeout_s, &s->deadline, err);
     if (rc != NS_OK)
         goto out;
     if (s->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     flags |= tls_options(&s->cfg, tls);
-    /* LIMITATION: the connection timeout counts idle time only, and
-     * libmicrohttpd restarts it at every byte, so a client trickling its
-     * headers a byte at a time holds a connection for as long as the
-     * 64 KiB header memory lasts. The connection limit bounds the harm;
-     * a deadline for the whole request head, kept per connection from
-     * the accept, would end it. Until then a reverse proxy's header
-     * timeout does. */
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
@@ -506,6 +505,7 @@ enum ns_err http_start(const struct http_config *cfg,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, 1000u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, http_deadline_notify, s->deadline,
         MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (s->daemon == NULL) {
         int e = errno;
@@ -519,6 +519,8 @@ enum ns_err http_start(const struct http_config *cfg,
     *out = s;
     s = NULL;
 out:
+    if (s)
+        http_deadline_free(s->deadline);
     free(s);
     return rc;
 }
@@ -554,6 +556,7 @@ void http_stop(struct http_server *s, unsigned grace_ms)
         ns_log_warn("http", "stopping with requests still in flight "
                     "count=%u", atomic_load(&s->inflight));
     MHD_stop_daemon(s->daemon);
+    http_deadline_free(s->deadline);
     /* After quiescing, the listening socket is ours to close. */
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -336,6 +339,44 @@ static void test_tls_self_signed_serves_https_only(void **state)
     reply_free(&r);
 }
 
+/* A client trickling its request head one byte per 0.4 s never idles
+ * for the 2 s timeout, but must still be cut at the read deadline
+ * (HTTP_READ_DEADLINE_FACTOR timeouts), not held for days. */
+static void test_trickled_headers_are_cut_at_read_deadline(void **state)
+{
+    struct fx *f = *state;
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    const char *head = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "
+                       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int64_t t0 = ns_mono_ns();
+    int64_t limit_ns = (int64_t)HTTP_READ_DEADLINE_FACTOR * 2 * 1000000000;
+    bool cut = false;
+
+    assert_true(fd >= 0);
+    a.sin_port = htons((uint16_t)f->port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    for (size_t i = 0; head[i] && !cut; i++) {
+        char c;
+
+        if (send(fd, &head[i], 1, MSG_NOSIGNAL) != 1) {
+            cut = true;
+            break;
+        }
+        usleep(400000);
+        /* A shut socket reads as end of file at once. */
+        cut = recv(fd, &c, 1, MSG_DONTWAIT) == 0;
+    }
+    close(fd);
+    if (!cut)
+        fail_msg("a trickled request head was never cut");
+    if (ns_mono_ns() - t0 > limit_ns + 2000000000LL)
+        fail_msg("the trickled head was cut after %lld ms; expected about "
+                 "%lld ms", (long long)((ns_mono_ns() - t0) / 1000000),
+                 (long long)(limit_ns / 1000000));
+}
+
 /* Regression (fuzz/regressions/query/non-utf8-min-risk): a query value
  * with bytes that are not UTF-8 made the problem detail unbuildable, and
  * the answer a 500. */
@@ -477,6 +518,9 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(
             test_query_non_utf8_value_answers_422_problem, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            test_trickled_headers_are_cut_at_read_deadline, setup,
             teardown),
         cmocka_unit_test_setup_teardown(
             test_rate_limit_past_burst_answers_429_retry_after,
