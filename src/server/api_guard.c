@@ -77,6 +77,10 @@ enum ns_err api_guard_setup(struct api *a, struct http_config *hc,
     double rate = a->cfg.rate_limit;
     double burst = a->cfg.rate_burst > 0 ? a->cfg.rate_burst : 2 * rate;
 
+    if (rate == 0 && a->cfg.rate_burst > 0)
+        return ns_error_set(err, NS_ERR_INVALID, "a rate burst of %g "
+                            "without a rate limit; expected --rate-limit "
+                            "with --rate-burst", a->cfg.rate_burst);
     if (rate < 0 || (rate > 0 && burst < 1))
         return ns_error_set(err, NS_ERR_INVALID, "rate limit %g/s with "
                             "burst %g; expected a rate > 0 and a burst of "
