@@ -88,6 +88,8 @@ stage valgrind bash scripts/valgrind.sh
 stage crash-sqlite bash scripts/crash-test.sh sqlite
 stage crash-mariadb bash scripts/crash-test.sh mariadb
 stage outage bash scripts/outage-test.sh
+stage web-unit bash tests/web/run.sh
+stage browser bash tests/browser/run.sh
 
 for s in "${stage_failed[@]}"; do
     echo "stage failed: $s"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "server/api_int.h"
+#include "server/session.h"
 #include "util/log.h"
 
 static void h_reload(struct http_req *req, struct http_resp *resp);
@@ -39,6 +40,15 @@ const struct http_route api_routes[] = {
           "The loaded model: version, schema, metrics, threshold"),
     ROUTE("POST", "/model/reload", HTTP_ROLE_ADMIN, HTTP_BODY_NONE,
           h_reload, "Reload the model file (as SIGHUP does)"),
+    ROUTE("GET", "/actions", HTTP_ROLE_CLINIC, HTTP_BODY_NONE,
+          api_h_actions, "The day's reminder list by expected gain, with "
+          "a recorded control group"),
+    ROUTE("GET", "/actions/effect", HTTP_ROLE_READER, HTTP_BODY_NONE,
+          api_h_effect, "No-show rate of acted-on versus control "
+          "appointments, with a 95% interval"),
+    ROUTE("GET", "/overbooking", HTTP_ROLE_READER, HTTP_BODY_NONE,
+          api_h_overbooking, "Extra bookings a session can take at a "
+          "chosen overflow risk"),
     ROUTE("GET", "/healthz", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE,
           api_h_healthz, "Liveness: the process answers"),
     ROUTE("GET", "/readyz", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE,
@@ -89,7 +99,8 @@ static enum ns_err copy_config(struct api *a, const struct api_config *cfg,
     const char **fields[] = {&a->cfg.db_url, &a->cfg.model_path,
                              &a->cfg.host, &a->cfg.web_dir,
                              &a->cfg.webhook_url,
-                             &a->cfg.pseudonym_key_file};
+                             &a->cfg.pseudonym_key_file,
+                             &a->cfg.session_secret};
 
     a->cfg = *cfg;
     if (a->cfg.host == NULL)
@@ -108,8 +119,13 @@ static enum ns_err copy_config(struct api *a, const struct api_config *cfg,
 static enum ns_err start_http(struct api *a, struct ns_error *err)
 {
     struct http_config hc = {0};
-    enum ns_err rc;
+    struct session_config sc = {.secret = a->cfg.session_secret,
+                                .secure_cookie = a->cfg.session_secure,
+                                .auth = check_key, .app = a};
+    enum ns_err rc = session_keeper_new(&sc, &a->sessions, err);
 
+    if (rc != NS_OK)
+        return rc;
     hc.host = a->cfg.host;
     hc.port = a->cfg.port;
     hc.threads = a->cfg.threads;
@@ -124,6 +140,7 @@ static enum ns_err start_http(struct api *a, struct ns_error *err)
     rc = api_guard_setup(a, &hc, err);
     if (rc != NS_OK)
         return rc;
+    hc.sessions = a->sessions;
     return http_start(&hc, &a->http, err);
 }
 
@@ -196,6 +213,7 @@ void api_stop(struct api *a, unsigned grace_ms)
     if (a == NULL)
         return;
     http_stop(a->http, grace_ms);
+    session_keeper_free(a->sessions);
     api_outbox_stop(a->outbox);
     api_model_drop(a);
     auth_free(a->auth);

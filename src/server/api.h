@@ -27,6 +27,19 @@ struct api_config {
     double rate_burst;          /* bucket size; 0: twice rate_limit */
     const char *tls_cert_file;  /* PEM; with tls_key_file, HTTPS only */
     const char *tls_key_file;   /* PEM private key */
+    const char *session_secret; /* web app cookies (session.h); NULL:
+                                   random, sessions end with the process */
+    bool session_secure;        /* mark the cookie Secure (behind TLS) */
+    /* Decision support (GET /actions, /overbooking, /actions/effect):
+     * cost of an empty slot, of a reminder call, and the share of
+     * no-shows a reminder prevents (0: the POLICY_DEFAULT_* values of
+     * decide/policy.h); the share of each action list held back as
+     * control and the days within which a contacted patient is left off
+     * new lists (taken as given: 0 disables; noshow serve defaults to
+     * 0.1 and 7). */
+    double cost_slot, cost_call, reminder_effect;
+    double control_share;
+    unsigned no_contact_days;
 };
 
 struct api;

@@ -37,6 +37,7 @@ struct api {
     struct metrics *metrics;
     struct http_server *http;
     struct api_outbox *outbox;
+    struct session_keeper *sessions;
     pthread_mutex_t model_lock; /* guards model (the pointer only) */
     struct api_model *model;
     pthread_mutex_t reload_lock; /* one reload at a time */
@@ -128,6 +129,11 @@ NS_MUST_CHECK enum ns_err api_guard_setup(struct api *a,
                                           struct http_config *hc,
                                           struct ns_error *err);
 void api_guard_free(struct api *a);
+/* Answers 422 naming the query parameter, its value and what was
+ * expected; returns false so parsers can "return api_query_fail(..)". */
+bool api_query_fail(const struct http_req *req, struct http_resp *resp,
+                    const char *field, const char *value,
+                    const char *expected);
 
 /* Route handlers. */
 void api_h_book(struct http_req *req, struct http_resp *resp);
@@ -146,6 +152,10 @@ void api_h_readyz(struct http_req *req, struct http_resp *resp);
 void api_h_metrics(struct http_req *req, struct http_resp *resp);
 void api_h_openapi(struct http_req *req, struct http_resp *resp);
 void api_h_patient_erase(struct http_req *req, struct http_resp *resp);
+/* Decision support (api_decide.c). */
+void api_h_actions(struct http_req *req, struct http_resp *resp);
+void api_h_overbooking(struct http_req *req, struct http_resp *resp);
+void api_h_effect(struct http_req *req, struct http_resp *resp);
 
 /* Outbox worker (api_outbox.c). */
 NS_MUST_CHECK enum ns_err api_outbox_start(struct api *a,

@@ -93,11 +93,15 @@ struct http_config {
     struct ratelimit *ratelimit; /* per-key limits, borrowed; NULL: none */
     const char *tls_cert_pem;   /* PEM text: with tls_key_pem, HTTPS */
     const char *tls_key_pem;    /* PEM text; both NULL: plain HTTP */
+    /* Cookie sessions of the web app (session.h): borrowed; NULL means
+     * bearer keys only. */
+    struct session_keeper *sessions;
 };
 
 struct http_server;
 struct metrics;
 struct ratelimit;
+struct session_keeper;
 
 /* Binds and starts the thread pool. cfg and the strings and routes it
  * points to are borrowed and must outlive the server. Caller stops and
