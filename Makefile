@@ -95,20 +95,38 @@ install: $(BUILD)/noshow
 
 # libFuzzer targets (clang): build-fuzz/fuzz_csv etc. Run one with e.g.
 #   build-fuzz/fuzz_csv -max_total_time=60 fuzz/corpus/csv
+# or all of them with scripts/fuzz.sh. The library is every source but
+# main.c, instrumented once and linked into each target.
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
-FUZZ_LIB_SRCS := $(sort $(wildcard src/data/*.c src/util/*.c)) \
-                 src/server/api_record.c src/server/http.c
+FUZZ_OBJS := $(filter-out build-fuzz/obj/main.o, \
+                 $(SRCS:src/%.c=build-fuzz/obj/%.o)) \
+             build-fuzz/obj/gen/eda_chartjs.o
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
-               -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS)
+               -fno-sanitize-recover=undefined -Isrc $(PKG_CFLAGS)
+FUZZ_SAN := address,undefined
 
 fuzz: $(FUZZ_BINS)
 
-build-fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS)
+# Kept between targets: each links them all.
+.SECONDARY: $(FUZZ_OBJS)
+
+build-fuzz/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP \
+	    -c -o $@ $<
+
+# The embedded chart library is data: no instrumentation needed.
+build-fuzz/obj/gen/eda_chartjs.o: build/gen/eda_chartjs.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+build-fuzz/%: fuzz/%.c $(FUZZ_OBJS)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -Ifuzz -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< \
+	    $(FUZZ_OBJS) $(PKG_LIBS)
 
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(OBJS:.o=.d) $(TEST_BINS:=.d)
+-include $(OBJS:.o=.d) $(TEST_BINS:=.d) $(FUZZ_OBJS:.o=.d)

@@ -9,7 +9,7 @@ PKGS=(
     libxgboost-dev libcsv-dev libjansson-dev libmicrohttpd-dev
     libsqlite3-dev sqlite3 libmariadb-dev libmariadb-dev-compat
     liblinear-dev libxlsxwriter-dev libcmocka-dev libssl-dev
-    libcurl4-openssl-dev libgnutls28-dev
+    libcurl4-openssl-dev libgnutls28-dev openssl
     clang libclang-rt-14-dev
     mariadb-server mariadb-client
     wrk chromium

@@ -37,7 +37,13 @@ static const char usage[] =
     "  --web-dir DIR        static web app at / (env NOSHOW_WEB_DIR;\n"
     "                       default web/dist when present)\n"
     "  --pseudonym-key-file FILE  key for patient pseudonyms (env\n"
-    "                       NOSHOW_PSEUDONYM_KEY holds the key itself)\n\n"
+    "                       NOSHOW_PSEUDONYM_KEY holds the key itself)\n"
+    "  --rate-limit N       requests per second per API key (env\n"
+    "                       NOSHOW_RATE_LIMIT; default: no limit); past\n"
+    "                       it, 429 with Retry-After\n"
+    "  --rate-burst N       requests a key may send at once (default 2N)\n"
+    "  --tls-cert FILE      PEM certificate; with --tls-key the service\n"
+    "  --tls-key FILE       speaks HTTPS only (PEM private key)\n\n"
     "Web app sessions: env NOSHOW_SESSION_SECRET (shared by replicas;\n"
     "unset: random, sessions end with the process); NOSHOW_COOKIE_SECURE=1\n"
     "marks the cookie Secure when the service is reached over TLS.\n"
@@ -125,6 +131,21 @@ static int apply_numbers(struct serve_opts *o, const char *threads,
     return 0;
 }
 
+static int apply_rate(struct serve_opts *o, const char *rate,
+                      const char *burst)
+{
+    long v = 0;
+
+    if (rate && *rate && !number_opt("--rate-limit", rate, 1, 1000000, &v))
+        return CLI_EXIT_USAGE;
+    o->cfg.rate_limit = (double)v;
+    v = 0;
+    if (burst && !number_opt("--rate-burst", burst, 1, 1000000, &v))
+        return CLI_EXIT_USAGE;
+    o->cfg.rate_burst = (double)v;
+    return 0;
+}
+
 /* One decision-support option; 0 when taken, else a usage error was
  * printed. */
 static int decide_opt(struct serve_opts *o, int c, const char *v)
@@ -173,6 +194,10 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         {"webhook-url", required_argument, NULL, 'w'},
         {"web-dir", required_argument, NULL, 'W'},
         {"pseudonym-key-file", required_argument, NULL, 'k'},
+        {"rate-limit", required_argument, NULL, 'r'},
+        {"rate-burst", required_argument, NULL, 'B'},
+        {"tls-cert", required_argument, NULL, 'c'},
+        {"tls-key", required_argument, NULL, 'K'},
         {"cost-slot", required_argument, NULL, 'S'},
         {"cost-call", required_argument, NULL, 'C'},
         {"reminder-effect", required_argument, NULL, 'E'},
@@ -184,6 +209,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
     const char *threads = getenv("NOSHOW_THREADS");
     const char *limit = getenv("NOSHOW_BODY_LIMIT");
     const char *timeout = getenv("NOSHOW_TIMEOUT");
+    const char *rate = getenv("NOSHOW_RATE_LIMIT");
+    const char *burst = NULL;
     struct stat st;
     int c;
 
@@ -230,6 +257,18 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         case 'k':
             o->cfg.pseudonym_key_file = optarg;
             break;
+        case 'r':
+            rate = optarg;
+            break;
+        case 'B':
+            burst = optarg;
+            break;
+        case 'c':
+            o->cfg.tls_cert_file = optarg;
+            break;
+        case 'K':
+            o->cfg.tls_key_file = optarg;
+            break;
         case 'S':
         case 'C':
         case 'E':
@@ -252,6 +291,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         return cli_usage_error("serve", "--listen '%s' is not HOST:PORT "
                                "with a port from 0 to 65535", o->listen);
     o->cfg.host = host;
+    if (apply_rate(o, rate, burst) != 0)
+        return CLI_EXIT_USAGE;
     return apply_numbers(o, threads, limit, timeout);
 }
 

@@ -57,6 +57,9 @@ const struct http_route api_routes[] = {
           api_h_metrics, "Prometheus metrics"),
     ROUTE("GET", "/openapi.json", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE,
           api_h_openapi, "This document"),
+    ROUTE("DELETE", "/patients/{id}", HTTP_ROLE_ADMIN, HTTP_BODY_NONE,
+          api_h_patient_erase,
+          "Erase a patient's personal fields and history"),
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
@@ -134,6 +137,9 @@ static enum ns_err start_http(struct api *a, struct ns_error *err)
     hc.auth = check_key;
     hc.app = a;
     hc.metrics = a->metrics;
+    rc = api_guard_setup(a, &hc, err);
+    if (rc != NS_OK)
+        return rc;
     hc.sessions = a->sessions;
     return http_start(&hc, &a->http, err);
 }
@@ -212,6 +218,7 @@ void api_stop(struct api *a, unsigned grace_ms)
     api_model_drop(a);
     auth_free(a->auth);
     metrics_free(a->metrics);
+    api_guard_free(a);
     store_close(a->store);
     memset(&a->pseudo, 0, sizeof(a->pseudo));
     for (size_t i = 0; i < sizeof(a->owned) / sizeof(a->owned[0]); i++)

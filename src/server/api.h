@@ -23,6 +23,10 @@ struct api_config {
     const char *webhook_url;    /* NULL: notifications are not delivered */
     const char *pseudonym_key_file; /* see auth_pseudo_load() */
     unsigned outbox_poll_ms;    /* 0: 1000 */
+    double rate_limit;          /* requests/s per key; 0: no limit */
+    double rate_burst;          /* bucket size; 0: twice rate_limit */
+    const char *tls_cert_file;  /* PEM; with tls_key_file, HTTPS only */
+    const char *tls_key_file;   /* PEM private key */
     const char *session_secret; /* web app cookies (session.h); NULL:
                                    random, sessions end with the process */
     bool session_secure;        /* mark the cookie Secure (behind TLS) */

@@ -41,6 +41,9 @@ struct api {
     pthread_mutex_t model_lock; /* guards model (the pointer only) */
     struct api_model *model;
     pthread_mutex_t reload_lock; /* one reload at a time */
+    struct ratelimit *ratelimit; /* NULL: no limit */
+    char *tls_cert;             /* PEM texts read at start, or NULL */
+    char *tls_key;
 };
 
 extern const struct http_route api_routes[];
@@ -119,6 +122,13 @@ bool api_path_id(const struct http_req *req, struct http_resp *resp,
 void api_appt_error(const struct http_req *req, struct http_resp *resp,
                     const struct ns_error *err);
 
+/* Abuse guards (api_guard.c): the rate limiter and the TLS key pair
+ * that cfg names, set into a and hc (which borrows them). free releases
+ * them (wiping the key) and accepts a half-built a. */
+NS_MUST_CHECK enum ns_err api_guard_setup(struct api *a,
+                                          struct http_config *hc,
+                                          struct ns_error *err);
+void api_guard_free(struct api *a);
 /* Answers 422 naming the query parameter, its value and what was
  * expected; returns false so parsers can "return api_query_fail(..)". */
 bool api_query_fail(const struct http_req *req, struct http_resp *resp,
@@ -141,6 +151,7 @@ void api_h_healthz(struct http_req *req, struct http_resp *resp);
 void api_h_readyz(struct http_req *req, struct http_resp *resp);
 void api_h_metrics(struct http_req *req, struct http_resp *resp);
 void api_h_openapi(struct http_req *req, struct http_resp *resp);
+void api_h_patient_erase(struct http_req *req, struct http_resp *resp);
 /* Decision support (api_decide.c). */
 void api_h_actions(struct http_req *req, struct http_resp *resp);
 void api_h_overbooking(struct http_req *req, struct http_resp *resp);

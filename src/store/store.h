@@ -487,8 +487,9 @@ NS_MUST_CHECK enum ns_err store_train_rows(struct store *s,
 /* Erases a patient: on each of their appointments the personal fields
  * (patient_ref, ext_id, input, message, reasons, feature columns) and the
  * event details become NULL, undelivered outbox jobs are emptied and
- * failed, and one "erased" event per appointment records it. Anonymous
- * counts (status, label, day, risk) stay. *n_erased: appointments. */
+ * failed, a stored idempotent answer becomes {"id", "status": "erased"},
+ * and one "erased" event per appointment records it. Anonymous counts
+ * (status, label, day, risk) stay. *n_erased: appointments. */
 NS_MUST_CHECK enum ns_err store_erase_patient(struct store *s,
                                               const char *patient_ref,
                                               const char *actor,
