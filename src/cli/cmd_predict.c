@@ -177,7 +177,7 @@ static enum ns_err keep_row(struct batch *bt, char sep,
         const struct csv_field *f = &row->fields[i];
 
         /* Fields end with a NUL and hold none (the reader checks). */
-        if (strcspn(f->ptr, special) == f->len &&
+        if ((row->plain || strcspn(f->ptr, special) == f->len) &&
             ns_buf_reserve(t, f->len + 1) == NS_OK) {
             memcpy(t->data + t->len, f->ptr, f->len);
             t->len += f->len;

@@ -26,6 +26,7 @@ struct rec {
     size_t *lens;
     size_t nfields, capf;
     long line;
+    bool plain;         /* read by quick_line(): no field needs quotes */
 };
 
 struct csv_reader {
@@ -230,6 +231,7 @@ static void on_record(int c, void *data)
     tmp = r->q[r->qcount];
     r->q[r->qcount++] = r->build;
     r->build = tmp;
+    r->q[r->qcount - 1].plain = false;
     ns_buf_reset(&r->build.bytes);
     r->build.nfields = 0;
     r->rec_fed = 0;
@@ -446,6 +448,8 @@ static bool quick_line(struct csv_reader *r, const char *s, size_t n)
         p = next + 1;
     }
     on_record('\n', r);
+    if (r->status == NS_OK)
+        r->q[r->qcount - 1].plain = true;
     return true;
 }
 
@@ -576,6 +580,7 @@ enum ns_err csv_reader_next(struct csv_reader *r, const struct csv_row **row,
     r->row.line = r->cur.line;
     r->row.nfields = r->cur.nfields;
     r->row.fields = r->out;
+    r->row.plain = r->cur.plain;
     if (r->nrecords++ == 0 && check_header(r) != NS_OK) {
         if (err)
             *err = r->saved;
