@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,6 +422,45 @@ static enum ns_err copy_result(const bst_ulong *shape, bst_ulong dim,
     return NS_OK;
 }
 
+/* Each thread keeps one proxy DMatrix for in-place prediction. Without
+ * one, libxgboost builds a proxy per call, and each build reads the
+ * cgroup CPU quota files: four system calls on every single-row request
+ * of the service. A proxy holds only the last call's array, so it must
+ * not be shared between threads; the key's destructor frees it. */
+static pthread_key_t proxy_key;
+static bool proxy_key_ok;
+static pthread_once_t proxy_once = PTHREAD_ONCE_INIT;
+
+static void proxy_free(void *d)
+{
+    XGDMatrixFree(d);
+}
+
+static void proxy_key_init(void)
+{
+    proxy_key_ok = pthread_key_create(&proxy_key, proxy_free) == 0;
+}
+
+/* This thread's proxy, or NULL (libxgboost then makes its own). */
+static DMatrixHandle thread_proxy(void)
+{
+    DMatrixHandle d;
+
+    pthread_once(&proxy_once, proxy_key_init);
+    if (!proxy_key_ok)
+        return NULL;
+    d = pthread_getspecific(proxy_key);
+    if (d != NULL)
+        return d;
+    if (XGProxyDMatrixCreate(&d) != 0)
+        return NULL;
+    if (pthread_setspecific(proxy_key, d) != 0) {
+        XGDMatrixFree(d);
+        return NULL;
+    }
+    return d;
+}
+
 /* In-place margin prediction: no DMatrix, the array is read where it is. */
 static enum ns_err margin_inplace(BoosterHandle h, const float *X, size_t n,
                                   size_t ncols, double *out,
@@ -434,8 +474,8 @@ static enum ns_err margin_inplace(BoosterHandle h, const float *X, size_t n,
     snprintf(iface, sizeof(iface),
              "{\"data\":[%" PRIuPTR ",true],\"shape\":[%zu,%zu],"
              "\"typestr\":\"<f4\",\"version\":3}", (uintptr_t)X, n, ncols);
-    if (XGBoosterPredictFromDense(h, iface, margin_config, NULL, &shape,
-                                  &dim, &res) != 0)
+    if (XGBoosterPredictFromDense(h, iface, margin_config, thread_proxy(),
+                                  &shape, &dim, &res) != 0)
         return lib_fail(err, "XGBoosterPredictFromDense");
     return copy_result(shape, dim, res, n, out, err);
 }
