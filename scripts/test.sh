@@ -60,6 +60,7 @@ stage build make -j2
 NOSHOW_TEST_STORE_BACKENDS=sqlite stage unit make -j2 check
 NOSHOW_TEST_STORE_BACKENDS=sqlite stage unit-sanitizers make -j2 SAN=1 check
 stage store-mariadb store_mariadb
+stage install bash scripts/test-install.sh
 
 for s in "${stage_failed[@]}"; do
     echo "stage failed: $s"
