@@ -28,7 +28,6 @@ struct run {
     struct schema *schema;
     struct encoders *enc;
     struct pipeline *pipe;
-    struct history_index *hidx;
     struct xgb_model *model;
     struct calib calib;
     double threshold;
@@ -72,7 +71,6 @@ static void run_free(struct run *r)
     pipeline_free(r->pipe);
     encoders_free(r->enc);
     schema_free(r->schema);
-    history_index_free(r->hidx);
     xgb_free(r->model);
     calib_free(&r->calib);
 }
@@ -217,6 +215,7 @@ static enum ns_err features(struct run *r, struct ns_error *err)
 {
     struct pipeline_opts po = {.history = r->o->history, .time = true};
     const struct schema *s = r->t->schema;
+    struct history_index *hidx = NULL;
     enum ns_err rc;
 
     rc = schema_parse(s->text, strlen(s->text), s->name, &r->schema, err);
@@ -229,16 +228,18 @@ static enum ns_err features(struct run *r, struct ns_error *err)
     r->nf = pipeline_nfeatures(r->pipe);
     /* Every row's history comes from the whole file: each row only sees
      * outcomes dated before its booking day, so this is leak-free. */
-    if (pipeline_uses_history(r->pipe)) {
-        rc = history_index_from_table(r->t, &r->hidx, err);
-        if (rc != NS_OK)
-            return rc;
-    }
+    if (pipeline_uses_history(r->pipe))
+        rc = history_index_from_table(r->t, &hidx, err);
     r->X = malloc(r->t->nrows * r->nf * sizeof(float));
-    if (r->X == NULL)
-        return nomem(err);
-    return pipeline_table(r->pipe, r->t, NULL, 0, r->hidx, r->X, NULL,
-                          err);
+    if (rc == NS_OK && r->X == NULL)
+        rc = nomem(err);
+    if (rc == NS_OK)
+        rc = pipeline_table(r->pipe, r->t, NULL, 0, hidx, r->X, NULL, err);
+
+    /* The history counts are in X now: the index (tens of bytes a row)
+     * is freed before the fits rather than living through them. */
+    history_index_free(hidx);
+    return rc;
 }
 
 /* Names the features that take one value over the training rows: they
