@@ -55,11 +55,33 @@ store_mariadb() {
         build/tests/store/test_store
 }
 
+# The API tests' MariaDB groups, the same way, on a server of their own.
+api_mariadb() {
+    local dir bins
+    dir=$(mktemp -d)
+    trap "bash scripts/mariadb.sh stop '$dir' >/dev/null 2>&1;
+          rm -rf '$dir'" EXIT
+    trap 'exit 130' INT TERM
+    bash scripts/mariadb.sh start "$dir" > /dev/null || return 1
+    NOSHOW_TEST_MYSQL_URL=$(cat "$dir/url")
+    export NOSHOW_TEST_MYSQL_URL
+    bins=$(grep -l run_backends tests/server/test_*.c |
+        sed 's|^tests/\(.*\)\.c$|build/tests/\1|')
+    # shellcheck disable=SC2086
+    make -j2 build/noshow $bins || return 1
+    # shellcheck disable=SC2086
+    NOSHOW_TEST_STORE_BACKENDS=mysql bash scripts/run-unit-tests.sh build \
+        $bins
+}
+
 stage lint bash scripts/lint.sh
 stage build make -j2
 NOSHOW_TEST_STORE_BACKENDS=sqlite stage unit make -j2 check
 NOSHOW_TEST_STORE_BACKENDS=sqlite stage unit-sanitizers make -j2 SAN=1 check
 stage store-mariadb store_mariadb
+stage api-mariadb api_mariadb
+stage web-unit bash tests/web/run.sh
+stage browser bash tests/browser/run.sh
 stage install bash scripts/test-install.sh
 
 for s in "${stage_failed[@]}"; do

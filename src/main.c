@@ -12,6 +12,8 @@ static int cmd_help(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"help", "list the commands, or show one command's help", cmd_help},
+    {"keys", "add or revoke API keys of the service", cmd_keys},
+    {"serve", "run the prediction service (REST API)", cmd_serve},
     {"schema", "list, show or check the column schemas of a CSV file",
      cmd_schema},
     {"train", "train a model bundle on a labelled CSV file", cmd_train},
@@ -23,6 +25,14 @@ const struct cli_command cli_commands[] = {
      cmd_explain},
     {"compare", "rank simpler model families against tuned XGBoost",
      cmd_compare},
+    {"eda", "write an HTML report exploring a data file", cmd_eda},
+    {"policy", "reminder threshold and yield from stated costs",
+     cmd_policy},
+    {"actions", "whom to remind on a day, cut at a capacity", cmd_actions},
+    {"overbook", "extra bookings a session can take at a chosen risk",
+     cmd_overbook},
+    {"backtest", "replay reminder lists and overbooking on past days",
+     cmd_backtest},
     {NULL, NULL, NULL},
 };
 

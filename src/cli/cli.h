@@ -36,11 +36,18 @@ int cli_interactive(void);
 
 /* Subcommands, one file each in src/cli/ (registered in main.c). */
 int cmd_schema(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_eda(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_actions(int argc, char **argv);
+int cmd_overbook(int argc, char **argv);
+int cmd_backtest(int argc, char **argv);
 
 
 #endif

@@ -1,0 +1,216 @@
+/* The notification outbox worker: one thread claims due jobs from the
+ * store and POSTs each payload to the webhook with libcurl; a failure
+ * goes back to the store with exponential backoff (2 s, 4 s, ... capped
+ * at 5 minutes) until OUTBOX_MAX_ATTEMPTS. Claims are atomic in the store,
+ * so several replicas may each run a worker. Without a webhook URL a job
+ * is closed at once as failed with last_error "no webhook configured". */
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/api_int.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+/* LIMITATION: a job's delivery state (pending, delivered, failed, its
+ * last error) lives in the store's outbox table, which the store interface
+ * does not read back per appointment. Clients see the queued job's id in
+ * the notify answer, the outbox depth in /metrics and each attempt in the
+ * server log, but not the state of one job through the API. Showing it
+ * needs a store read of the outbox by appointment, or delivery events in
+ * the appointment's event trace. */
+#define OUTBOX_MAX_ATTEMPTS 8
+#define OUTBOX_STALE_MS (5 * 60 * 1000)
+#define OUTBOX_BACKOFF_MAX_MS (5 * 60 * 1000)
+#define OUTBOX_HTTP_TIMEOUT_S 5L
+
+struct api_outbox {
+    struct api *a;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    atomic_bool stop;
+    bool kicked;
+    unsigned long claims;
+};
+
+static size_t discard(char *p, size_t sz, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return sz * n;
+}
+
+/* One POST; NS_OK on a 2xx answer, else the reason in err. */
+static enum ns_err deliver(const char *url, const char *payload,
+                           struct ns_error *err)
+{
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    long status = 0;
+    CURLcode cc;
+    enum ns_err rc = NS_OK;
+
+    if (c == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "curl_easy_init failed");
+    h = curl_slist_append(h, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, OUTBOX_HTTP_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    cc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (cc != CURLE_OK)
+        rc = ns_error_set(err, NS_ERR_IO, "webhook: %s",
+                          curl_easy_strerror(cc));
+    else if (status < 200 || status > 299)
+        rc = ns_error_set(err, NS_ERR_IO, "webhook answered HTTP %ld",
+                          status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return rc;
+}
+
+static int64_t backoff_ms(int attempts)
+{
+    int64_t ms = 1000;
+
+    for (int i = 0; i < attempts && ms < OUTBOX_BACKOFF_MAX_MS; i++)
+        ms *= 2;
+    return ms < OUTBOX_BACKOFF_MAX_MS ? ms : OUTBOX_BACKOFF_MAX_MS;
+}
+
+/* Handles one due job; false when none was due or the store failed. */
+static bool run_one(struct api_outbox *o)
+{
+    struct api *a = o->a;
+    struct store_outbox_job job = {0};
+    struct ns_error err;
+    char token[96];
+    enum ns_err rc;
+    int64_t now = ns_now_ms();
+
+    ns_error_clear(&err);
+    snprintf(token, sizeof(token), "%ld:%lu", (long)getpid(), ++o->claims);
+    rc = store_outbox_claim(a->store, token, now, OUTBOX_STALE_MS, &job,
+                            &err);
+    if (rc != NS_OK) {
+        if (rc != NS_DONE)
+            ns_log_warn("outbox", "claim failed: %s", err.msg);
+        return false;
+    }
+    if (a->cfg.webhook_url == NULL) {
+        ns_log_info("outbox", "job=%lld not delivered: no webhook "
+                    "configured", (long long)job.id);
+        rc = store_outbox_retry(a->store, job.id, token,
+                                "no webhook configured", now, now, 1,
+                                &err);
+    } else if (deliver(a->cfg.webhook_url, job.payload_json, &err)
+               == NS_OK) {
+        ns_log_info("outbox", "job=%lld delivered attempts=%d",
+                    (long long)job.id, job.attempts);
+        rc = store_outbox_done(a->store, job.id, token, ns_now_ms(), &err);
+    } else {
+        ns_log_warn("outbox", "job=%lld attempt=%d failed: %s",
+                    (long long)job.id, job.attempts, err.msg);
+        rc = store_outbox_retry(a->store, job.id, token, err.msg,
+                                ns_now_ms(),
+                                ns_now_ms() + backoff_ms(job.attempts),
+                                OUTBOX_MAX_ATTEMPTS, &err);
+    }
+    if (rc != NS_OK)
+        ns_log_warn("outbox", "job=%lld state not saved: %s",
+                    (long long)job.id, err.msg);
+    store_outbox_job_free(&job);
+    return rc == NS_OK;
+}
+
+static void *worker(void *arg)
+{
+    struct api_outbox *o = arg;
+    unsigned poll = o->a->cfg.outbox_poll_ms ? o->a->cfg.outbox_poll_ms
+                                             : 1000;
+
+    for (;;) {
+        struct timespec until;
+
+        pthread_mutex_lock(&o->lock);
+        if (o->stop) {
+            pthread_mutex_unlock(&o->lock);
+            break;
+        }
+        o->kicked = false;
+        pthread_mutex_unlock(&o->lock);
+        while (run_one(o)) {
+            if (o->stop)
+                break;
+        }
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += poll / 1000;
+        until.tv_nsec += (long)(poll % 1000) * 1000000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_mutex_lock(&o->lock);
+        while (!o->stop && !o->kicked
+               && pthread_cond_timedwait(&o->wake, &o->lock, &until) == 0)
+            ;
+        pthread_mutex_unlock(&o->lock);
+    }
+    return NULL;
+}
+
+enum ns_err api_outbox_start(struct api *a, struct api_outbox **out,
+                             struct ns_error *err)
+{
+    struct api_outbox *o = calloc(1, sizeof(*o));
+    int e;
+
+    *out = NULL;
+    if (o == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    o->a = a;
+    pthread_mutex_init(&o->lock, NULL);
+    pthread_cond_init(&o->wake, NULL);
+    e = pthread_create(&o->thread, NULL, worker, o);
+    if (e != 0) {
+        pthread_cond_destroy(&o->wake);
+        pthread_mutex_destroy(&o->lock);
+        free(o);
+        return ns_error_set(err, NS_ERR_IO, "outbox thread: %s",
+                            strerror(e));
+    }
+    *out = o;
+    return NS_OK;
+}
+
+void api_outbox_kick(struct api_outbox *o)
+{
+    if (o == NULL)
+        return;
+    pthread_mutex_lock(&o->lock);
+    o->kicked = true;
+    pthread_cond_signal(&o->wake);
+    pthread_mutex_unlock(&o->lock);
+}
+
+void api_outbox_stop(struct api_outbox *o)
+{
+    if (o == NULL)
+        return;
+    pthread_mutex_lock(&o->lock);
+    o->stop = true;
+    pthread_cond_signal(&o->wake);
+    pthread_mutex_unlock(&o->lock);
+    pthread_join(o->thread, NULL);
+    pthread_cond_destroy(&o->wake);
+    pthread_mutex_destroy(&o->lock);
+    free(o);
+}
