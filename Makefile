@@ -88,10 +88,35 @@ check: $(TEST_BINS) $(BUILD)/noshow
 web:
 	bash scripts/web-build.sh
 
+# Installs the binary, the built-in schemas as editable files, the docs,
+# the systemd unit (PREFIX written into it), its service account for
+# systemd-sysusers, an example environment file and, when it was built,
+# the web app. DESTDIR stages the tree for a package.
+BINDIR := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share/noshow
+DOCDIR := $(PREFIX)/share/doc/noshow
+UNITDIR := $(PREFIX)/lib/systemd/system
+SYSUSERSDIR := $(PREFIX)/lib/sysusers.d
+
 install: $(BUILD)/noshow
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/noshow
-	install -m 0755 $(BUILD)/noshow $(DESTDIR)$(PREFIX)/bin/noshow
-	cp -r schemas $(DESTDIR)$(PREFIX)/share/noshow/ 2>/dev/null || true
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/schemas \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(BUILD)/noshow $(DESTDIR)$(BINDIR)/noshow
+	for s in $$($(BUILD)/noshow schema list | awk '{ print $$1 }'); do \
+	    $(BUILD)/noshow schema show $$s \
+	        > $(DESTDIR)$(DATADIR)/schemas/$$s.schema || exit 1; \
+	done
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	sed 's|@PREFIX@|$(PREFIX)|g' deploy/noshow.service \
+	    > $(DESTDIR)$(UNITDIR)/noshow.service
+	sed 's|@PREFIX@|$(PREFIX)|g' deploy/noshow.env.example \
+	    > $(DESTDIR)$(DATADIR)/noshow.env.example
+	install -m 0644 deploy/noshow.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/noshow.conf
+	if [ -d web/dist ]; then \
+	    install -d $(DESTDIR)$(DATADIR)/web && \
+	    cp -R web/dist/. $(DESTDIR)$(DATADIR)/web/; \
+	fi
 
 # libFuzzer targets (clang): build-fuzz/fuzz_csv etc. Run one with e.g.
 #   build-fuzz/fuzz_csv -max_total_time=60 fuzz/corpus/csv

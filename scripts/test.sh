@@ -90,6 +90,8 @@ stage crash-mariadb bash scripts/crash-test.sh mariadb
 stage outage bash scripts/outage-test.sh
 stage web-unit bash tests/web/run.sh
 stage browser bash tests/browser/run.sh
+stage install bash scripts/test-install.sh
+REPLICAS=2 DURATION=5 CHECK_ONLY=1 stage replicas bash bench/replicas.sh
 
 for s in "${stage_failed[@]}"; do
     echo "stage failed: $s"

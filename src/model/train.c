@@ -28,7 +28,6 @@ struct run {
     struct schema *schema;
     struct encoders *enc;
     struct pipeline *pipe;
-    struct history_index *hidx;
     struct xgb_model *model;
     struct calib calib;
     double threshold;
@@ -72,7 +71,6 @@ static void run_free(struct run *r)
     pipeline_free(r->pipe);
     encoders_free(r->enc);
     schema_free(r->schema);
-    history_index_free(r->hidx);
     xgb_free(r->model);
     calib_free(&r->calib);
 }
@@ -213,10 +211,21 @@ static bool both_classes(const float *y, const size_t *rows, size_t n)
 
 /* ---- features ------------------------------------------------------ */
 
+/* Feature matrix of every row of the table.
+ * LIMITATION: training holds the whole table (about 170 bytes a row for
+ * the 27-column doctolib schema) and this matrix (4 bytes a feature,
+ * 128 bytes a row with 32 features) in memory while XGBoost builds its
+ * quantised copy of the rows it fits (about one byte a feature) and a
+ * plain copy of the held-out tenth. A month of 15 million bookings
+ * peaks near 7.5 GiB: it needs an 8 GiB machine and larger files need
+ * more. A fix streams the file twice: a first pass for the split, the
+ * encoders and a compact history index, a second that hands feature
+ * batches straight to XGBoost's data iterator without a table. */
 static enum ns_err features(struct run *r, struct ns_error *err)
 {
     struct pipeline_opts po = {.history = r->o->history, .time = true};
     const struct schema *s = r->t->schema;
+    struct history_index *hidx = NULL;
     enum ns_err rc;
 
     rc = schema_parse(s->text, strlen(s->text), s->name, &r->schema, err);
@@ -229,16 +238,18 @@ static enum ns_err features(struct run *r, struct ns_error *err)
     r->nf = pipeline_nfeatures(r->pipe);
     /* Every row's history comes from the whole file: each row only sees
      * outcomes dated before its booking day, so this is leak-free. */
-    if (pipeline_uses_history(r->pipe)) {
-        rc = history_index_from_table(r->t, &r->hidx, err);
-        if (rc != NS_OK)
-            return rc;
-    }
+    if (pipeline_uses_history(r->pipe))
+        rc = history_index_from_table(r->t, &hidx, err);
     r->X = malloc(r->t->nrows * r->nf * sizeof(float));
-    if (r->X == NULL)
-        return nomem(err);
-    return pipeline_table(r->pipe, r->t, NULL, 0, r->hidx, r->X, NULL,
-                          err);
+    if (rc == NS_OK && r->X == NULL)
+        rc = nomem(err);
+    if (rc == NS_OK)
+        rc = pipeline_table(r->pipe, r->t, NULL, 0, hidx, r->X, NULL, err);
+
+    /* The history counts are in X now: the index (tens of bytes a row)
+     * is freed before the fits rather than living through them. */
+    history_index_free(hidx);
+    return rc;
 }
 
 /* Names the features that take one value over the training rows: they
@@ -275,14 +286,47 @@ static void constant_columns(const struct run *r, struct train_result *res)
 
 /* ---- fitting ------------------------------------------------------- */
 
+/* Labels of rows[0..n) of the run, gathered (4 bytes a row). */
+static enum ns_err labels_of(const struct run *r, const size_t *rows,
+                             size_t n, float **out, struct ns_error *err)
+{
+    *out = malloc((n ? n : 1) * sizeof(float));
+    if (*out == NULL)
+        return nomem(err);
+    for (size_t i = 0; i < n; i++)
+        (*out)[i] = r->y[rows[i]];
+    return NS_OK;
+}
+
+/* Random oversampling as row indices into the feature matrix: the
+ * duplicated rows are never copied. */
+static enum ns_err oversample_rows(const struct run *r, const size_t *fit,
+                                   size_t nfit, size_t **rows, size_t *n,
+                                   struct ns_error *err)
+{
+    float *yf = NULL;
+    size_t *ix = NULL;
+    enum ns_err rc = labels_of(r, fit, nfit, &yf, err);
+
+    if (rc == NS_OK)
+        rc = resample_oversample(yf, nfit, r->o->ratio, r->o->seed, &ix, n,
+                                 err);
+    if (rc == NS_OK) {
+        for (size_t i = 0; i < *n; i++)
+            ix[i] = fit[ix[i]];
+        *rows = ix;
+        ix = NULL;
+    }
+    free(yf);
+    free(ix);
+    return rc;
+}
+
 /* Fits on rows fit[], early-stopping on rows val[] (unless nval is 0),
- * after the chosen rebalancing of the fit rows only.
- * LIMITATION: the rows to fit are copied out of the full feature matrix
- * (and XGBoost copies them again into its own matrix), so training holds
- * the table, the feature matrix and two copies of the training rows:
- * about 4 x 80 bytes per row with 20 features, some 5 GB at 15 million
- * rows. A fix feeds XGBoost through its iterator-based quantile matrix
- * straight from the feature matrix and the row indices. */
+ * after the chosen rebalancing of the fit rows only. XGBoost reads the
+ * rows straight from the feature matrix through their indices (see
+ * xgb_train_rows()), so no copy of the training rows is made; SMOTE
+ * alone builds a new matrix, as its synthetic rows exist nowhere else. */
 static enum ns_err fit_model(const struct run *r, const size_t *fit,
                              size_t nfit, const size_t *val, size_t nval,
                              const struct xgb_params *p0,
@@ -291,46 +335,37 @@ static enum ns_err fit_model(const struct run *r, const size_t *fit,
                              struct ns_error *err)
 {
     struct xgb_params p = *p0;
-    float *Xf = NULL, *yf = NULL, *Xv = NULL, *yv = NULL;
-    float *Xs = NULL, *ys = NULL;
+    struct xgb_rows tr = {r->X, r->y, NULL, fit, nfit};
+    struct xgb_rows va = {r->X, r->y, NULL, val, nval};
+    float *Xf = NULL, *yf = NULL, *Xs = NULL, *ys = NULL;
     size_t *ix = NULL;
-    size_t n = nfit;
-    struct xgb_eval_set ev;
-    enum ns_err rc;
+    enum ns_err rc = NS_OK;
 
-    rc = resample_take(r->X, r->y, r->nf, fit, nfit, &Xf, &yf, err);
-    if (rc == NS_OK && nval > 0)
-        rc = resample_take(r->X, r->y, r->nf, val, nval, &Xv, &yv, err);
-    if (rc != NS_OK)
-        goto out;
     if (r->o->imbalance == TRAIN_IMB_WEIGHT) {
         size_t pos = 0;
 
         for (size_t i = 0; i < nfit; i++)
-            pos += yf[i] > 0.5f;
+            pos += r->y[fit[i]] > 0.5f;
         p.scale_pos_weight = r->o->ratio * (double)(nfit - pos) /
                              (double)(pos ? pos : 1);
     } else if (r->o->imbalance == TRAIN_IMB_OVERSAMPLE) {
-        rc = resample_oversample(yf, nfit, r->o->ratio, r->o->seed, &ix, &n,
-                                 err);
-        if (rc == NS_OK)
-            rc = resample_take(Xf, yf, r->nf, ix, n, &Xs, &ys, err);
+        rc = oversample_rows(r, fit, nfit, &ix, &tr.n, err);
+        tr.idx = ix;
     } else if (r->o->imbalance == TRAIN_IMB_SMOTE) {
-        rc = resample_smote(Xf, yf, nfit, r->nf, r->o->ratio, 5, r->o->seed,
-                            &Xs, &ys, &n, err);
+        rc = resample_take(r->X, r->y, r->nf, fit, nfit, &Xf, &yf, err);
+        if (rc == NS_OK)
+            rc = resample_smote(Xf, yf, nfit, r->nf, r->o->ratio, 5,
+                                r->o->seed, &Xs, &ys, &tr.n, err);
+        tr = (struct xgb_rows){Xs, ys, NULL, NULL, tr.n};
     }
     if (rc != NS_OK)
         goto out;
-    ev = (struct xgb_eval_set){Xv, nval, yv};
     if (nval == 0)
         p.early_stopping_rounds = 0;
-    rc = xgb_train(Xs ? Xs : Xf, n, r->nf, ys ? ys : yf, NULL,
-                   nval ? &ev : NULL, &p, out, rep, err);
+    rc = xgb_train_rows(&tr, r->nf, nval ? &va : NULL, &p, out, rep, err);
 out:
     free(Xf);
     free(yf);
-    free(Xv);
-    free(yv);
     free(Xs);
     free(ys);
     free(ix);
@@ -457,19 +492,31 @@ static enum ns_err search(const struct run *r, struct xgb_params *best,
 
 /* ---- calibration, threshold, bands -------------------------------- */
 
+/* Margins and labels of rows[0..n), scored a chunk at a time so that
+ * no copy of all the rows is made. */
 static enum ns_err margins_of(const struct run *r, const size_t *rows,
                               size_t n, double **out, float **yout,
                               struct ns_error *err)
 {
+    size_t chunk = n < XGB_ITER_BATCH ? n : XGB_ITER_BATCH;
     float *X = NULL;
     enum ns_err rc;
 
     *out = malloc((n ? n : 1) * sizeof(double));
-    if (*out == NULL)
+    X = malloc((chunk ? chunk : 1) * r->nf * sizeof(float));
+    if (*out == NULL || X == NULL) {
+        free(X);
         return nomem(err);
-    rc = resample_take(r->X, r->y, r->nf, rows, n, &X, yout, err);
-    if (rc == NS_OK)
-        rc = xgb_predict_margin(r->model, X, n, r->nf, 0, *out, err);
+    }
+    rc = labels_of(r, rows, n, yout, err);
+    for (size_t at = 0; at < n && rc == NS_OK; at += chunk) {
+        size_t m = n - at < chunk ? n - at : chunk;
+
+        for (size_t i = 0; i < m; i++)
+            memcpy(X + i * r->nf, r->X + rows[at + i] * r->nf,
+                   r->nf * sizeof(float));
+        rc = xgb_predict_margin(r->model, X, m, r->nf, 0, *out + at, err);
+    }
     free(X);
     return rc;
 }
