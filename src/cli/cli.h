@@ -43,6 +43,9 @@ int cmd_evaluate(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_retrain(int argc, char **argv);
+int cmd_models(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 
 #endif

@@ -1,5 +1,6 @@
 /* noshow serve: the prediction service until SIGTERM or SIGINT; SIGHUP
  * reloads the model file. */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -36,7 +37,13 @@ static const char usage[] =
     "  --web-dir DIR        static web app at / (env NOSHOW_WEB_DIR;\n"
     "                       default web/dist when present)\n"
     "  --pseudonym-key-file FILE  key for patient pseudonyms (env\n"
-    "                       NOSHOW_PSEUDONYM_KEY holds the key itself)\n\n"
+    "                       NOSHOW_PSEUDONYM_KEY holds the key itself)\n"
+    "  --registry-poll SECONDS  how often the model registry is checked\n"
+    "                       for a new production version (default 10)\n"
+    "  --retrain-every DURATION  retrain in the background, e.g. 24h,\n"
+    "                       90m, 3600s (one replica per period, by a\n"
+    "                       database lease; default: never)\n"
+    "  --holdout-days N     the retraining window (default 7)\n\n"
     "Signals: SIGTERM/SIGINT stop after the requests in flight; SIGHUP\n"
     "reloads the model (a bad file keeps the old model serving).\n"
     "API keys: 'noshow keys add --db URL --role reader|clinic|admin'.\n";
@@ -112,6 +119,53 @@ static int apply_numbers(struct serve_opts *o, const char *threads,
     return 0;
 }
 
+/* "24h", "90m", "3600s" or plain seconds into seconds; 0 when bad. */
+static unsigned long parse_duration(const char *v)
+{
+    char *end = NULL;
+    unsigned long mult = 1;
+    double d;
+
+    errno = 0;
+    d = strtod(v, &end);
+    if (errno || end == v || d <= 0)
+        return 0;
+    if (strcmp(end, "h") == 0)
+        mult = 3600;
+    else if (strcmp(end, "m") == 0)
+        mult = 60;
+    else if (strcmp(end, "d") == 0)
+        mult = 86400;
+    else if (strcmp(end, "s") != 0 && *end != '\0')
+        return 0;
+    d *= (double)mult;
+    return d >= 1 && d <= 366.0 * 86400 ? (unsigned long)d : 0;
+}
+
+static int learn_option(int c, const char *v, struct serve_opts *o)
+{
+    unsigned long secs;
+    long n = 0;
+
+    if (c == 'R') {
+        secs = parse_duration(v);
+        if (secs == 0)
+            return cli_usage_error("serve", "--retrain-every '%s' is not "
+                                   "a duration such as 24h, 90m or 3600s "
+                                   "(1 s to 366 days)", v);
+        o->cfg.retrain_every_s = (unsigned)secs;
+        return 0;
+    }
+    if (!number_opt(c == 'P' ? "--registry-poll" : "--holdout-days", v, 1,
+                    c == 'P' ? 86400 : 3650, &n))
+        return CLI_EXIT_USAGE;
+    if (c == 'P')
+        o->cfg.registry_poll_ms = (unsigned)n * 1000;
+    else
+        o->cfg.retrain_holdout_days = (unsigned)n;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct serve_opts *o,
                       char *host, size_t hsz)
 {
@@ -125,6 +179,9 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         {"webhook-url", required_argument, NULL, 'w'},
         {"web-dir", required_argument, NULL, 'W'},
         {"pseudonym-key-file", required_argument, NULL, 'k'},
+        {"registry-poll", required_argument, NULL, 'P'},
+        {"retrain-every", required_argument, NULL, 'R'},
+        {"holdout-days", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -171,6 +228,12 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
             break;
         case 'k':
             o->cfg.pseudonym_key_file = optarg;
+            break;
+        case 'P':
+        case 'R':
+        case 'H':
+            if (learn_option(c, optarg, o) != 0)
+                return CLI_EXIT_USAGE;
             break;
         case 'h':
             fputs(usage, stdout);

@@ -361,6 +361,26 @@ static enum ns_err write_all(int fd, const char *p, size_t n,
     return NS_OK;
 }
 
+enum ns_err bundle_to_text(const struct bundle *b, char **text,
+                           size_t *len, struct ns_error *err)
+{
+    struct ns_buf buf = NS_BUF_INIT;
+    enum ns_err rc = render(b, &buf, err);
+
+    *text = NULL;
+    *len = 0;
+    if (rc != NS_OK) {
+        ns_buf_free(&buf);
+        return rc;
+    }
+    *len = buf.len;
+    *text = ns_buf_steal(&buf);
+    if (*text == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "model bundle: out of "
+                            "memory");
+    return NS_OK;
+}
+
 enum ns_err bundle_save(const struct bundle *b, const char *path,
                         struct ns_error *err)
 {

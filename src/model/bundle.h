@@ -97,6 +97,13 @@ NS_MUST_CHECK enum ns_err bundle_save(const struct bundle *b,
                                       const char *path,
                                       struct ns_error *err);
 
+/* The file's bytes in memory (for the model registry): *text is
+ * NUL-terminated, *len excludes the NUL; caller frees *text with free().
+ * Errors: NS_ERR_NOMEM, NS_ERR_LIB. */
+NS_MUST_CHECK enum ns_err bundle_to_text(const struct bundle *b,
+                                         char **text, size_t *len,
+                                         struct ns_error *err);
+
 /* Borrowed views, valid until bundle_free(). */
 const struct schema *bundle_schema(const struct bundle *b);
 const struct pipeline *bundle_pipeline(const struct bundle *b);

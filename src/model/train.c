@@ -130,6 +130,37 @@ static enum ns_err split_rows(struct run *r, struct ns_error *err)
                          err);
 }
 
+/* Keeps only the labelled rows of idx[0..*n). */
+static void keep_labelled(const struct table *t, size_t *idx, size_t *n)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < *n; i++) {
+        if (t->label[idx[i]] >= 0)
+            idx[k++] = idx[i];
+    }
+    *n = k;
+}
+
+/* Rows without an outcome (bookings still open, from a database) stay in
+ * the table so that the history of later rows counts them, but neither
+ * train nor test on them. */
+static enum ns_err split_labelled(struct run *r, struct ns_error *err)
+{
+    enum ns_err rc = split_rows(r, err);
+
+    if (rc != NS_OK)
+        return rc;
+    keep_labelled(r->t, r->sp.train, &r->sp.n_train);
+    keep_labelled(r->t, r->sp.test, &r->sp.n_test);
+    if (r->sp.n_train == 0 || r->sp.n_test == 0)
+        return ns_error_set(err, NS_ERR_INVALID, "the split leaves %zu "
+                            "labelled training rows and %zu labelled test "
+                            "rows; both sides need rows with an outcome",
+                            r->sp.n_train, r->sp.n_test);
+    return NS_OK;
+}
+
 static int cmp_time(const void *pa, const void *pb, void *ctx)
 {
     const struct table *t = ctx;
@@ -751,7 +782,7 @@ static enum ns_err prepare(struct run *r, struct train_result *res,
     enum ns_err rc = labels(r, err);
 
     if (rc == NS_OK)
-        rc = split_rows(r, err);
+        rc = split_labelled(r, err);
     if (rc == NS_OK && !both_classes(r->y, r->sp.train, r->sp.n_train))
         rc = ns_error_set(err, NS_ERR_INVALID, "the training rows (%zu, "
                           "before the test part) hold one class only",

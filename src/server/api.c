@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "learn/registry.h"
 #include "server/api_int.h"
 #include "util/log.h"
 
@@ -39,6 +40,14 @@ const struct http_route api_routes[] = {
           "The loaded model: version, schema, metrics, threshold"),
     ROUTE("POST", "/model/reload", HTTP_ROLE_ADMIN, HTTP_BODY_NONE,
           h_reload, "Reload the model file (as SIGHUP does)"),
+    ROUTE("GET", "/models", HTTP_ROLE_READER, HTTP_BODY_NONE,
+          api_h_models, "The model registry: every version and status"),
+    ROUTE("POST", "/models/{id}/promote", HTTP_ROLE_ADMIN, HTTP_BODY_NONE,
+          api_h_model_promote,
+          "Make a registered version production and serve it"),
+    ROUTE("POST", "/models/rollback", HTTP_ROLE_ADMIN, HTTP_BODY_NONE,
+          api_h_model_rollback,
+          "Put back the version the production one replaced"),
     ROUTE("GET", "/healthz", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE,
           api_h_healthz, "Liveness: the process answers"),
     ROUTE("GET", "/readyz", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE,
@@ -120,6 +129,20 @@ static enum ns_err start_http(struct api *a, struct ns_error *err)
     return http_start(&hc, &a->http, err);
 }
 
+/* The registry's production version when there is one (every replica
+ * serves the same model), else the file named at start. */
+static enum ns_err first_model(struct api *a, struct ns_error *err)
+{
+    char ver[REGISTRY_VERSION_MAX];
+    enum ns_err rc = registry_production(a->store, ver, sizeof(ver), err);
+
+    if (rc != NS_OK)
+        return rc;
+    if (ver[0])
+        return api_model_load_registry(a, ver, err);
+    return a->cfg.model_path ? api_model_load(a, err) : NS_OK;
+}
+
 enum ns_err api_start(const struct api_config *cfg, struct api **out,
                       struct ns_error *err)
 {
@@ -140,8 +163,8 @@ enum ns_err api_start(const struct api_config *cfg, struct api **out,
                               &a->pseudo, err);
     if (rc == NS_OK)
         rc = store_open(a->cfg.db_url, &a->store, err);
-    if (rc == NS_OK && a->cfg.model_path)
-        rc = api_model_load(a, err);
+    if (rc == NS_OK)
+        rc = first_model(a, err);
     if (rc != NS_OK)
         goto out;
     a->auth = auth_new(a->store);
@@ -151,6 +174,8 @@ enum ns_err api_start(const struct api_config *cfg, struct api **out,
         goto out;
     }
     rc = api_outbox_start(a, &a->outbox, err);
+    if (rc == NS_OK)
+        rc = api_learn_start(a, &a->learn, err);
     if (rc == NS_OK)
         rc = start_http(a, err);
     if (rc != NS_OK)
@@ -171,11 +196,20 @@ enum ns_err api_reload(struct api *a, struct ns_error *err)
 {
     enum ns_err rc;
 
-    if (a->cfg.model_path == NULL)
-        return ns_error_set(err, NS_ERR_INVALID, "no model file to reload; "
+    char ver[REGISTRY_VERSION_MAX] = "";
+
+    /* The registry's production version outranks the file: otherwise the
+     * next registry poll would swap the file's model out again. */
+    rc = registry_production(a->store, ver, sizeof(ver), err);
+    if (rc != NS_OK)
+        return rc;
+    if (ver[0] == '\0' && a->cfg.model_path == NULL)
+        return ns_error_set(err, NS_ERR_INVALID, "no model file to reload "
+                            "and no production version in the registry; "
                             "expected the server to start with --model");
     pthread_mutex_lock(&a->reload_lock);
-    rc = api_model_load(a, err);
+    rc = ver[0] ? api_model_load_registry(a, ver, err)
+                : api_model_load(a, err);
     pthread_mutex_unlock(&a->reload_lock);
     metrics_reload(a->metrics, rc == NS_OK);
     if (rc != NS_OK)
@@ -189,6 +223,7 @@ void api_stop(struct api *a, unsigned grace_ms)
     if (a == NULL)
         return;
     http_stop(a->http, grace_ms);
+    api_learn_stop(a->learn);
     api_outbox_stop(a->outbox);
     api_model_drop(a);
     auth_free(a->auth);

@@ -27,6 +27,7 @@ struct api_model {
 };
 
 struct api_outbox;
+struct api_learn;
 
 struct api {
     struct api_config cfg;      /* strings point into owned copies */
@@ -40,6 +41,7 @@ struct api {
     pthread_mutex_t model_lock; /* guards model (the pointer only) */
     struct api_model *model;
     pthread_mutex_t reload_lock; /* one reload at a time */
+    struct api_learn *learn;    /* registry poller and retraining */
 };
 
 extern const struct http_route api_routes[];
@@ -51,6 +53,14 @@ struct api_model *api_model_acquire(struct api *a);
 void api_model_release(struct api_model *m);
 NS_MUST_CHECK enum ns_err api_model_load(struct api *a,
                                          struct ns_error *err);
+/* Swaps b in (takes ownership of b whatever the result), after giving
+ * the appointments table its schema's columns. */
+NS_MUST_CHECK enum ns_err api_model_install(struct api *a, struct bundle *b,
+                                            struct ns_error *err);
+/* Loads a registry version (NULL: production) and swaps it in. */
+NS_MUST_CHECK enum ns_err api_model_load_registry(struct api *a,
+                                                  const char *version,
+                                                  struct ns_error *err);
 void api_model_drop(struct api *a);
 
 /* A JSON object turned into a typed record (api_record.c). */
@@ -134,6 +144,10 @@ void api_h_healthz(struct http_req *req, struct http_resp *resp);
 void api_h_readyz(struct http_req *req, struct http_resp *resp);
 void api_h_metrics(struct http_req *req, struct http_resp *resp);
 void api_h_openapi(struct http_req *req, struct http_resp *resp);
+void api_h_models(struct http_req *req, struct http_resp *resp);
+void api_h_model_promote(struct http_req *req, struct http_resp *resp);
+void api_h_model_rollback(struct http_req *req, struct http_resp *resp);
+void api_h_monitoring(struct http_req *req, struct http_resp *resp);
 
 /* Outbox worker (api_outbox.c). */
 NS_MUST_CHECK enum ns_err api_outbox_start(struct api *a,
@@ -142,5 +156,18 @@ NS_MUST_CHECK enum ns_err api_outbox_start(struct api *a,
 /* Wakes the worker after a new job was queued. */
 void api_outbox_kick(struct api_outbox *o);
 void api_outbox_stop(struct api_outbox *o);
+
+/* Registry poller and scheduled retraining (api_learn.c): one thread that
+ * swaps in the production version whenever the registry's changes, and
+ * every retrain_every_s runs one retraining round under the store's
+ * "retrain" lease. */
+NS_MUST_CHECK enum ns_err api_learn_start(struct api *a,
+                                          struct api_learn **out,
+                                          struct ns_error *err);
+/* Checks the registry now and swaps when production moved; NS_OK when
+ * nothing changed or the swap succeeded. */
+NS_MUST_CHECK enum ns_err api_learn_sync(struct api *a,
+                                         struct ns_error *err);
+void api_learn_stop(struct api_learn *l);
 
 #endif

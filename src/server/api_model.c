@@ -3,6 +3,7 @@
  * bundle. */
 #include <stdlib.h>
 
+#include "learn/registry.h"
 #include "server/api_int.h"
 #include "util/log.h"
 
@@ -50,16 +51,13 @@ static enum ns_err ensure_columns(struct api *a, const struct schema *s,
     return store_ensure_schema_columns(a->store, names, types, n, err);
 }
 
-enum ns_err api_model_load(struct api *a, struct ns_error *err)
+enum ns_err api_model_install(struct api *a, struct bundle *b,
+                              struct ns_error *err)
 {
-    struct bundle *b = NULL;
     struct api_model *m = NULL;
     struct api_model *old;
     enum ns_err rc;
 
-    rc = bundle_load(a->cfg.model_path, &b, err);
-    if (rc != NS_OK)
-        goto out;
     rc = ensure_columns(a, bundle_schema(b), err);
     if (rc != NS_OK)
         goto out;
@@ -82,6 +80,29 @@ enum ns_err api_model_load(struct api *a, struct ns_error *err)
 out:
     bundle_free(b);
     return rc;
+}
+
+enum ns_err api_model_load(struct api *a, struct ns_error *err)
+{
+    struct bundle *b = NULL;
+    enum ns_err rc;
+
+    rc = bundle_load(a->cfg.model_path, &b, err);
+    if (rc != NS_OK)
+        return rc;
+    return api_model_install(a, b, err);
+}
+
+enum ns_err api_model_load_registry(struct api *a, const char *version,
+                                    struct ns_error *err)
+{
+    struct bundle *b = NULL;
+    enum ns_err rc;
+
+    rc = registry_load(a->store, version, &b, err);
+    if (rc != NS_OK)
+        return rc;
+    return api_model_install(a, b, err);
 }
 
 void api_model_drop(struct api *a)
