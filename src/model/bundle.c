@@ -36,6 +36,7 @@ struct bundle {
     json_t *params;
     json_t *fingerprint;
     json_t *importance;
+    json_t *reference;      /* training histograms for drift, or NULL */
     char version[48];
     char created[24];
 };
@@ -55,6 +56,7 @@ void bundle_free(struct bundle *b)
     json_decref(b->params);
     json_decref(b->fingerprint);
     json_decref(b->importance);
+    json_decref(b->reference);
     free(b);
 }
 
@@ -163,6 +165,17 @@ void bundle_set_importance(struct bundle *b, json_t *importance)
 {
     json_decref(b->importance);
     b->importance = importance;
+}
+
+void bundle_set_reference(struct bundle *b, json_t *reference)
+{
+    json_decref(b->reference);
+    b->reference = reference;
+}
+
+const json_t *bundle_reference(const struct bundle *b)
+{
+    return b->reference;
 }
 
 const json_t *bundle_importance(const struct bundle *b)
@@ -287,7 +300,8 @@ static json_t *noshow_json(const struct bundle *b)
     if (set_opt(o, "metrics", b->metrics) ||
         set_opt(o, "params", b->params) ||
         set_opt(o, "fingerprint", b->fingerprint) ||
-        set_opt(o, "importance", b->importance)) {
+        set_opt(o, "importance", b->importance) ||
+        set_opt(o, "reference", b->reference)) {
         json_decref(o);
         return NULL;
     }
@@ -563,6 +577,7 @@ static enum ns_err load_parts(struct bundle *b, const json_t *ns,
     b->params = json_incref(json_object_get(ns, "params"));
     b->fingerprint = json_incref(json_object_get(ns, "fingerprint"));
     b->importance = json_incref(json_object_get(ns, "importance"));
+    b->reference = json_incref(json_object_get(ns, "reference"));
     return check_shape(b, err);
 }
 

@@ -12,6 +12,7 @@
 #include "features/history.h"
 #include "features/pipeline.h"
 #include "model/calibrate.h"
+#include "model/drift.h"
 #include "model/resample.h"
 #include "model/split.h"
 #include "util/timeutil.h"
@@ -815,6 +816,20 @@ static enum ns_err prepare(struct run *r, struct train_result *res,
     return NS_OK;
 }
 
+/* The training rows' histograms of every input, kept in the bundle so
+ * that the service can measure drift against them. */
+static enum ns_err reference(struct run *r, struct train_result *res,
+                             struct ns_error *err)
+{
+    json_t *ref = NULL;
+    enum ns_err rc = drift_reference(r->t, r->sp.train, r->sp.n_train, &ref,
+                                     err);
+
+    if (rc == NS_OK)
+        bundle_set_reference(res->bundle, ref);
+    return rc;
+}
+
 enum ns_err train_run(const struct table *t, const struct train_opts *o,
                       struct train_result *res, struct ns_error *err)
 {
@@ -841,6 +856,8 @@ enum ns_err train_run(const struct table *t, const struct train_opts *o,
         rc = test_metrics(&r, res, err);
     if (rc == NS_OK)
         rc = assemble(&r, res, err);
+    if (rc == NS_OK)
+        rc = reference(&r, res, err);
 out:
     if (rc != NS_OK)
         train_result_free(res);
