@@ -48,6 +48,9 @@ const struct http_route api_routes[] = {
     ROUTE("POST", "/models/rollback", HTTP_ROLE_ADMIN, HTTP_BODY_NONE,
           api_h_model_rollback,
           "Put back the version the production one replaced"),
+    ROUTE("GET", "/monitoring", HTTP_ROLE_READER, HTTP_BODY_NONE,
+          api_h_monitoring, "Performance per model version and week on "
+          "recorded outcomes; input drift (PSI) of the serving model"),
     ROUTE("GET", "/healthz", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE,
           api_h_healthz, "Liveness: the process answers"),
     ROUTE("GET", "/readyz", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE,
@@ -154,6 +157,7 @@ enum ns_err api_start(const struct api_config *cfg, struct api **out,
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&a->model_lock, NULL);
     pthread_mutex_init(&a->reload_lock, NULL);
+    pthread_mutex_init(&a->perf_lock, NULL);
     /* Before any thread exists: libcurl's global set-up is not
      * thread-safe. It counts calls, so api_stop() undoes exactly this. */
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -234,6 +238,8 @@ void api_stop(struct api *a, unsigned grace_ms)
         free(a->owned[i]);
     pthread_mutex_destroy(&a->model_lock);
     pthread_mutex_destroy(&a->reload_lock);
+    pthread_mutex_destroy(&a->perf_lock);
+    json_decref(a->perf);
     free(a);
     curl_global_cleanup();
 }

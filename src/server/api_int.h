@@ -11,11 +11,13 @@
 #include "data/csv.h"
 #include "data/record.h"
 #include "model/bundle.h"
+#include "model/drift.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/http.h"
 #include "server/metrics.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 #define API_PREDICT_MAX 1000    /* records in one /predict or infer call */
 #define API_REASONS 3           /* reasons in an answer */
@@ -23,6 +25,7 @@
 /* A loaded bundle shared by the requests using it; freed by the last. */
 struct api_model {
     struct bundle *bundle;
+    struct drift *drift;        /* NULL when the bundle has no reference */
     atomic_int refs;
 };
 
@@ -42,6 +45,8 @@ struct api {
     struct api_model *model;
     pthread_mutex_t reload_lock; /* one reload at a time */
     struct api_learn *learn;    /* registry poller and retraining */
+    pthread_mutex_t perf_lock;  /* guards perf */
+    json_t *perf;               /* last monitor_performance() report */
 };
 
 extern const struct http_route api_routes[];
@@ -169,5 +174,16 @@ NS_MUST_CHECK enum ns_err api_learn_start(struct api *a,
 NS_MUST_CHECK enum ns_err api_learn_sync(struct api *a,
                                          struct ns_error *err);
 void api_learn_stop(struct api_learn *l);
+
+/* Recomputes the performance report into a->perf; on failure the last
+ * one stays. */
+NS_MUST_CHECK enum ns_err api_learn_refresh(struct api *a,
+                                            struct ns_error *err);
+
+/* The monitoring gauges in Prometheus text: PSI per input of the serving
+ * model, and per model version ROC AUC, Brier, observed and predicted
+ * rates from the last report. */
+NS_MUST_CHECK enum ns_err api_monitoring_gauges(struct api *a,
+                                                struct ns_buf *out);
 
 #endif

@@ -6,6 +6,7 @@
  * per period. The thread runs at nice 10 and trains with one XGBoost
  * thread: requests keep the cores. Also the /models routes. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "learn/monitor.h"
 #include "learn/retrain.h"
 #include "server/api_int.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
 #define LEARN_POLL_MS_DEFAULT 10000
+#define LEARN_PERF_MS 60000     /* performance report refresh */
 #define LEARN_LEASE "retrain"
 
 struct api_learn {
@@ -29,6 +32,7 @@ struct api_learn {
     bool stop;
     char holder[128];
     int64_t next_retrain_ms;
+    int64_t next_perf_ms;
 };
 
 enum ns_err api_learn_sync(struct api *a, struct ns_error *err)
@@ -105,6 +109,12 @@ static void *learn_main(void *arg)
         ns_error_clear(&err);
         if (api_learn_sync(a, &err) != NS_OK)
             ns_log_warn("learn", "registry poll failed: %s", err.msg);
+        if (ns_now_ms() >= l->next_perf_ms) {
+            l->next_perf_ms = ns_now_ms() + LEARN_PERF_MS;
+            if (api_learn_refresh(a, &err) != NS_OK)
+                ns_log_warn("learn", "performance report failed: %s",
+                            err.msg);
+        }
         if (a->cfg.retrain_every_s && ns_now_ms() >= l->next_retrain_ms) {
             l->next_retrain_ms = ns_now_ms()
                                  + (int64_t)a->cfg.retrain_every_s * 1000;
@@ -242,4 +252,100 @@ void api_h_model_rollback(struct http_req *req, struct http_resp *resp)
         return;
     }
     answer_swap(req, resp, "rolled back", restored);
+}
+
+/* ---- monitoring ---------------------------------------------------- */
+
+enum ns_err api_learn_refresh(struct api *a, struct ns_error *err)
+{
+    json_t *perf = NULL;
+    json_t *old;
+    enum ns_err rc = monitor_performance(a->store, &perf, err);
+
+    if (rc != NS_OK)
+        return rc;
+    pthread_mutex_lock(&a->perf_lock);
+    old = a->perf;
+    a->perf = perf;
+    pthread_mutex_unlock(&a->perf_lock);
+    json_decref(old);
+    return NS_OK;
+}
+
+static enum ns_err perf_gauges(struct api *a, struct ns_buf *out)
+{
+    static const char *const keys[] = {"roc_auc", "brier", "observed_rate",
+                                       "predicted_rate"};
+    json_t *perf;
+    const json_t *v;
+    size_t i;
+    enum ns_err rc = NS_OK;
+
+    pthread_mutex_lock(&a->perf_lock);
+    perf = json_incref(a->perf);
+    pthread_mutex_unlock(&a->perf_lock);
+    for (size_t k = 0; k < 4 && rc == NS_OK; k++) {
+        rc = ns_buf_printf(out, "# TYPE noshow_model_%s gauge\n", keys[k]);
+        json_array_foreach(json_object_get(perf, "versions"), i, v) {
+            const json_t *x = json_object_get(v, keys[k]);
+
+            if (rc == NS_OK && json_is_number(x))
+                rc = ns_buf_printf(out, "noshow_model_%s{version=\"%s\"} "
+                                   "%.6f\n", keys[k],
+                                   json_string_value(json_object_get(
+                                       v, "model_version")),
+                                   json_number_value(x));
+        }
+    }
+    json_decref(perf);
+    return rc;
+}
+
+enum ns_err api_monitoring_gauges(struct api *a, struct ns_buf *out)
+{
+    struct api_model *m = api_model_acquire(a);
+    enum ns_err rc = NS_OK;
+    const char *name;
+    double psi;
+
+    if (m && m->drift) {
+        rc = ns_buf_printf(out, "# TYPE noshow_feature_psi gauge\n");
+        for (size_t i = 0; rc == NS_OK
+                           && drift_feature_psi(m->drift, i, &name, &psi);
+             i++) {
+            if (!isnan(psi))
+                rc = ns_buf_printf(out, "noshow_feature_psi{feature=\"%s\"}"
+                                   " %.6f\n", name, psi);
+        }
+        if (rc == NS_OK)
+            rc = ns_buf_printf(out, "# TYPE noshow_drift_rows gauge\n"
+                               "noshow_drift_rows %zu\n",
+                               drift_rows(m->drift));
+    }
+    api_model_release(m);
+    return rc == NS_OK ? perf_gauges(a, out) : rc;
+}
+
+void api_h_monitoring(struct http_req *req, struct http_resp *resp)
+{
+    struct api *a = req->app;
+    struct api_model *m = api_model_acquire(a);
+    struct ns_error err;
+    json_t *perf;
+
+    ns_error_clear(&err);
+    if (api_learn_refresh(a, &err) != NS_OK) {
+        http_problem_err(req, resp, &err, NULL, NULL);
+        api_model_release(m);
+        return;
+    }
+    pthread_mutex_lock(&a->perf_lock);
+    perf = json_incref(a->perf);
+    pthread_mutex_unlock(&a->perf_lock);
+    http_resp_json(resp, 200, json_pack(
+        "{s:s?, s:o, s:o}", "model_version",
+        m ? bundle_version(m->bundle) : NULL, "drift",
+        m && m->drift ? drift_report(m->drift) : json_null(),
+        "performance", perf));
+    api_model_release(m);
 }

@@ -24,6 +24,7 @@ void api_model_release(struct api_model *m)
     if (m == NULL)
         return;
     if (atomic_fetch_sub(&m->refs, 1) == 1) {
+        drift_free(m->drift);
         bundle_free(m->bundle);
         free(m);
     }
@@ -65,6 +66,16 @@ enum ns_err api_model_install(struct api *a, struct bundle *b,
     if (m == NULL) {
         rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
         goto out;
+    }
+    /* Drift counts start afresh with each model: they compare the
+     * requests it scored with the data it was trained on. */
+    if (bundle_reference(b)) {
+        rc = drift_new(bundle_reference(b), bundle_schema(b), &m->drift,
+                       err);
+        if (rc != NS_OK) {
+            free(m);
+            goto out;
+        }
     }
     m->bundle = b;
     b = NULL;

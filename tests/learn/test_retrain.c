@@ -434,6 +434,38 @@ static void test_export_jsonl_has_every_booking_event(void **state)
                  "least %d bookings' worth", n, outcomes, N_BOOKINGS);
 }
 
+static void test_monitoring_reports_versions_weeks_and_drift(void **state)
+{
+    struct fx *f = *state;
+    const json_t *v, *w;
+    json_t *j;
+    struct reply r;
+    const char *h[2] = {f->h_clinic, NULL};
+    size_t i, rows = 0, weeks = 0;
+
+    book_all(f);
+    j = call(f, f->h_clinic, "GET", "/monitoring", NULL, 200);
+    json_array_foreach(json_object_get(json_object_get(j, "performance"),
+                                       "versions"), i, v) {
+        rows += (size_t)json_integer_value(json_object_get(v, "rows"));
+        weeks += json_array_size(json_object_get(v, "weeks"));
+        w = json_array_get(json_object_get(v, "weeks"), 0);
+        assert_non_null(json_object_get(w, "brier"));
+        assert_non_null(json_object_get(w, "observed_rate"));
+    }
+    if (rows < N_BOOKINGS || weeks < 4)
+        fail_msg("monitoring counts %zu labelled rows in %zu weeks; "
+                 "expected the %d bookings over 5 weeks", rows, weeks,
+                 N_BOOKINGS);
+    assert_true(json_is_object(json_object_get(j, "drift")));
+    json_decref(j);
+    assert_int_equal(http_call(f->port, "GET", "/metrics", NULL, 0, h, &r),
+                     CURLE_OK);
+    if (strstr(r.body, "noshow_model_brier{version=") == NULL)
+        fail_msg("/metrics lacks the per-version Brier gauge");
+    reply_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +475,7 @@ int main(void)
             test_retrain_shuffled_labels_challenger_not_promoted),
         cmocka_unit_test(test_models_rollback_route_restores_parent),
         cmocka_unit_test(test_export_jsonl_has_every_booking_event),
+        cmocka_unit_test(test_monitoring_reports_versions_weeks_and_drift),
     };
 
     return run_backends("learning loop", tests,
