@@ -267,9 +267,10 @@ static void opts(struct fx *f, struct retrain_opts *o)
     o->nthread = 1;
 }
 
-/* Retrains with tolerances wide enough that any sane challenger passes:
- * the promotion path, not the model's quality, is under test here. */
-static void promote_round(struct fx *f, int holdout_days,
+/* Retrains with tolerances wide enough that a sane challenger passes:
+ * the promotion path, not the model's quality, is under test here (on
+ * a few hundred rows a window of 80 bookings is a noisy judge). */
+static void promote_round(struct fx *f, int holdout_days, double tol,
                           struct retrain_result *res)
 {
     struct retrain_opts o;
@@ -277,8 +278,8 @@ static void promote_round(struct fx *f, int holdout_days,
 
     opts(f, &o);
     o.holdout_days = holdout_days;
-    o.tol_auc = 0.25;
-    o.tol_brier = 0.05;
+    o.tol_auc = tol;
+    o.tol_brier = tol / 5;
     if (retrain_run(f->store, &o, res, &err) != NS_OK)
         fail_msg("retrain: %s", err.msg);
     if (!res->promoted)
@@ -297,7 +298,7 @@ static void test_retrain_challenger_promoted_and_stamped_on_bookings(
     char *rec;
 
     book_all(f);
-    promote_round(f, 7, &res);
+    promote_round(f, 7, 0.25, &res);
     assert_true(res.n_db_rows >= N_BOOKINGS);
     assert_true(res.n_window > 0 && res.n_train > res.n_window);
     production(f, prod, sizeof(prod));
@@ -347,7 +348,11 @@ static void test_retrain_shuffled_labels_challenger_not_promoted(
     struct ns_error err;
 
     book_all(f);
+    /* The champion: trained on the true labels of the same rows (so the
+     * test does not depend on what an earlier run left in production). */
+    promote_round(f, 8, 5.0, &res);
     opts(f, &o);
+    o.holdout_days = 8;
     o.shuffle_labels = true;
     if (retrain_run(f->store, &o, &res, &err) != NS_OK)
         fail_msg("retrain: %s", err.msg);
@@ -374,8 +379,9 @@ static void test_models_rollback_route_restores_parent(void **state)
     json_t *j;
 
     book_all(f);
-    /* Another window: the same rows would give the same model again. */
-    promote_round(f, 6, &res);
+    /* Another window: the same rows would give the same model again. Any
+     * challenger will do: rollback is under test. */
+    promote_round(f, 6, 5.0, &res);
     wait_serving(f, res.challenger.version);
     /* Only an admin may move production. */
     json_decref(call(f, f->h_clinic, "POST", "/models/rollback", NULL,
