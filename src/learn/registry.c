@@ -131,6 +131,11 @@ enum ns_err registry_promote(struct store *s, const char *version,
     return store_model_set_status(s, version, STORE_MODEL_PRODUCTION, err);
 }
 
+/* LIMITATION: rollback follows the parent link (the champion a version
+ * was measured against), not a history of promotions. After a manual
+ * promote of an unrelated version, rollback goes to that version's
+ * parent rather than to the version that served just before. A
+ * promotion log in the store would give the exact previous one. */
 enum ns_err registry_rollback(struct store *s, char *restored, size_t rsz,
                               struct ns_error *err)
 {

@@ -357,6 +357,12 @@ static enum ns_err load_table(struct store *s, const struct retrain_opts *o,
 
     lo.need_label = true;
     lo.dedup = true;
+    /* LIMITATION: patients of --also rows are known by their raw ids and
+     * those of stored bookings only by their pseudonyms, so the history
+     * features of a stored booking do not count the same patient's rows
+     * from the file (and the reverse). The rows still train together.
+     * Joining them needs the file's ids pseudonymised with the service's
+     * key while loading. */
     if (o->also_csv) {
         rc = table_load_csv(o->also_csv, sc, &lo, t, &none, NULL, err);
         if (rc != NS_OK)
@@ -422,6 +428,11 @@ static enum ns_err evaluate(const struct table *t, const struct bundle *ch,
     return rc;
 }
 
+/* LIMITATION: the decision is recorded in the registry (the
+ * challenger's metrics hold the whole evaluation) and in the log, but not
+ * in the appointments' event trace, so 'noshow export' does not carry it.
+ * The store would need an operation appending an event that belongs to
+ * no appointment. */
 static enum ns_err record(struct store *s, const struct retrain_opts *o,
                           const struct bundle *cc,
                           const struct retrain_result *res,

@@ -58,7 +58,12 @@ enum ns_err api_learn_sync(struct api *a, struct ns_error *err)
 }
 
 /* One round when this replica wins the lease; the lease lives for the
- * whole period, so the other replicas skip this one. */
+ * whole period, so the other replicas skip this one.
+ * LIMITATION: a replica that stops in the middle of a round leaves the
+ * lease held until the period ends, so that period has no retraining;
+ * and a round longer than the period could overlap the next one on
+ * another replica (the registry stays consistent, as each put is one
+ * transaction). Renewing the lease while training would close both. */
 static void retrain_round(struct api_learn *l)
 {
     struct api *a = l->a;

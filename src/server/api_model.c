@@ -68,7 +68,13 @@ enum ns_err api_model_install(struct api *a, struct bundle *b,
         goto out;
     }
     /* Drift counts start afresh with each model: they compare the
-     * requests it scored with the data it was trained on. */
+     * requests it scored with the data it was trained on.
+     * LIMITATION: the counts cover every request this replica scored
+     * since the model was loaded, not a sliding window, and each replica
+     * reports its own. A shift that starts after months of normal
+     * traffic shows slowly. A window needs the counters kept per day
+     * (a ring of daily bins) or drift computed from the stored inputs of
+     * recent bookings. */
     if (bundle_reference(b)) {
         rc = drift_new(bundle_reference(b), bundle_schema(b), &m->drift,
                        err);
