@@ -143,7 +143,8 @@ static json_t *report(struct collect *c)
 
     if (p == NULL || y == NULL || versions == NULL)
         goto fail;
-    qsort(c->rows, c->n, sizeof(*c->rows), cmp_row);
+    if (c->n > 0)
+        qsort(c->rows, c->n, sizeof(*c->rows), cmp_row);
     while (i < c->n) {
         size_t k = i;
         json_t *v;

@@ -294,7 +294,7 @@ static void test_retrain_challenger_promoted_and_stamped_on_bookings(
     struct retrain_result res;
     struct store_model m = {0};
     char prod[REGISTRY_VERSION_MAX], path[96];
-    json_t *j, *a;
+    json_t *j, *a, *obj;
     char *rec;
 
     book_all(f);
@@ -311,16 +311,15 @@ static void test_retrain_challenger_promoted_and_stamped_on_bookings(
     /* The service follows the registry, and new bookings carry it. */
     wait_serving(f, prod);
     snprintf(path, sizeof(path), "%s-after", f->tag);
-    rec = json_dumps(json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, "
-                               "s:i, s:i, s:i, s:i, s:i}",
-                               "PatientId", "123", "AppointmentID", path,
-                               "Gender", "F",
-                               "ScheduledDay", "2016-05-30T09:00:00Z",
-                               "AppointmentDay", "2016-06-02", "Age", 40,
-                               "Neighbourhood", "CENTRO", "Scholarship", 0,
-                               "Hipertension", 0, "Diabetes", 0,
-                               "Alcoholism", 0, "Handcap", 0,
-                               "SMS_received", 1), JSON_COMPACT);
+    obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:i, "
+                    "s:i, s:i, s:i}", "PatientId", "123", "AppointmentID",
+                    path, "Gender", "F", "ScheduledDay",
+                    "2016-05-30T09:00:00Z", "AppointmentDay", "2016-06-02",
+                    "Age", 40, "Neighbourhood", "CENTRO", "Scholarship", 0,
+                    "Hipertension", 0, "Diabetes", 0, "Alcoholism", 0,
+                    "Handcap", 0, "SMS_received", 1);
+    rec = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
     j = call(f, f->h_clinic, "POST", "/appointments", rec, 201);
     free(rec);
     assert_string_equal(json_string_value(json_object_get(
