@@ -471,6 +471,66 @@ static void test_monitoring_reports_versions_weeks_and_drift(void **state)
     reply_free(&r);
 }
 
+static size_t n_versions(struct fx *f)
+{
+    struct store_model_list l = {0};
+    size_t n;
+
+    assert_int_equal(store_model_list(f->store, &l, NULL), NS_OK);
+    n = l.n;
+    store_model_list_free(&l);
+    return n;
+}
+
+static struct api *replica(struct fx *f, unsigned every_s)
+{
+    struct api_config cfg = {0};
+    struct api *a = NULL;
+    struct ns_error err;
+
+    cfg.db_url = f->url;
+    cfg.model_path = f->model;
+    cfg.threads = 1;
+    cfg.timeout_s = 5;
+    cfg.registry_poll_ms = 100;
+    cfg.retrain_every_s = every_s;
+    cfg.retrain_holdout_days = 5;
+    if (api_start(&cfg, &a, &err) != NS_OK)
+        fail_msg("replica: %s", err.msg);
+    return a;
+}
+
+/* Two replicas retraining every 3 s on one database: in the first
+ * period exactly one of them runs a round (the lease), and the lease
+ * stays held for the rest of the period. */
+static void test_scheduled_retrain_one_replica_per_period(void **state)
+{
+    struct fx *f = *state;
+    size_t before, now = 0;
+    struct api *b, *c;
+    int got = 1;
+
+    book_all(f);
+    before = n_versions(f);
+    b = replica(f, 3);
+    c = replica(f, 3);
+    for (int i = 0; i < 150 && (now = n_versions(f)) == before; i++)
+        usleep(50000);
+    if (now == before)
+        fail_msg("no scheduled round registered a version in 7.5 s");
+    assert_int_equal(store_lease_acquire(f->store, "retrain", "intruder",
+                                         ns_now_ms(), 1000, &got, NULL),
+                     NS_OK);
+    assert_int_equal(got, 0);
+    usleep(700000);
+    now = n_versions(f);
+    api_stop(b, 1000);
+    api_stop(c, 1000);
+    if (now != before + 1)
+        fail_msg("%zu rounds ran in one period across two replicas; "
+                 "expected 1", now - before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_models_rollback_route_restores_parent),
         cmocka_unit_test(test_export_jsonl_has_every_booking_event),
         cmocka_unit_test(test_monitoring_reports_versions_weeks_and_drift),
+        cmocka_unit_test(test_scheduled_retrain_one_replica_per_period),
     };
 
     return run_backends("learning loop", tests,
