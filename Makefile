@@ -32,7 +32,12 @@ BUILD := build
 endif
 
 SRCS := $(shell find src -name '*.c' | sort)
-OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+# Sources generated at build time: the chart library from npm, embedded so
+# the EDA report needs no file or network at run time.
+WEB_STAMP := web/node_modules/.package-lock.json
+CHARTJS := web/node_modules/chart.js/dist/chart.umd.js
+GEN_OBJS := $(BUILD)/obj/gen/eda_chartjs.o
+OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(GEN_OBJS)
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 TEST_SRCS := $(shell find tests -name 'test_*.c' | sort)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
@@ -49,6 +54,16 @@ $(BUILD)/noshow: $(OBJS)
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	bash scripts/web-deps.sh
+
+$(BUILD)/gen/eda_chartjs.c: $(WEB_STAMP) scripts/embed-js.sh
+	bash scripts/embed-js.sh $(CHARTJS) eda_chartjs $@
+
+$(BUILD)/obj/gen/eda_chartjs.o: $(BUILD)/gen/eda_chartjs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -67,6 +82,11 @@ $(BUILD)/bench/%: bench/%.c $(LIB_OBJS)
 
 check: $(TEST_BINS) $(BUILD)/noshow
 	@bash scripts/run-unit-tests.sh $(BUILD) $(TEST_BINS)
+
+# The staff web app, built into web/dist (npm packages, no network at run
+# time); served by `noshow serve --web-dir web/dist`.
+web:
+	bash scripts/web-build.sh
 
 install: $(BUILD)/noshow
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/noshow

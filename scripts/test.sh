@@ -80,6 +80,8 @@ NOSHOW_TEST_STORE_BACKENDS=sqlite stage unit make -j2 check
 NOSHOW_TEST_STORE_BACKENDS=sqlite stage unit-sanitizers make -j2 SAN=1 check
 stage store-mariadb store_mariadb
 stage api-mariadb api_mariadb
+stage web-unit bash tests/web/run.sh
+stage browser bash tests/browser/run.sh
 
 for s in "${stage_failed[@]}"; do
     echo "stage failed: $s"

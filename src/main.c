@@ -31,6 +31,18 @@ const struct cli_command cli_commands[] = {
      cmd_models},
     {"export", "write the event trace since a date (JSON lines or CSV)",
      cmd_export},
+    {"eda", "write an HTML report exploring a data file", cmd_eda},
+    {"policy", "reminder threshold and yield from stated costs",
+     cmd_policy},
+    {"actions", "whom to remind on a day, cut at a capacity", cmd_actions},
+    {"overbook", "extra bookings a session can take at a chosen risk",
+     cmd_overbook},
+    {"backtest", "replay reminder lists and overbooking on past days",
+     cmd_backtest},
+    {"generate", "write synthetic appointments with a known model",
+     cmd_generate},
+    {"clean", "check a data file, report the drops, write its features",
+     cmd_clean},
     {NULL, NULL, NULL},
 };
 

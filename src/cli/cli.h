@@ -46,6 +46,13 @@ int cmd_explain(int argc, char **argv);
 int cmd_retrain(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_eda(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_actions(int argc, char **argv);
+int cmd_overbook(int argc, char **argv);
+int cmd_backtest(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
 
 
 #endif

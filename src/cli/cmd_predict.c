@@ -1,17 +1,20 @@
 /* noshow predict: streams a CSV file through a model bundle, keeping
  * every input column and adding probability, predicted label, risk band
  * and an error column. Memory stays flat apart from the history index. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "data/clean.h"
 #include "data/csv.h"
 #include "features/history.h"
 #include "model/bundle.h"
+#include "report/xlsx_out.h"
 #include "util/buf.h"
 
 /* Rows scored together: large enough for the all-core path to pay off,
@@ -20,14 +23,17 @@
 
 static const char usage[] =
     "usage: noshow predict MODEL DATA.csv [--history PAST.csv]\n"
-    "                      [--no-file-history] -o OUT.csv|-\n"
+    "                      [--no-file-history] -o OUT.csv|OUT.xlsx|-\n"
     "\n"
     "Scores every row of DATA.csv. The output keeps every input column\n"
     "and adds no_show_probability, no_show_predicted (1/0), risk_band\n"
     "(low/medium/high) and error (why a row could not be scored; such\n"
     "rows are kept without a probability and counted on stderr).\n"
     "Patient history comes from PAST.csv and a first pass over DATA.csv\n"
-    "(only outcomes dated before each booking day count).\n";
+    "(only outcomes dated before each booking day count).\n"
+    "An .xlsx output has a bold frozen header, numbers as numbers, the\n"
+    "probability as a percentage and the risk band coloured; it is\n"
+    "written whole or not at all.\n";
 
 struct batch {
     size_t n;
@@ -485,6 +491,59 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
+/* Columns written as numbers in a workbook: the schema's numeric and
+ * yes/no inputs and the probability and label added by predict. Returns
+ * a NULL-terminated array of borrowed names; caller frees the array. */
+static const char **numeric_names(const struct bundle *b)
+{
+    const struct schema *s = bundle_schema(b);
+    const char **names = calloc(s->ncols + 3, sizeof(*names));
+    size_t n = 0;
+
+    if (names == NULL)
+        return NULL;
+    for (size_t i = 0; i < s->ncols; i++) {
+        if (s->cols[i].role == ROLE_NUMERIC ||
+            s->cols[i].role == ROLE_BINARY)
+            names[n++] = s->cols[i].name;
+    }
+    names[n++] = "no_show_probability";
+    names[n++] = "no_show_predicted";
+    return names;
+}
+
+/* Scores into a temporary CSV, converts it into a temporary workbook and
+ * renames that over out, so a failure leaves no partial spreadsheet. */
+static enum ns_err run_xlsx(struct predict *pr, const char *model,
+                            const char *past, bool file_history,
+                            const char *out, struct ns_error *err)
+{
+    char tmp_csv[4096], tmp_xlsx[4096];
+    struct bundle *b = NULL;
+    const char **numeric = NULL;
+    enum ns_err rc;
+
+    snprintf(tmp_csv, sizeof(tmp_csv), "%s.%ld.tmp.csv", out,
+             (long)getpid());
+    snprintf(tmp_xlsx, sizeof(tmp_xlsx), "%s.%ld.tmp.xlsx", out,
+             (long)getpid());
+    rc = bundle_load(model, &b, err);
+    if (rc == NS_OK && (numeric = numeric_names(b)) == NULL)
+        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    if (rc == NS_OK)
+        rc = run(pr, model, past, file_history, tmp_csv, err);
+    if (rc == NS_OK)
+        rc = xlsx_out_from_csv(tmp_csv, tmp_xlsx, numeric, err);
+    if (rc == NS_OK && rename(tmp_xlsx, out) != 0)
+        rc = ns_error_set(err, NS_ERR_IO, "%s: cannot write: %s", out,
+                          strerror(errno));
+    unlink(tmp_csv);
+    unlink(tmp_xlsx);
+    free(numeric);
+    bundle_free(b);
+    return rc;
+}
+
 int cmd_predict(int argc, char **argv)
 {
     const char *model = NULL, *past = NULL, *out = NULL;
@@ -517,14 +576,12 @@ int cmd_predict(int argc, char **argv)
     if (pr.data == NULL || out == NULL)
         return cli_usage_error("predict", "needs MODEL, DATA.csv and -o "
                                "OUT.csv (or -o - for standard output)");
-    /* LIMITATION: spreadsheet output is not written yet; .xlsx is refused
-     * with a message. Users convert the CSV instead. A fix needs the
-     * XLSX writer of src/report/ fed row by row from flush_batch(). */
-    if (ends_with(out, ".xlsx"))
-        return cli_usage_error("predict", "-o %s: XLSX output is not "
-                               "available; write a .csv file", out);
-    if (run(&pr, model, past, file_history, out, &err) != NS_OK)
+    if (ends_with(out, ".xlsx")) {
+        if (run_xlsx(&pr, model, past, file_history, out, &err) != NS_OK)
+            return cli_fail(&err);
+    } else if (run(&pr, model, past, file_history, out, &err) != NS_OK) {
         return cli_fail(&err);
+    }
     fprintf(stderr, "noshow: scored %zu rows of %s", pr.scored, pr.data);
     if (pr.failed)
         fprintf(stderr, "; %zu rows could not be scored (see the error "

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "decide/policy.h"
 #include "server/api.h"
 #include "util/log.h"
 
@@ -44,6 +45,18 @@ static const char usage[] =
     "                       90m, 3600s (one replica per period, by a\n"
     "                       database lease; default: never)\n"
     "  --holdout-days N     the retraining window (default 7)\n\n"
+    "Web app sessions: env NOSHOW_SESSION_SECRET (shared by replicas;\n"
+    "unset: random, sessions end with the process); NOSHOW_COOKIE_SECURE=1\n"
+    "marks the cookie Secure when the service is reached over TLS.\n"
+    "\nDecision support (GET /actions, /overbooking, /actions/effect):\n"
+    "  --cost-slot X        cost of an empty slot (default 50)\n"
+    "  --cost-call Y        cost of one reminder call (default 2)\n"
+    "  --reminder-effect Z  share of no-shows a reminder prevents, in\n"
+    "                       (0, 1] (default 0.25)\n"
+    "  --control-share F    share of each action list held back as a\n"
+    "                       control group, [0, 1) (default 0.1)\n"
+    "  --no-contact-days N  leave patients contacted within N days off\n"
+    "                       new action lists (default 7; 0: never)\n\n"
     "Signals: SIGTERM/SIGINT stop after the requests in flight; SIGHUP\n"
     "reloads the model (a bad file keeps the old model serving).\n"
     "API keys: 'noshow keys add --db URL --role reader|clinic|admin'.\n";
@@ -166,6 +179,41 @@ static int learn_option(int c, const char *v, struct serve_opts *o)
     return 0;
 }
 
+/* One decision-support option; 0 when taken, else a usage error was
+ * printed. */
+static int decide_opt(struct serve_opts *o, int c, const char *v)
+{
+    static const char *const names[] = {"--cost-slot", "--cost-call",
+                                        "--reminder-effect",
+                                        "--control-share",
+                                        "--no-contact-days"};
+    static const char flags[] = "SCEFN";
+    double *dst[] = {&o->cfg.cost_slot, &o->cfg.cost_call,
+                     &o->cfg.reminder_effect, &o->cfg.control_share};
+    int k = (int)(strchr(flags, c) - flags);
+    double x;
+
+    if (c == 'N') {
+        long days;
+
+        if (!cli_parse_long(v, 0, 3650, &days))
+            return cli_usage_error("serve", "--no-contact-days '%s' is not "
+                                   "a number of days from 0 to 3650", v);
+        o->cfg.no_contact_days = (unsigned)days;
+        return 0;
+    }
+    if (!cli_parse_double(v, 0.0, c == 'F' ? 0.999999 : 1e12, &x) ||
+        (c != 'F' && x <= 0.0) || (c == 'E' && x > 1.0))
+        return cli_usage_error("serve", "%s '%s': expected %s", names[k], v,
+                               c == 'F' ? "a share from 0 up to (not "
+                                          "including) 1"
+                               : c == 'E' ? "a share greater than 0 and "
+                                            "at most 1"
+                                          : "a positive cost");
+    *dst[k] = x;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct serve_opts *o,
                       char *host, size_t hsz)
 {
@@ -182,6 +230,11 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         {"registry-poll", required_argument, NULL, 'P'},
         {"retrain-every", required_argument, NULL, 'R'},
         {"holdout-days", required_argument, NULL, 'H'},
+        {"cost-slot", required_argument, NULL, 'S'},
+        {"cost-call", required_argument, NULL, 'C'},
+        {"reminder-effect", required_argument, NULL, 'E'},
+        {"control-share", required_argument, NULL, 'F'},
+        {"no-contact-days", required_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -191,11 +244,16 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
     struct stat st;
     int c;
 
+    o->cfg.control_share = POLICY_DEFAULT_CONTROL;
+    o->cfg.no_contact_days = 7;
     o->cfg.model_path = env_or("NOSHOW_MODEL", NULL);
     o->cfg.db_url = env_or("NOSHOW_DB", "sqlite:noshow.db");
     o->listen = env_or("NOSHOW_LISTEN", "127.0.0.1:8080");
     o->cfg.webhook_url = env_or("NOSHOW_WEBHOOK_URL", NULL);
     o->cfg.web_dir = env_or("NOSHOW_WEB_DIR", NULL);
+    o->cfg.session_secret = env_or("NOSHOW_SESSION_SECRET", NULL);
+    o->cfg.session_secure = strcmp(env_or("NOSHOW_COOKIE_SECURE", "0"),
+                                   "1") == 0;
     if (o->cfg.web_dir == NULL && stat("web/dist", &st) == 0
         && S_ISDIR(st.st_mode))
         o->cfg.web_dir = "web/dist";
@@ -233,6 +291,14 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         case 'R':
         case 'H':
             if (learn_option(c, optarg, o) != 0)
+                return CLI_EXIT_USAGE;
+            break;
+        case 'S':
+        case 'C':
+        case 'E':
+        case 'F':
+        case 'N':
+            if (decide_opt(o, c, optarg) != 0)
                 return CLI_EXIT_USAGE;
             break;
         case 'h':

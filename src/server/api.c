@@ -6,6 +6,7 @@
 
 #include "learn/registry.h"
 #include "server/api_int.h"
+#include "server/session.h"
 #include "util/log.h"
 
 static void h_reload(struct http_req *req, struct http_resp *resp);
@@ -51,6 +52,15 @@ const struct http_route api_routes[] = {
     ROUTE("GET", "/monitoring", HTTP_ROLE_READER, HTTP_BODY_NONE,
           api_h_monitoring, "Performance per model version and week on "
           "recorded outcomes; input drift (PSI) of the serving model"),
+    ROUTE("GET", "/actions", HTTP_ROLE_CLINIC, HTTP_BODY_NONE,
+          api_h_actions, "The day's reminder list by expected gain, with "
+          "a recorded control group"),
+    ROUTE("GET", "/actions/effect", HTTP_ROLE_READER, HTTP_BODY_NONE,
+          api_h_effect, "No-show rate of acted-on versus control "
+          "appointments, with a 95% interval"),
+    ROUTE("GET", "/overbooking", HTTP_ROLE_READER, HTTP_BODY_NONE,
+          api_h_overbooking, "Extra bookings a session can take at a "
+          "chosen overflow risk"),
     ROUTE("GET", "/healthz", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE,
           api_h_healthz, "Liveness: the process answers"),
     ROUTE("GET", "/readyz", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE,
@@ -98,7 +108,8 @@ static enum ns_err copy_config(struct api *a, const struct api_config *cfg,
     const char **fields[] = {&a->cfg.db_url, &a->cfg.model_path,
                              &a->cfg.host, &a->cfg.web_dir,
                              &a->cfg.webhook_url,
-                             &a->cfg.pseudonym_key_file};
+                             &a->cfg.pseudonym_key_file,
+                             &a->cfg.session_secret};
 
     a->cfg = *cfg;
     if (a->cfg.host == NULL)
@@ -117,7 +128,13 @@ static enum ns_err copy_config(struct api *a, const struct api_config *cfg,
 static enum ns_err start_http(struct api *a, struct ns_error *err)
 {
     struct http_config hc = {0};
+    struct session_config sc = {.secret = a->cfg.session_secret,
+                                .secure_cookie = a->cfg.session_secure,
+                                .auth = check_key, .app = a};
+    enum ns_err rc = session_keeper_new(&sc, &a->sessions, err);
 
+    if (rc != NS_OK)
+        return rc;
     hc.host = a->cfg.host;
     hc.port = a->cfg.port;
     hc.threads = a->cfg.threads;
@@ -129,6 +146,7 @@ static enum ns_err start_http(struct api *a, struct ns_error *err)
     hc.auth = check_key;
     hc.app = a;
     hc.metrics = a->metrics;
+    hc.sessions = a->sessions;
     return http_start(&hc, &a->http, err);
 }
 
@@ -228,6 +246,7 @@ void api_stop(struct api *a, unsigned grace_ms)
         return;
     http_stop(a->http, grace_ms);
     api_learn_stop(a->learn);
+    session_keeper_free(a->sessions);
     api_outbox_stop(a->outbox);
     api_model_drop(a);
     auth_free(a->auth);

@@ -26,6 +26,19 @@ struct api_config {
     unsigned registry_poll_ms;  /* 0: 10000 */
     unsigned retrain_every_s;   /* 0: no scheduled retraining */
     unsigned retrain_holdout_days; /* 0: 7 */
+    const char *session_secret; /* web app cookies (session.h); NULL:
+                                   random, sessions end with the process */
+    bool session_secure;        /* mark the cookie Secure (behind TLS) */
+    /* Decision support (GET /actions, /overbooking, /actions/effect):
+     * cost of an empty slot, of a reminder call, and the share of
+     * no-shows a reminder prevents (0: the POLICY_DEFAULT_* values of
+     * decide/policy.h); the share of each action list held back as
+     * control and the days within which a contacted patient is left off
+     * new lists (taken as given: 0 disables; noshow serve defaults to
+     * 0.1 and 7). */
+    double cost_slot, cost_call, reminder_effect;
+    double control_share;
+    unsigned no_contact_days;
 };
 
 struct api;

@@ -115,9 +115,9 @@ void api_h_appt_get(struct http_req *req, struct http_resp *resp)
     store_appt_free(&ap);
 }
 
-static bool query_fail(const struct http_req *req, struct http_resp *resp,
-                       const char *field, const char *value,
-                       const char *expected)
+bool api_query_fail(const struct http_req *req, struct http_resp *resp,
+                    const char *field, const char *value,
+                    const char *expected)
 {
     char detail[256];
     json_t *errors = json_array();
@@ -139,7 +139,7 @@ static bool parse_day(const struct http_req *req, struct http_resp *resp,
     if (v == NULL || *v == '\0')
         return true;
     if (ns_parse_date(v, strlen(v), day) != NS_OK)
-        return query_fail(req, resp, name, v, "a date YYYY-MM-DD");
+        return api_query_fail(req, resp, name, v, "a date YYYY-MM-DD");
     *has = 1;
     return true;
 }
@@ -157,7 +157,7 @@ static bool parse_list_query(const struct http_req *req,
     v = http_query_get(req, "status");
     if (v && *v) {
         if (store_status_parse(v, &q->status, NULL) != NS_OK)
-            return query_fail(req, resp, "status", v, "one of pending, "
+            return api_query_fail(req, resp, "status", v, "one of pending, "
                               "pending_confirmation, confirmed, honored, "
                               "cancelled, no_show");
         q->has_status = 1;
@@ -167,7 +167,7 @@ static bool parse_list_query(const struct http_req *req,
         errno = 0;
         q->min_risk = strtod(v, &end);
         if (errno || *end || !(q->min_risk >= 0 && q->min_risk <= 1))
-            return query_fail(req, resp, "min_risk", v,
+            return api_query_fail(req, resp, "min_risk", v,
                               "a number from 0 to 1");
     }
     v = http_query_get(req, "limit");
@@ -177,7 +177,7 @@ static bool parse_list_query(const struct http_req *req,
         errno = 0;
         n = strtol(v, &end, 10);
         if (errno || *end || n < 1 || n > 1000)
-            return query_fail(req, resp, "limit", v,
+            return api_query_fail(req, resp, "limit", v,
                               "an integer from 1 to 1000");
         q->limit = (int)n;
     }

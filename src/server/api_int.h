@@ -41,6 +41,7 @@ struct api {
     struct metrics *metrics;
     struct http_server *http;
     struct api_outbox *outbox;
+    struct session_keeper *sessions;
     pthread_mutex_t model_lock; /* guards model (the pointer only) */
     struct api_model *model;
     pthread_mutex_t reload_lock; /* one reload at a time */
@@ -133,6 +134,12 @@ bool api_path_id(const struct http_req *req, struct http_resp *resp,
 void api_appt_error(const struct http_req *req, struct http_resp *resp,
                     const struct ns_error *err);
 
+/* Answers 422 naming the query parameter, its value and what was
+ * expected; returns false so parsers can "return api_query_fail(..)". */
+bool api_query_fail(const struct http_req *req, struct http_resp *resp,
+                    const char *field, const char *value,
+                    const char *expected);
+
 /* Route handlers. */
 void api_h_book(struct http_req *req, struct http_resp *resp);
 void api_h_appt_get(struct http_req *req, struct http_resp *resp);
@@ -153,6 +160,10 @@ void api_h_models(struct http_req *req, struct http_resp *resp);
 void api_h_model_promote(struct http_req *req, struct http_resp *resp);
 void api_h_model_rollback(struct http_req *req, struct http_resp *resp);
 void api_h_monitoring(struct http_req *req, struct http_resp *resp);
+/* Decision support (api_decide.c). */
+void api_h_actions(struct http_req *req, struct http_resp *resp);
+void api_h_overbooking(struct http_req *req, struct http_resp *resp);
+void api_h_effect(struct http_req *req, struct http_resp *resp);
 
 /* Outbox worker (api_outbox.c). */
 NS_MUST_CHECK enum ns_err api_outbox_start(struct api *a,

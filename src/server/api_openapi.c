@@ -39,7 +39,56 @@ static const struct {
      "features: [{name, psi, warning}]}, performance: {versions: "
      "[{model_version, rows, roc_auc, brier, observed_rate, "
      "predicted_rate, weeks}]}}", NULL},
+    {"GET", "/actions", "200", "{date, capacity, threshold, costs, "
+     "control_share, skipped_recent_contact, items: [{id, risk, gain, "
+     "group: act|control, recorded_now}]}", NULL},
+    {"GET", "/overbooking", "200", "{date, slots, risk, booked, unscored, "
+     "advice: {extra, overflow_before, overflow_after, idle_before, "
+     "idle_after, show_distribution_before, show_distribution_after, "
+     "...} or null when nothing is booked}", NULL},
+    {"GET", "/actions/effect", "200", "{acted, control: {appointments, "
+     "noshows, noshow_rate}, difference, ci95: [low, high]}", NULL},
 };
+
+/* Query parameters of the decision routes. */
+static const struct {
+    const char *pattern;
+    const char *name;
+    const char *type;
+    int required;
+    const char *description;
+} query_params[] = {
+    {"/actions", "date", "string", 1, "appointment day, YYYY-MM-DD"},
+    {"/actions", "capacity", "integer", 1, "calls staff can make, 0-1000"},
+    {"/actions", "specialty", "string", 0, "only this specialty"},
+    {"/actions", "threshold", "number", 0, "least no-show probability "
+     "(default: break-even of the configured costs)"},
+    {"/overbooking", "date", "string", 1, "session day, YYYY-MM-DD"},
+    {"/overbooking", "specialty", "string", 0, "the session's specialty"},
+    {"/overbooking", "slots", "integer", 1, "slots in the session, 1-1000"},
+    {"/overbooking", "risk", "number", 1, "accepted chance of more "
+     "patients than slots, in (0, 1)"},
+};
+
+static void add_query_params(json_t *op, const char *pattern)
+{
+    json_t *list = NULL;
+
+    for (size_t i = 0; i < sizeof(query_params) / sizeof(query_params[0]);
+         i++) {
+        if (strcmp(query_params[i].pattern, pattern) != 0)
+            continue;
+        if (list == NULL)
+            list = json_array();
+        json_array_append_new(list, json_pack(
+            "{s:s, s:s, s:b, s:s, s:{s:s}}", "name", query_params[i].name,
+            "in", "query", "required", query_params[i].required,
+            "description", query_params[i].description, "schema", "type",
+            query_params[i].type));
+    }
+    if (list != NULL)
+        json_object_set_new(op, "parameters", list);
+}
 
 static json_t *problem_schema(void)
 {
@@ -125,6 +174,7 @@ static json_t *operation(const struct http_route *rt)
             "required", 1, "schema", "type",
             strncmp(rt->pattern, "/models/", 8) == 0 ? "string"
                                                      : "integer"));
+    add_query_params(op, rt->pattern);
     return op;
 }
 

@@ -87,10 +87,14 @@ struct http_config {
     http_auth_fn auth;          /* NULL: every route is public */
     void *app;                  /* passed to handlers and auth */
     struct metrics *metrics;    /* borrowed; NULL records nothing */
+    /* Cookie sessions of the web app (session.h): borrowed; NULL means
+     * bearer keys only. */
+    struct session_keeper *sessions;
 };
 
 struct http_server;
 struct metrics;
+struct session_keeper;
 
 /* Binds and starts the thread pool. cfg and the strings and routes it
  * points to are borrowed and must outlive the server. Caller stops and

@@ -17,6 +17,7 @@
 #include "server/http.h"
 #include "server/metrics.h"
 #include "server/server_int.h"
+#include "server/session.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -133,6 +134,13 @@ static bool authorise(struct http_server *s, const struct http_route *rt,
         return true;
     }
     h = http_header_get(req, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (h == NULL && s->cfg.sessions != NULL) {
+        enum session_auth sa = session_authorise(s->cfg.sessions, req,
+                                                 rt->role, resp);
+
+        if (sa != SESSION_NONE)
+            return sa == SESSION_OK;
+    }
     if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
         http_problem(req, resp, 401, "this route needs an API key sent as "
                      "'Authorization: Bearer <key>'", NULL);
@@ -202,6 +210,10 @@ static void route_request(struct http_server *s, struct reqctx *c,
     const struct http_route *rt;
     bool head = strcmp(req->method, "HEAD") == 0;
 
+    if (s->cfg.sessions != NULL
+        && session_route(s->cfg.sessions, req, c->body.data, c->body.len,
+                         resp))
+        return;
     if (c->route < 0) {
         if (!c->path_known && s->cfg.web_dir
             && (head || strcmp(req->method, "GET") == 0)) {

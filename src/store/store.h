@@ -271,6 +271,14 @@ struct store_key {
     enum store_role role;
 };
 
+/* Outcomes of the appointments put on action lists (decision support):
+ * those acted on and those held back as control, among the ones whose
+ * outcome is known, and how many of each were no-shows. */
+struct store_action_counts {
+    int64_t acted, acted_noshows;
+    int64_t control, control_noshows;
+};
+
 /* The operation table each backend fills. Callers use the store_*
  * functions below, which dispatch through it. */
 struct store_ops {
@@ -334,6 +342,14 @@ struct store_ops {
     enum ns_err (*outbox_depth)(struct store *, int64_t *,
                                 struct ns_error *);
     enum ns_err (*ping)(struct store *, struct ns_error *);
+    enum ns_err (*action_assign)(struct store *, int64_t, int,
+                                 const char *, int64_t, int *, int *,
+                                 struct ns_error *);
+    enum ns_err (*contacted)(struct store *, const char *, int64_t, int64_t,
+                             int *, struct ns_error *);
+    enum ns_err (*action_counts)(struct store *,
+                                 struct store_action_counts *,
+                                 struct ns_error *);
     enum ns_err (*integrity_check)(struct store *, struct ns_error *);
 };
 
@@ -555,6 +571,34 @@ NS_MUST_CHECK enum ns_err store_outbox_retry(struct store *s, int64_t id,
 NS_MUST_CHECK enum ns_err store_outbox_depth(struct store *s,
                                              int64_t *depth,
                                              struct ns_error *err);
+
+/* Decision support. action_assign: the group of appointment id on an
+ * action list: the one recorded earlier (an "action:act" or
+ * "action:control" event), or else control (0/1) recorded now, in one
+ * transaction, so every later list shows the same group. *group gets the
+ * group in force (1 control), *is_new 1 when recorded by this call.
+ * NS_ERR_NOT_FOUND. actor borrowed. */
+NS_MUST_CHECK enum ns_err store_action_assign(struct store *s, int64_t id,
+                                              int control,
+                                              const char *actor,
+                                              int64_t now_ms, int *group,
+                                              int *is_new,
+                                              struct ns_error *err);
+
+/* *contacted = 1 when patient_ref had a reminder ("notified" event) or
+ * was put on an action list to be acted on, at or after since_ms, for
+ * an appointment other than exclude_id. A NULL or empty patient_ref is
+ * never contacted. */
+NS_MUST_CHECK enum ns_err store_contacted(struct store *s,
+                                          const char *patient_ref,
+                                          int64_t exclude_id,
+                                          int64_t since_ms, int *contacted,
+                                          struct ns_error *err);
+
+/* Counts of acted-on and control appointments with a known outcome. */
+NS_MUST_CHECK enum ns_err store_action_counts(
+    struct store *s, struct store_action_counts *out,
+    struct ns_error *err);
 
 /* Cheap round trip for readiness: NS_ERR_UNAVAILABLE when unreachable. */
 NS_MUST_CHECK enum ns_err store_ping(struct store *s, struct ns_error *err);

@@ -261,3 +261,27 @@ enum ns_err store_integrity_check(struct store *s, struct ns_error *err)
 {
     return s->ops->integrity_check(s, err);
 }
+
+enum ns_err store_action_assign(struct store *s, int64_t id, int control,
+                                const char *actor, int64_t now_ms,
+                                int *group, int *is_new,
+                                struct ns_error *err)
+{
+    return s->ops->action_assign(s, id, control, actor, now_ms, group,
+                                 is_new, err);
+}
+
+enum ns_err store_contacted(struct store *s, const char *patient_ref,
+                            int64_t exclude_id, int64_t since_ms,
+                            int *contacted, struct ns_error *err)
+{
+    return s->ops->contacted(s, patient_ref, exclude_id, since_ms,
+                             contacted, err);
+}
+
+enum ns_err store_action_counts(struct store *s,
+                                struct store_action_counts *out,
+                                struct ns_error *err)
+{
+    return s->ops->action_counts(s, out, err);
+}

@@ -270,6 +270,14 @@ enum ns_err store_g_outbox_retry(struct store *, int64_t, const char *,
 enum ns_err store_g_outbox_depth(struct store *, int64_t *,
                                  struct ns_error *);
 enum ns_err store_g_ping(struct store *, struct ns_error *);
+enum ns_err store_g_action_assign(struct store *, int64_t, int,
+                                  const char *, int64_t, int *, int *,
+                                  struct ns_error *);
+enum ns_err store_g_contacted(struct store *, const char *, int64_t,
+                              int64_t, int *, struct ns_error *);
+enum ns_err store_g_action_counts(struct store *,
+                                  struct store_action_counts *,
+                                  struct ns_error *);
 
 /* Designated initialisers of the shared operations; a backend adds
  * .name and .integrity_check. */
@@ -291,6 +299,9 @@ enum ns_err store_g_ping(struct store *, struct ns_error *);
     .outbox_claim = store_g_outbox_claim,                                 \
     .outbox_done = store_g_outbox_done,                                   \
     .outbox_retry = store_g_outbox_retry,                                 \
-    .outbox_depth = store_g_outbox_depth, .ping = store_g_ping
+    .outbox_depth = store_g_outbox_depth, .ping = store_g_ping,         \
+    .action_assign = store_g_action_assign,                               \
+    .contacted = store_g_contacted,                                       \
+    .action_counts = store_g_action_counts
 
 #endif

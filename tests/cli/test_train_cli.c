@@ -264,6 +264,47 @@ static void test_predict_missing_feature_column_named(void **state)
                                    "%s/x.csv", dir, dir, dir));
 }
 
+/* A spreadsheet output holds the same rows as the CSV one, identifiers as
+ * text, numbers and probabilities as numbers, under a frozen header; a
+ * failed run leaves no spreadsheet behind. */
+static void test_predict_xlsx_matches_csv_output(void **state)
+{
+    char cmd[512], line[512];
+    FILE *f;
+    int rows = 0, id_text = 0, prob_num = 0, frozen = 0;
+
+    (void)state;
+    expect(0, "scored", run("predict %s/m.json %s/later.csv -o %s/p.xlsx",
+                            dir, dir, dir));
+    snprintf(cmd, sizeof(cmd), "/usr/bin/python3 tests/report/read_xlsx.py "
+             "%s/p.xlsx", dir);
+    f = popen(cmd, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "sheet ", 6) == 0)
+            sscanf(line, "sheet %*s rows %d", &rows);
+        id_text += strncmp(line, "cell A2 str ", 12) == 0;
+        frozen += strcmp(line, "freeze A2\n") == 0;
+        prob_num += strstr(line, " num ") != NULL &&
+                    strstr(line, "fmt=0.0%") != NULL;
+    }
+    assert_int_equal(pclose(f), 0);
+    snprintf(cmd, sizeof(cmd), "test $(wc -l < %s/later.csv) -eq %d", dir,
+             rows);
+    if (system(cmd) != 0)
+        fail_msg("workbook has %d rows, the CSV input a different count",
+                 rows);
+    assert_int_equal(id_text, 1);
+    assert_int_equal(frozen, 1);
+    assert_true(prob_num > 0);
+
+    expect(1, "nohood.csv", run("predict %s/m.json %s/nohood.csv -o "
+                                "%s/bad.xlsx", dir, dir, dir));
+    snprintf(cmd, sizeof(cmd), "ls %s | grep -c xlsx | grep -qx 1", dir);
+    if (system(cmd) != 0)
+        fail_msg("a failed run left a spreadsheet or a temporary file");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_evaluate_halves_reproduce_train_metrics),
         cmocka_unit_test(test_predict_equals_record_path_and_evaluate),
         cmocka_unit_test(test_predict_missing_feature_column_named),
+        cmocka_unit_test(test_predict_xlsx_matches_csv_output),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -18,6 +18,7 @@ struct reply {
     char allow[128];
     char www_auth[128];
     char retry_after[32];
+    char set_cookie[256];
 };
 
 static size_t reply_body_cb(char *p, size_t sz, size_t n, void *ud)
@@ -57,6 +58,7 @@ static size_t reply_header_cb(char *p, size_t sz, size_t n, void *ud)
         {"allow:", offsetof(struct reply, allow), 128},
         {"www-authenticate:", offsetof(struct reply, www_auth), 128},
         {"retry-after:", offsetof(struct reply, retry_after), 32},
+        {"set-cookie:", offsetof(struct reply, set_cookie), 256},
     };
 
     for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {

@@ -1,0 +1,35 @@
+/* Streaming fit of the categorical encoders: counts each CATEGORICAL
+ * column's values row by row (memory grows with the distinct values, not
+ * the rows), then builds the encoders through their JSON form, ordered
+ * as encode.h promises (falling frequency, ties by name). For commands
+ * that stream a file instead of loading a table. */
+#ifndef NS_CATCOUNT_H
+#define NS_CATCOUNT_H
+
+#include "data/record.h"
+#include "data/schema.h"
+#include "features/encode.h"
+#include "util/err.h"
+
+struct catcount;
+
+/* s is borrowed and must outlive the counter. Caller frees with
+ * catcount_free(). */
+NS_MUST_CHECK enum ns_err catcount_new(const struct schema *s,
+                                       struct catcount **out,
+                                       struct ns_error *err);
+
+/* Counts the categorical values of r (missing ones are not counted). */
+NS_MUST_CHECK enum ns_err catcount_add(struct catcount *c,
+                                       const struct record *r,
+                                       struct ns_error *err);
+
+/* Builds encoders equal to encoders_fit() over the same rows. Caller
+ * frees *out with encoders_free(). */
+NS_MUST_CHECK enum ns_err catcount_fit(const struct catcount *c,
+                                       struct encoders **out,
+                                       struct ns_error *err);
+
+void catcount_free(struct catcount *c);
+
+#endif

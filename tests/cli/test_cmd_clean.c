@@ -1,0 +1,144 @@
+/* noshow clean as a user runs it: exit codes, messages and the report,
+ * on tiny fixtures in tests/fixtures/clean/. Runs the built binary. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "cli/clirun.h"
+
+#define FIX "tests/fixtures/clean/"
+
+static void test_clean_empty_file_fails_with_location(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "empty.csv", &res);
+    expect(&res, 1, "empty.csv:1:1: empty file; expected a header line");
+}
+
+static void test_clean_header_only_fails(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "header_only.csv", &res);
+    expect(&res, 1, "no rows after the header");
+}
+
+static void test_clean_wrong_separator_suggests_sep(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "semicolon.csv --sep ,", &res);
+    expect(&res, 1, "try --sep ';'");
+}
+
+static void test_clean_detected_semicolon_reads_rows(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "semicolon.csv --json", &res);
+    expect(&res, 0, "\"rows_kept\":2");
+}
+
+static void test_clean_bad_rows_are_counted_per_reason(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "mixed.csv --json", &res);
+    expect(&res, 0, "\"rows_read\":5");
+    expect(&res, 0, "\"rows_kept\":2");
+    expect(&res, 0, "\"duplicate\":1");
+    expect(&res, 0, "\"bad_value\":1");
+    expect(&res, 0, "\"field_count\":1");
+    /* Counted without --features too: both kept rows are patient P1. */
+    expect(&res, 0, "\"patients\":1");
+}
+
+static void test_clean_strict_stops_at_first_bad_row(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "mixed.csv --strict", &res);
+    expect(&res, 1, "mixed.csv:4");
+}
+
+static void test_clean_features_have_a_row_per_kept_row(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "mixed.csv --features - --json", &res);
+    expect(&res, 0, "appointment_id,label,");
+    expect(&res, 0, "\nA1,0,");
+    expect(&res, 0, "\nA2,1,");
+    /* Distance 4.2 is written as read, not as 4.19999981. */
+    expect(&res, 0, ",4.2,");
+    /* A2's history: one earlier appointment (A1, kept), no no-show, rate
+     * 0, one day ago, none held, one booking in 30 days. */
+    expect(&res, 0, ",1,0,0,1,0,1\n");
+}
+
+/* A schema file with neither dates nor outcome: rows are kept, labels
+ * are empty and no history is indexed (and nothing fails for it). */
+static void test_clean_schema_file_without_dates_or_target(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "nodates.csv --schema " FIX "nodates.schema "
+        "--features -", &res);
+    expect(&res, 0, "appointment_id,label,age,ward\nV1,,30,0\n");
+    expect(&res, 0, "kept 3 of 3 rows");
+    expect(&res, 0, "patients: 0");
+}
+
+/* The real Vitoria file: five rows booked after their day, 51,670
+ * patients (data/README.md). */
+static void test_clean_real_file_report_counts(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean data/noshow-vitoria-2016-until-may.csv --json", &res);
+    expect(&res, 0, "\"rows_read\":84076,\"rows_kept\":84071");
+    expect(&res, 0, "\"negative_lead\":5");
+    expect(&res, 0, "\"patients\":51670");
+}
+
+static void test_clean_bad_option_is_a_usage_error(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "mixed.csv --sep x", &res);
+    expect(&res, 2, "--sep: 'x' is not a separator");
+    run("clean", &res);
+    expect(&res, 2, "missing the input file");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clean_empty_file_fails_with_location),
+        cmocka_unit_test(test_clean_header_only_fails),
+        cmocka_unit_test(test_clean_wrong_separator_suggests_sep),
+        cmocka_unit_test(test_clean_detected_semicolon_reads_rows),
+        cmocka_unit_test(test_clean_bad_rows_are_counted_per_reason),
+        cmocka_unit_test(test_clean_strict_stops_at_first_bad_row),
+        cmocka_unit_test(test_clean_features_have_a_row_per_kept_row),
+        cmocka_unit_test(test_clean_schema_file_without_dates_or_target),
+        cmocka_unit_test(test_clean_real_file_report_counts),
+        cmocka_unit_test(test_clean_bad_option_is_a_usage_error),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
