@@ -1,5 +1,6 @@
 /* noshow serve: the prediction service until SIGTERM or SIGINT; SIGHUP
  * reloads the model file. */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -43,7 +44,13 @@ static const char usage[] =
     "                       it, 429 with Retry-After\n"
     "  --rate-burst N       requests a key may send at once (default 2N)\n"
     "  --tls-cert FILE      PEM certificate; with --tls-key the service\n"
-    "  --tls-key FILE       speaks HTTPS only (PEM private key)\n\n"
+    "  --tls-key FILE       speaks HTTPS only (PEM private key)\n"
+    "  --registry-poll SECONDS  how often the model registry is checked\n"
+    "                       for a new production version (default 10)\n"
+    "  --retrain-every DURATION  retrain in the background, e.g. 24h,\n"
+    "                       90m, 3600s (one replica per period, by a\n"
+    "                       database lease; default: never)\n"
+    "  --holdout-days N     the retraining window (default 7)\n\n"
     "Web app sessions: env NOSHOW_SESSION_SECRET (shared by replicas;\n"
     "unset: random, sessions end with the process); NOSHOW_COOKIE_SECURE=1\n"
     "marks the cookie Secure when the service is reached over TLS.\n"
@@ -146,6 +153,53 @@ static int apply_rate(struct serve_opts *o, const char *rate,
     return 0;
 }
 
+/* "24h", "90m", "3600s" or plain seconds into seconds; 0 when bad. */
+static unsigned long parse_duration(const char *v)
+{
+    char *end = NULL;
+    unsigned long mult = 1;
+    double d;
+
+    errno = 0;
+    d = strtod(v, &end);
+    if (errno || end == v || d <= 0)
+        return 0;
+    if (strcmp(end, "h") == 0)
+        mult = 3600;
+    else if (strcmp(end, "m") == 0)
+        mult = 60;
+    else if (strcmp(end, "d") == 0)
+        mult = 86400;
+    else if (strcmp(end, "s") != 0 && *end != '\0')
+        return 0;
+    d *= (double)mult;
+    return d >= 1 && d <= 366.0 * 86400 ? (unsigned long)d : 0;
+}
+
+static int learn_option(int c, const char *v, struct serve_opts *o)
+{
+    unsigned long secs;
+    long n = 0;
+
+    if (c == 'R') {
+        secs = parse_duration(v);
+        if (secs == 0)
+            return cli_usage_error("serve", "--retrain-every '%s' is not "
+                                   "a duration such as 24h, 90m or 3600s "
+                                   "(1 s to 366 days)", v);
+        o->cfg.retrain_every_s = (unsigned)secs;
+        return 0;
+    }
+    if (!number_opt(c == 'P' ? "--registry-poll" : "--holdout-days", v, 1,
+                    c == 'P' ? 86400 : 3650, &n))
+        return CLI_EXIT_USAGE;
+    if (c == 'P')
+        o->cfg.registry_poll_ms = (unsigned)n * 1000;
+    else
+        o->cfg.retrain_holdout_days = (unsigned)n;
+    return 0;
+}
+
 /* One decision-support option; 0 when taken, else a usage error was
  * printed. */
 static int decide_opt(struct serve_opts *o, int c, const char *v)
@@ -198,6 +252,9 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         {"rate-burst", required_argument, NULL, 'B'},
         {"tls-cert", required_argument, NULL, 'c'},
         {"tls-key", required_argument, NULL, 'K'},
+        {"registry-poll", required_argument, NULL, 'P'},
+        {"retrain-every", required_argument, NULL, 'R'},
+        {"holdout-days", required_argument, NULL, 'H'},
         {"cost-slot", required_argument, NULL, 'S'},
         {"cost-call", required_argument, NULL, 'C'},
         {"reminder-effect", required_argument, NULL, 'E'},
@@ -268,6 +325,12 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
             break;
         case 'K':
             o->cfg.tls_key_file = optarg;
+            break;
+        case 'P':
+        case 'R':
+        case 'H':
+            if (learn_option(c, optarg, o) != 0)
+                return CLI_EXIT_USAGE;
             break;
         case 'S':
         case 'C':

@@ -12,6 +12,7 @@
 #include "features/history.h"
 #include "features/pipeline.h"
 #include "model/calibrate.h"
+#include "model/drift.h"
 #include "model/resample.h"
 #include "model/split.h"
 #include "util/timeutil.h"
@@ -126,6 +127,37 @@ static enum ns_err split_rows(struct run *r, struct ns_error *err)
     }
     return split_by_time(t->appt_day, t->nrows, r->o->test_from, &r->sp,
                          err);
+}
+
+/* Keeps only the labelled rows of idx[0..*n). */
+static void keep_labelled(const struct table *t, size_t *idx, size_t *n)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < *n; i++) {
+        if (t->label[idx[i]] >= 0)
+            idx[k++] = idx[i];
+    }
+    *n = k;
+}
+
+/* Rows without an outcome (bookings still open, from a database) stay in
+ * the table so that the history of later rows counts them, but neither
+ * train nor test on them. */
+static enum ns_err split_labelled(struct run *r, struct ns_error *err)
+{
+    enum ns_err rc = split_rows(r, err);
+
+    if (rc != NS_OK)
+        return rc;
+    keep_labelled(r->t, r->sp.train, &r->sp.n_train);
+    keep_labelled(r->t, r->sp.test, &r->sp.n_test);
+    if (r->sp.n_train == 0 || r->sp.n_test == 0)
+        return ns_error_set(err, NS_ERR_INVALID, "the split leaves %zu "
+                            "labelled training rows and %zu labelled test "
+                            "rows; both sides need rows with an outcome",
+                            r->sp.n_train, r->sp.n_test);
+    return NS_OK;
 }
 
 static int cmp_time(const void *pa, const void *pb, void *ctx)
@@ -829,7 +861,7 @@ static enum ns_err prepare(struct run *r, struct train_result *res,
     enum ns_err rc = labels(r, err);
 
     if (rc == NS_OK)
-        rc = split_rows(r, err);
+        rc = split_labelled(r, err);
     if (rc == NS_OK && !both_classes(r->y, r->sp.train, r->sp.n_train))
         rc = ns_error_set(err, NS_ERR_INVALID, "the training rows (%zu, "
                           "before the test part) hold one class only",
@@ -862,6 +894,20 @@ static enum ns_err prepare(struct run *r, struct train_result *res,
     return NS_OK;
 }
 
+/* The training rows' histograms of every input, kept in the bundle so
+ * that the service can measure drift against them. */
+static enum ns_err reference(struct run *r, struct train_result *res,
+                             struct ns_error *err)
+{
+    json_t *ref = NULL;
+    enum ns_err rc = drift_reference(r->t, r->sp.train, r->sp.n_train, &ref,
+                                     err);
+
+    if (rc == NS_OK)
+        bundle_set_reference(res->bundle, ref);
+    return rc;
+}
+
 enum ns_err train_run(const struct table *t, const struct train_opts *o,
                       struct train_result *res, struct ns_error *err)
 {
@@ -888,6 +934,8 @@ enum ns_err train_run(const struct table *t, const struct train_opts *o,
         rc = test_metrics(&r, res, err);
     if (rc == NS_OK)
         rc = assemble(&r, res, err);
+    if (rc == NS_OK)
+        rc = reference(&r, res, err);
 out:
     if (rc != NS_OK)
         train_result_free(res);

@@ -86,10 +86,12 @@ struct train_result {
  * calibration, best-F1 threshold. */
 void train_opts_default(struct train_opts *o);
 
-/* Trains on the labelled rows of t. Errors (NS_ERR_INVALID with a
- * sentence): one class only, --test-from outside the data's days (the
- * message names the range), fewer rows or patients than folds; XGBoost
- * and allocation failures as NS_ERR_LIB / NS_ERR_NOMEM. On success res
+/* Trains on the labelled rows of t; rows with label -1 (bookings still
+ * open) only feed the history features of later rows. Errors
+ * (NS_ERR_INVALID with a sentence): one class only, --test-from
+ * outside the data's days (the message names the range), fewer rows or
+ * patients than folds; XGBoost and allocation failures as NS_ERR_LIB /
+ * NS_ERR_NOMEM. On success res
  * holds the bundle and the test report; on failure res holds nothing
  * to free. t is borrowed. */
 NS_MUST_CHECK enum ns_err train_run(const struct table *t,

@@ -64,11 +64,17 @@ enum ns_err api_score(struct api *a, const struct bundle *b,
                       float *x, struct ns_error *err)
 {
     struct history_source src = {a, store_stats};
+    struct api_model *m;
     enum ns_err rc;
 
     rc = bundle_score_record(b, r, &src, out, x, err);
-    if (rc == NS_OK)
-        metrics_prediction(a->metrics, (int)out->band);
+    if (rc != NS_OK)
+        return rc;
+    metrics_prediction(a->metrics, (int)out->band);
+    m = api_model_acquire(a);
+    if (m && m->bundle == b && m->drift)
+        drift_add(m->drift, r);
+    api_model_release(m);
     return rc;
 }
 
