@@ -4,6 +4,9 @@
 set -u
 # Same OpenMP policy as the binary sets for itself (see src/main.c).
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+# Sanitizer builds: see tests/lsan.supp for the one suppressed site.
+supp="$(cd "$(dirname "$0")/.." && pwd)/tests/lsan.supp"
+export LSAN_OPTIONS="suppressions=$supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 build=$1
 shift
 pass=0
