@@ -20,8 +20,10 @@ static const struct {
     {"POST", "/appointments", "201", "The stored booking and its score",
      "Record"},
     {"GET", "/appointments", "200", "{items, next_cursor}", NULL},
-    {"GET", "/appointments/{id}", "200", "The appointment with events",
-     NULL},
+    {"GET", "/appointments/{id}", "200", "The appointment with events "
+     "and notifications: [{outbox_id, state: pending|delivering|"
+     "delivered|failed, attempts, next_attempt_at, last_error, "
+     "updated_at}]", NULL},
     {"PUT", "/appointments/{id}/outcome", "200", "{id, status, "
      "outcome_at, repeat}", "Outcome"},
     {"POST", "/appointments/{id}/notify", "202", "{id, status, outbox_id, "

@@ -70,6 +70,8 @@ NS_MUST_CHECK enum ns_err store_role_parse(const char *s,
                                            struct ns_error *err);
 NS_MUST_CHECK enum ns_err store_model_status_parse(
     const char *s, enum store_model_status *out, struct ns_error *err);
+NS_MUST_CHECK enum ns_err store_outbox_state_parse(
+    const char *s, enum store_outbox_state *out, struct ns_error *err);
 
 /* One value of a feature column: text when type is STORE_COL_TEXT (NULL
  * text stores SQL NULL), num otherwise (NaN stores SQL NULL). */
@@ -266,6 +268,24 @@ struct store_outbox_job {
 
 void store_outbox_job_free(struct store_outbox_job *j);
 
+/* The delivery state of one outbox job, as read back. last_error is
+ * owned (NULL when none); release a list with store_outbox_list_free(). */
+struct store_outbox_info {
+    int64_t id;
+    enum store_outbox_state state;
+    int attempts;               /* made so far */
+    int64_t next_attempt_ms;    /* when pending: the next try */
+    int64_t updated_at_ms;
+    char *last_error;
+};
+
+struct store_outbox_list {
+    struct store_outbox_info *items;    /* oldest job first */
+    size_t n;
+};
+
+void store_outbox_list_free(struct store_outbox_list *l);
+
 struct store_key {
     int64_t id;
     enum store_role role;
@@ -351,6 +371,9 @@ struct store_ops {
                                  struct store_action_counts *,
                                  struct ns_error *);
     enum ns_err (*integrity_check)(struct store *, struct ns_error *);
+    enum ns_err (*outbox_list)(struct store *, int64_t,
+                               struct store_outbox_list *,
+                               struct ns_error *);
 };
 
 /* Opens the database named by url, creating an SQLite file on first use,
@@ -571,6 +594,14 @@ NS_MUST_CHECK enum ns_err store_outbox_retry(struct store *s, int64_t id,
 NS_MUST_CHECK enum ns_err store_outbox_depth(struct store *s,
                                              int64_t *depth,
                                              struct ns_error *err);
+
+/* The delivery jobs queued for appointment appt_id, oldest first (an
+ * empty list when none). out: caller frees with
+ * store_outbox_list_free(). */
+NS_MUST_CHECK enum ns_err store_outbox_list(struct store *s,
+                                            int64_t appt_id,
+                                            struct store_outbox_list *out,
+                                            struct ns_error *err);
 
 /* Decision support. action_assign: the group of appointment id on an
  * action list: the one recorded earlier (an "action:act" or

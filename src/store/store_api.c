@@ -71,6 +71,16 @@ void store_outbox_job_free(struct store_outbox_job *j)
     memset(j, 0, sizeof(*j));
 }
 
+void store_outbox_list_free(struct store_outbox_list *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i].last_error);
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
 enum ns_err store_ensure_schema_columns(struct store *s,
                                         const char *const *names,
                                         const enum store_col_type *types,
@@ -250,6 +260,13 @@ enum ns_err store_outbox_depth(struct store *s, int64_t *depth,
                                struct ns_error *err)
 {
     return s->ops->outbox_depth(s, depth, err);
+}
+
+enum ns_err store_outbox_list(struct store *s, int64_t appt_id,
+                              struct store_outbox_list *out,
+                              struct ns_error *err)
+{
+    return s->ops->outbox_list(s, appt_id, out, err);
 }
 
 enum ns_err store_ping(struct store *s, struct ns_error *err)

@@ -162,6 +162,21 @@ NS_MUST_CHECK enum ns_err store_query(struct store *s, struct store_conn *c,
                                       struct ns_error *err,
                                       const char *fmt, ...);
 
+/* Reads one row into item (an element of a growing array). */
+typedef enum ns_err (*store_row_fn)(struct store *s, struct store_stmt *st,
+                                    void *item, struct ns_error *err);
+
+/* Appends every row of st to *items (elements of size bytes, *n of them,
+ * grown with realloc), starting from the result rc of the query's first
+ * step: NS_OK when the rows ran out, else the failure. The caller
+ * finalizes st and frees the items (also those read before a failure). */
+NS_MUST_CHECK enum ns_err store_collect_rows(struct store *s,
+                                             struct store_stmt *st,
+                                             enum ns_err rc, void **items,
+                                             size_t *n, size_t size,
+                                             store_row_fn fn,
+                                             struct ns_error *err);
+
 /* Copies a nullable text column; NS_ERR_NOMEM. */
 NS_MUST_CHECK enum ns_err store_col_dup(struct store *s,
                                         struct store_stmt *st, int col,
@@ -269,6 +284,9 @@ enum ns_err store_g_outbox_retry(struct store *, int64_t, const char *,
                                  struct ns_error *);
 enum ns_err store_g_outbox_depth(struct store *, int64_t *,
                                  struct ns_error *);
+enum ns_err store_g_outbox_list(struct store *, int64_t,
+                                struct store_outbox_list *,
+                                struct ns_error *);
 enum ns_err store_g_ping(struct store *, struct ns_error *);
 enum ns_err store_g_action_assign(struct store *, int64_t, int,
                                   const char *, int64_t, int *, int *,
@@ -300,6 +318,7 @@ enum ns_err store_g_action_counts(struct store *,
     .outbox_done = store_g_outbox_done,                                   \
     .outbox_retry = store_g_outbox_retry,                                 \
     .outbox_depth = store_g_outbox_depth, .ping = store_g_ping,         \
+    .outbox_list = store_g_outbox_list,                                   \
     .action_assign = store_g_action_assign,                               \
     .contacted = store_g_contacted,                                       \
     .action_counts = store_g_action_counts

@@ -265,6 +265,45 @@ static void test_actions_recent_contact_left_off(void **state)
     json_decref(j);
 }
 
+/* Without a webhook a reminder is closed at once as failed, and
+ * GET /appointments/{id} says so. */
+static void test_notification_without_webhook_reads_failed(void **state)
+{
+    struct fx *f = *state;
+    const char *h[3] = {f->h_clinic, "Content-Type: application/json",
+                        NULL};
+    int64_t id = book(f, "nohook", 20, ns_days_from_civil(2016, 5, 20),
+                      0.4);
+    const char *st = NULL;
+    char path[80];
+    struct reply r;
+    json_t *j = NULL, *n = NULL;
+
+    snprintf(path, sizeof(path), "/appointments/%lld/notify",
+             (long long)id);
+    assert_int_equal(http_call(f->port, "POST", path, "{}", 2, h, &r),
+                     CURLE_OK);
+    assert_int_equal(r.status, 202);
+    reply_free(&r);
+    for (int t = 0; t < 250; t++) {
+        json_decref(j);
+        assert_int_equal(get(f, 'r', &j, "/appointments/%lld",
+                             (long long)id), 200);
+        n = json_array_get(json_object_get(j, "notifications"), 0);
+        st = json_string_value(json_object_get(n, "state"));
+        if (st != NULL && strcmp(st, "failed") == 0)
+            break;
+        usleep(20000);
+    }
+    if (st == NULL || strcmp(st, "failed") != 0)
+        fail_msg("notification never failed: %s",
+                 json_dumps(j, JSON_COMPACT));
+    assert_string_equal(json_string_value(json_object_get(n, "last_error")),
+                        "no webhook configured");
+    assert_int_equal(json_integer_value(json_object_get(n, "attempts")), 1);
+    json_decref(j);
+}
+
 /* A distribution of 0..n patients: n + 1 probabilities summing to 1. */
 static void expect_distribution(json_t *dist, size_t n)
 {
@@ -360,6 +399,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_actions_order_capacity_and_stable_groups),
     cmocka_unit_test(test_actions_empty_answers_and_errors),
     cmocka_unit_test(test_actions_recent_contact_left_off),
+    cmocka_unit_test(test_notification_without_webhook_reads_failed),
     cmocka_unit_test(test_overbooking_advice_and_errors),
     cmocka_unit_test(test_effect_counts_listed_outcomes),
 };
