@@ -104,6 +104,51 @@ enum ns_err store_g_key_revoke(struct store *s, int64_t id,
     return store_with_conn(s, key_revoke_conn, &x, err);
 }
 
+static enum ns_err read_key(struct store *s, struct store_stmt *st,
+                            void *item, struct ns_error *err)
+{
+    struct store_key_info *k = item;
+    enum ns_err rc;
+
+    memset(k, 0, sizeof(*k));
+    k->id = s->drv->col_int(st, 0);
+    rc = store_role_parse(s->drv->col_text(st, 1), &k->role, err);
+    if (rc != NS_OK)
+        return rc;
+    k->created_at_ms = s->drv->col_int(st, 3);
+    k->revoked = s->drv->col_int(st, 4) != 0;
+    if (store_col_dup(s, st, 2, &k->label) != NS_OK)
+        return ns_error_set(err, NS_ERR_NOMEM, "store: out of memory");
+    return NS_OK;
+}
+
+static enum ns_err key_list_conn(struct store *s, struct store_conn *c,
+                                 void *vctx, struct ns_error *err)
+{
+    struct store_key_list *l = vctx;
+    struct store_stmt *st = NULL;
+    enum ns_err rc;
+
+    rc = store_query(s, c, "SELECT id, role, label, created_at, revoked"
+                     " FROM api_keys ORDER BY id", 0, &st, err, "");
+    rc = store_collect_rows(s, st, rc, (void **)&l->items, &l->n,
+                            sizeof(*l->items), read_key, err);
+    s->drv->finalize(st);
+    return rc;
+}
+
+enum ns_err store_g_key_list(struct store *s, struct store_key_list *out,
+                             struct ns_error *err)
+{
+    enum ns_err rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = store_with_conn(s, key_list_conn, out, err);
+    if (rc != NS_OK)
+        store_key_list_free(out);
+    return rc;
+}
+
 /* === Model registry === */
 
 struct model_ctx {

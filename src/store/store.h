@@ -291,6 +291,23 @@ struct store_key {
     enum store_role role;
 };
 
+/* An API key as listed: never its hash. label is owned (NULL when none);
+ * release a list with store_key_list_free(). */
+struct store_key_info {
+    int64_t id;
+    enum store_role role;
+    char *label;
+    int64_t created_at_ms;
+    int revoked;                /* 1 once revoked */
+};
+
+struct store_key_list {
+    struct store_key_info *items;   /* by id */
+    size_t n;
+};
+
+void store_key_list_free(struct store_key_list *l);
+
 /* Outcomes of the appointments put on action lists (decision support):
  * those acted on and those held back as control, among the ones whose
  * outcome is known, and how many of each were no-shows. */
@@ -374,6 +391,8 @@ struct store_ops {
     enum ns_err (*outbox_list)(struct store *, int64_t,
                                struct store_outbox_list *,
                                struct ns_error *);
+    enum ns_err (*key_list)(struct store *, struct store_key_list *,
+                            struct ns_error *);
 };
 
 /* Opens the database named by url, creating an SQLite file on first use,
@@ -529,6 +548,13 @@ NS_MUST_CHECK enum ns_err store_key_lookup(struct store *s,
                                            struct ns_error *err);
 NS_MUST_CHECK enum ns_err store_key_revoke(struct store *s, int64_t id,
                                            struct ns_error *err);
+
+/* Every API key, revoked ones included, by id: id, role, label, creation
+ * time and revocation, never the hash. out: caller frees with
+ * store_key_list_free(). */
+NS_MUST_CHECK enum ns_err store_key_list(struct store *s,
+                                         struct store_key_list *out,
+                                         struct ns_error *err);
 
 /* Model registry. put: a new version (NS_ERR_CONFLICT if it exists) with
  * the status given in m (putting a production one archives the current

@@ -81,6 +81,16 @@ void store_outbox_list_free(struct store_outbox_list *l)
     memset(l, 0, sizeof(*l));
 }
 
+void store_key_list_free(struct store_key_list *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i].label);
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
 enum ns_err store_ensure_schema_columns(struct store *s,
                                         const char *const *names,
                                         const enum store_col_type *types,
@@ -190,6 +200,12 @@ enum ns_err store_key_revoke(struct store *s, int64_t id,
                              struct ns_error *err)
 {
     return s->ops->key_revoke(s, id, err);
+}
+
+enum ns_err store_key_list(struct store *s, struct store_key_list *out,
+                           struct ns_error *err)
+{
+    return s->ops->key_list(s, out, err);
 }
 
 enum ns_err store_model_put(struct store *s, const struct store_model *m,

@@ -260,6 +260,8 @@ enum ns_err store_g_key_add(struct store *, const char *, enum store_role,
 enum ns_err store_g_key_lookup(struct store *, const char *,
                                struct store_key *, struct ns_error *);
 enum ns_err store_g_key_revoke(struct store *, int64_t, struct ns_error *);
+enum ns_err store_g_key_list(struct store *, struct store_key_list *,
+                             struct ns_error *);
 enum ns_err store_g_model_put(struct store *, const struct store_model *,
                               struct ns_error *);
 enum ns_err store_g_model_get(struct store *, const char *,
@@ -318,7 +320,7 @@ enum ns_err store_g_action_counts(struct store *,
     .outbox_done = store_g_outbox_done,                                   \
     .outbox_retry = store_g_outbox_retry,                                 \
     .outbox_depth = store_g_outbox_depth, .ping = store_g_ping,         \
-    .outbox_list = store_g_outbox_list,                                   \
+    .outbox_list = store_g_outbox_list, .key_list = store_g_key_list,     \
     .action_assign = store_g_action_assign,                               \
     .contacted = store_g_contacted,                                       \
     .action_counts = store_g_action_counts

@@ -807,6 +807,36 @@ static void test_keys_add_lookup_revoke(void **state)
     assert_int_equal(store_key_revoke(f->s, id + 7, &e), NS_ERR_NOT_FOUND);
 }
 
+/* Listing gives every key with its state, never the hash. */
+static void test_keys_list_shows_role_label_revocation(void **state)
+{
+    struct fx *f = *state;
+    struct store_key_list l = {0};
+    struct ns_error e = {0};
+    int64_t a = 0, b = 0;
+
+    check_ok(store_key_list(f->s, &l, &e), &e, "empty list");
+    assert_int_equal(l.n, 0);
+    store_key_list_free(&l);
+    check_ok(store_key_add(f->s, "ha", STORE_ROLE_READER, "wall screen",
+                           1000, &a, &e), &e, "add a");
+    check_ok(store_key_add(f->s, "hb", STORE_ROLE_ADMIN, NULL, 2000, &b,
+                           &e), &e, "add b");
+    check_ok(store_key_revoke(f->s, a, &e), &e, "revoke a");
+    check_ok(store_key_list(f->s, &l, &e), &e, "list");
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.items[0].id, a);
+    assert_int_equal(l.items[0].role, STORE_ROLE_READER);
+    assert_string_equal(l.items[0].label, "wall screen");
+    assert_int_equal(l.items[0].created_at_ms, 1000);
+    assert_int_equal(l.items[0].revoked, 1);
+    assert_int_equal(l.items[1].id, b);
+    assert_int_equal(l.items[1].role, STORE_ROLE_ADMIN);
+    assert_null(l.items[1].label);
+    assert_int_equal(l.items[1].revoked, 0);
+    store_key_list_free(&l);
+}
+
 struct collect {
     int n;
     int labelled;
@@ -943,6 +973,7 @@ static const struct CMUnitTest tests[] = {
     T(test_erase_nulls_personal_fields),
     T(test_schema_columns_added_once),
     T(test_keys_add_lookup_revoke),
+    T(test_keys_list_shows_role_label_revocation),
     T(test_train_rows_and_events_stream),
     T(test_bad_url_rejected_without_password),
 };
