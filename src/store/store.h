@@ -316,6 +316,20 @@ struct store_action_counts {
     int64_t control, control_noshows;
 };
 
+/* An appointment already put on an action list, with its group. */
+struct store_listed_appt {
+    struct store_appt appt;     /* without events_json */
+    int control;                /* 1 control, 0 act */
+};
+
+/* Owned; release with store_listed_free(). */
+struct store_listed {
+    struct store_listed_appt *items;    /* in the order first listed */
+    size_t n;
+};
+
+void store_listed_free(struct store_listed *l);
+
 /* The operation table each backend fills. Callers use the store_*
  * functions below, which dispatch through it. */
 struct store_ops {
@@ -393,6 +407,8 @@ struct store_ops {
                                struct ns_error *);
     enum ns_err (*key_list)(struct store *, struct store_key_list *,
                             struct ns_error *);
+    enum ns_err (*action_listed)(struct store *, int32_t, const char *,
+                                 struct store_listed *, struct ns_error *);
 };
 
 /* Opens the database named by url, creating an SQLite file on first use,
@@ -651,6 +667,17 @@ NS_MUST_CHECK enum ns_err store_contacted(struct store *s,
                                           int64_t exclude_id,
                                           int64_t since_ms, int *contacted,
                                           struct ns_error *err);
+
+/* The appointments of day appt_day (and of specialty, when not NULL)
+ * already given a group on an action list, whatever their status now,
+ * in the order they were first listed (then by id). An empty list is
+ * not an error. out: caller frees with store_listed_free(), also after
+ * a failure. */
+NS_MUST_CHECK enum ns_err store_action_listed(struct store *s,
+                                             int32_t appt_day,
+                                             const char *specialty,
+                                             struct store_listed *out,
+                                             struct ns_error *err);
 
 /* Counts of acted-on and control appointments with a known outcome. */
 NS_MUST_CHECK enum ns_err store_action_counts(

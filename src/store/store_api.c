@@ -91,6 +91,16 @@ void store_key_list_free(struct store_key_list *l)
     memset(l, 0, sizeof(*l));
 }
 
+void store_listed_free(struct store_listed *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        store_appt_free(&l->items[i].appt);
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
 enum ns_err store_ensure_schema_columns(struct store *s,
                                         const char *const *names,
                                         const enum store_col_type *types,
@@ -317,4 +327,12 @@ enum ns_err store_action_counts(struct store *s,
                                 struct ns_error *err)
 {
     return s->ops->action_counts(s, out, err);
+}
+
+enum ns_err store_action_listed(struct store *s, int32_t appt_day,
+                                const char *specialty,
+                                struct store_listed *out,
+                                struct ns_error *err)
+{
+    return s->ops->action_listed(s, appt_day, specialty, out, err);
 }

@@ -211,8 +211,10 @@ NS_MUST_CHECK enum ns_err store_event_add(struct store *s,
                                           const char *detail,
                                           struct ns_error *err);
 
-/* The appointment columns in the order store_read_appt() reads them. */
+/* The appointment columns in the order store_read_appt() reads them;
+ * a query may select more after these, from STORE_APPT_NCOLS on. */
 extern const char *const store_appt_cols;
+#define STORE_APPT_NCOLS 18
 
 /* Fills a from the current row of a SELECT of store_appt_cols; a is
  * freed with store_appt_free(). */
@@ -295,6 +297,8 @@ enum ns_err store_g_action_assign(struct store *, int64_t, int,
                                   struct ns_error *);
 enum ns_err store_g_contacted(struct store *, const char *, int64_t,
                               int64_t, int *, struct ns_error *);
+enum ns_err store_g_action_listed(struct store *, int32_t, const char *,
+                                  struct store_listed *, struct ns_error *);
 enum ns_err store_g_action_counts(struct store *,
                                   struct store_action_counts *,
                                   struct ns_error *);
@@ -323,6 +327,7 @@ enum ns_err store_g_action_counts(struct store *,
     .outbox_list = store_g_outbox_list, .key_list = store_g_key_list,     \
     .action_assign = store_g_action_assign,                               \
     .contacted = store_g_contacted,                                       \
-    .action_counts = store_g_action_counts
+    .action_counts = store_g_action_counts,                               \
+    .action_listed = store_g_action_listed
 
 #endif
