@@ -1,6 +1,7 @@
 /* The decision routes end to end: GET /actions (order, capacity, the
  * recorded and stable control group, patients contacted recently left
- * off, a list kept with its statuses once its patients are notified), GET /overbooking and GET /actions/effect, with their errors, on
+ * off, a list kept with its statuses once its patients are notified),
+ * GET /overbooking and GET /actions/effect, with their errors, on
  * SQLite and, when NOSHOW_TEST_MYSQL_URL names one, MariaDB. Rows of a
  * run carry a unique specialty, since MariaDB keeps earlier runs' rows. */
 #include <math.h>
