@@ -32,9 +32,11 @@ static const struct {
      "Record"},
     {"POST", "/v2/models/noshow/infer", "200", "Outputs probability, "
      "band, label", "InferRequest"},
-    {"GET", "/actions", "200", "{date, capacity, threshold, costs, "
-     "control_share, skipped_recent_contact, items: [{id, risk, gain, "
-     "group: act|control, recorded_now}]}", NULL},
+    {"GET", "/actions", "200", "{date, capacity, listed_before, "
+     "threshold, costs, control_share, skipped_recent_contact, items: "
+     "[{id, risk, gain, group: act|control, recorded_now, status, "
+     "delivery}]}: rows listed before first, then new ones by gain",
+     NULL},
     {"GET", "/overbooking", "200", "{date, slots, risk, booked, unscored, "
      "advice: {extra, overflow_before, overflow_after, idle_before, "
      "idle_after, show_distribution_before, show_distribution_after, "
