@@ -88,27 +88,70 @@ check: $(TEST_BINS) $(BUILD)/noshow
 web:
 	bash scripts/web-build.sh
 
+# Installs the binary, the built-in schemas as editable files, the docs,
+# the systemd unit (PREFIX written into it), its service account for
+# systemd-sysusers, an example environment file and, when it was built,
+# the web app. DESTDIR stages the tree for a package.
+BINDIR := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share/noshow
+DOCDIR := $(PREFIX)/share/doc/noshow
+UNITDIR := $(PREFIX)/lib/systemd/system
+SYSUSERSDIR := $(PREFIX)/lib/sysusers.d
+
 install: $(BUILD)/noshow
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/noshow
-	install -m 0755 $(BUILD)/noshow $(DESTDIR)$(PREFIX)/bin/noshow
-	cp -r schemas $(DESTDIR)$(PREFIX)/share/noshow/ 2>/dev/null || true
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/schemas \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(BUILD)/noshow $(DESTDIR)$(BINDIR)/noshow
+	for s in $$($(BUILD)/noshow schema list | awk '{ print $$1 }'); do \
+	    $(BUILD)/noshow schema show $$s \
+	        > $(DESTDIR)$(DATADIR)/schemas/$$s.schema || exit 1; \
+	done
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	sed 's|@PREFIX@|$(PREFIX)|g' deploy/noshow.service \
+	    > $(DESTDIR)$(UNITDIR)/noshow.service
+	sed 's|@PREFIX@|$(PREFIX)|g' deploy/noshow.env.example \
+	    > $(DESTDIR)$(DATADIR)/noshow.env.example
+	install -m 0644 deploy/noshow.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/noshow.conf
+	if [ -d web/dist ]; then \
+	    install -d $(DESTDIR)$(DATADIR)/web && \
+	    cp -R web/dist/. $(DESTDIR)$(DATADIR)/web/; \
+	fi
 
 # libFuzzer targets (clang): build-fuzz/fuzz_csv etc. Run one with e.g.
 #   build-fuzz/fuzz_csv -max_total_time=60 fuzz/corpus/csv
+# or all of them with scripts/fuzz.sh. The library is every source but
+# main.c, instrumented once and linked into each target.
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
-FUZZ_LIB_SRCS := $(sort $(wildcard src/data/*.c src/util/*.c)) \
-                 src/server/api_record.c src/server/http.c
+FUZZ_OBJS := $(filter-out build-fuzz/obj/main.o, \
+                 $(SRCS:src/%.c=build-fuzz/obj/%.o)) \
+             build-fuzz/obj/gen/eda_chartjs.o
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
-               -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS)
+               -fno-sanitize-recover=undefined -Isrc $(PKG_CFLAGS)
+FUZZ_SAN := address,undefined
 
 fuzz: $(FUZZ_BINS)
 
-build-fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS)
+# Kept between targets: each links them all.
+.SECONDARY: $(FUZZ_OBJS)
+
+build-fuzz/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP \
+	    -c -o $@ $<
+
+# The embedded chart library is data: no instrumentation needed.
+build-fuzz/obj/gen/eda_chartjs.o: build/gen/eda_chartjs.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+build-fuzz/%: fuzz/%.c $(FUZZ_OBJS)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -Ifuzz -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< \
+	    $(FUZZ_OBJS) $(PKG_LIBS)
 
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(OBJS:.o=.d) $(TEST_BINS:=.d)
+-include $(OBJS:.o=.d) $(TEST_BINS:=.d) $(FUZZ_OBJS:.o=.d)

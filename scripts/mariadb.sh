@@ -4,7 +4,8 @@
 #                                  127.0.0.1 on a free port; prints the URL
 #                                  mysql://noshow:PASS@127.0.0.1:PORT/noshow_test
 #                                  and writes it to DIR/url
-#   scripts/mariadb.sh stop DIR    stops it (the data stays in DIR)
+#   scripts/mariadb.sh stop DIR    stops it (the data stays in DIR; a
+#                                  later start on DIR keeps the URL)
 # The user noshow gets a random password and rights on noshow_test only.
 set -euo pipefail
 
@@ -34,7 +35,7 @@ client() {
 }
 
 start() {
-    local port pass user_opt=()
+    local port="" pass="" user_opt=()
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     [ -e "$dir/mysqld.pid" ] && kill -0 "$(cat "$dir/mysqld.pid")" \
@@ -47,7 +48,13 @@ start() {
             --skip-test-db > "$dir/install.log" 2>&1 ||
             die "mariadb-install-db failed; see $dir/install.log"
     fi
-    port=$(free_port) || die "no free port found"
+    # A restart of the same DIR keeps its port and password, so that a
+    # client holding the URL reconnects (the outage test relies on it).
+    if [ -f "$dir/url" ]; then
+        port=$(sed -n 's|.*@127.0.0.1:\([0-9]*\)/.*|\1|p' "$dir/url")
+        pass=$(sed -n 's|mysql://noshow:\([^@]*\)@.*|\1|p' "$dir/url")
+    fi
+    [ -n "$port" ] || port=$(free_port) || die "no free port found"
 
     mariadbd --no-defaults "${user_opt[@]}" --datadir="$dir/data" \
         --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" \
@@ -68,7 +75,7 @@ start() {
         fi
     done
 
-    pass=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    [ -n "$pass" ] || pass=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
     client <<EOF
 CREATE DATABASE IF NOT EXISTS noshow_test CHARACTER SET utf8mb4;
 CREATE OR REPLACE USER 'noshow'@'127.0.0.1' IDENTIFIED BY '$pass';

@@ -9,10 +9,10 @@ PKGS=(
     libxgboost-dev libcsv-dev libjansson-dev libmicrohttpd-dev
     libsqlite3-dev sqlite3 libmariadb-dev libmariadb-dev-compat
     liblinear-dev libxlsxwriter-dev libcmocka-dev libssl-dev
-    libcurl4-openssl-dev libgnutls28-dev
+    libcurl4-openssl-dev libgnutls28-dev openssl
     clang libclang-rt-14-dev
     mariadb-server mariadb-client
-    wrk chromium
+    wrk chromium nginx
     python3 python3-xgboost python3-pandas python3-sklearn
     python3-fastapi python3-uvicorn python3-uvloop python3-httptools
     python3-joblib python3-openpyxl

@@ -80,8 +80,18 @@ NOSHOW_TEST_STORE_BACKENDS=sqlite stage unit make -j2 check
 NOSHOW_TEST_STORE_BACKENDS=sqlite stage unit-sanitizers make -j2 SAN=1 check
 stage store-mariadb store_mariadb
 stage api-mariadb api_mariadb
+# Hardening (docs/security.md): every fuzz seed and kept crash input once,
+# the server under memcheck, kill -9 under load on both back ends, and the
+# outages (MariaDB stopped, full disk).
+stage fuzz-replay bash scripts/fuzz.sh --replay
+stage valgrind bash scripts/valgrind.sh
+stage crash-sqlite bash scripts/crash-test.sh sqlite
+stage crash-mariadb bash scripts/crash-test.sh mariadb
+stage outage bash scripts/outage-test.sh
 stage web-unit bash tests/web/run.sh
 stage browser bash tests/browser/run.sh
+stage install bash scripts/test-install.sh
+REPLICAS=2 DURATION=5 CHECK_ONLY=1 stage replicas bash bench/replicas.sh
 
 for s in "${stage_failed[@]}"; do
     echo "stage failed: $s"

@@ -25,6 +25,12 @@ const struct cli_command cli_commands[] = {
      cmd_explain},
     {"compare", "rank simpler model families against tuned XGBoost",
      cmd_compare},
+    {"retrain", "train a challenger on recorded outcomes; promote if "
+     "not worse", cmd_retrain},
+    {"models", "list, show, promote or roll back registered models",
+     cmd_models},
+    {"export", "write the event trace since a date (JSON lines or CSV)",
+     cmd_export},
     {"eda", "write an HTML report exploring a data file", cmd_eda},
     {"policy", "reminder threshold and yield from stated costs",
      cmd_policy},

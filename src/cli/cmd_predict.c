@@ -2,6 +2,7 @@
  * every input column and adding probability, predicted label, risk band
  * and an error column. Memory stays flat apart from the history index. */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,22 +162,40 @@ static enum ns_err put_field(struct ns_buf *b, char sep, const char *s,
 }
 
 /* Keeps the row's input columns as output text, each followed by the
- * separator, ready to be written with the added columns. */
+ * separator, ready to be written with the added columns. Fields that
+ * need no quotes (nearly all) are copied straight into room reserved
+ * once per row: this runs for every row of the file. */
 static enum ns_err keep_row(struct batch *bt, char sep,
                             const struct csv_row *row)
 {
-    size_t k = bt->n;
+    const char special[] = {sep, '"', '\r', '\n', '\0'};
+    size_t k = bt->n, total = row->nfields;
+    struct ns_buf *t = &bt->text;
     enum ns_err rc = NS_OK;
 
-    bt->first[k] = bt->text.len;
+    bt->first[k] = t->len;
     bt->line[k] = row->line;
+    for (size_t i = 0; i < row->nfields; i++)
+        total += row->fields[i].len;
+    if (ns_buf_reserve(t, total) != NS_OK)
+        return NS_ERR_NOMEM;
     for (size_t i = 0; i < row->nfields && rc == NS_OK; i++) {
-        rc = put_field(&bt->text, sep, row->fields[i].ptr,
-                       row->fields[i].len);
+        const struct csv_field *f = &row->fields[i];
+
+        /* Fields end with a NUL and hold none (the reader checks). */
+        if ((row->plain || strcspn(f->ptr, special) == f->len) &&
+            ns_buf_reserve(t, f->len + 1) == NS_OK) {
+            memcpy(t->data + t->len, f->ptr, f->len);
+            t->len += f->len;
+            t->data[t->len++] = sep;
+            t->data[t->len] = '\0';
+            continue;
+        }
+        rc = put_field(t, sep, f->ptr, f->len);
         if (rc == NS_OK)
-            rc = ns_buf_append(&bt->text, &sep, 1);
+            rc = ns_buf_append(t, &sep, 1);
     }
-    bt->nf[k] = bt->text.len - bt->first[k];
+    bt->nf[k] = t->len - bt->first[k];
     return rc;
 }
 
@@ -211,6 +230,30 @@ static enum ns_err add_row(struct predict *pr, struct batch *bt,
     return NS_OK;
 }
 
+/* Writes p as "%.6f" would, without printf's cost on every row. p is
+ * in [0, 1], so p * 1e6 is off its exact value by far less than 1e-6;
+ * when its fraction lies that close to one half, the rounding could go
+ * either way, and snprintf decides. Returns the length written. */
+static int put_prob(char *dst, size_t cap, double p)
+{
+    double x = p * 1e6, whole = floor(x), frac = x - whole;
+    long k;
+    int n;
+
+    if (!(p >= 0.0 && p <= 1.0) || fabs(frac - 0.5) < 1e-6) {
+        n = snprintf(dst, cap, "%.6f", p);
+        return n < 0 ? 0 : n >= (int)cap ? (int)cap - 1 : n;
+    }
+    k = (long)whole + (frac > 0.5);
+    dst[0] = (char)('0' + k / 1000000);
+    dst[1] = '.';
+    for (int i = 7; i >= 2; i--) {
+        dst[i] = (char)('0' + k % 10);
+        k /= 10;
+    }
+    return 8;
+}
+
 static enum ns_err put_row(struct predict *pr, const struct batch *bt,
                            size_t k, const struct bundle_score *s)
 {
@@ -220,12 +263,20 @@ static enum ns_err put_row(struct predict *pr, const struct batch *bt,
     enum ns_err rc = ns_buf_append(&pr->obuf, bt->text.data + bt->first[k],
                                    bt->nf[k]);
 
-    if (s)
-        n = snprintf(tail, sizeof(tail), "%.6f%c%d%c%s%c", s->probability,
-                     pr->sep, s->label, pr->sep, bundle_band_name(s->band),
-                     pr->sep);
-    else
+    if (s) {
+        const char *band = bundle_band_name(s->band);
+        size_t blen = strlen(band);
+
+        n = put_prob(tail, sizeof(tail) - blen - 4, s->probability);
+        tail[n++] = pr->sep;
+        tail[n++] = s->label ? '1' : '0';
+        tail[n++] = pr->sep;
+        memcpy(tail + n, band, blen);
+        n += (int)blen;
+        tail[n++] = pr->sep;
+    } else {
         n = snprintf(tail, sizeof(tail), "%c%c", pr->sep, pr->sep);
+    }
     if (rc == NS_OK)
         rc = ns_buf_append(&pr->obuf, tail, (size_t)n);
     if (rc == NS_OK && e)

@@ -1,5 +1,6 @@
 /* noshow serve: the prediction service until SIGTERM or SIGINT; SIGHUP
  * reloads the model file. */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -37,7 +38,19 @@ static const char usage[] =
     "  --web-dir DIR        static web app at / (env NOSHOW_WEB_DIR;\n"
     "                       default web/dist when present)\n"
     "  --pseudonym-key-file FILE  key for patient pseudonyms (env\n"
-    "                       NOSHOW_PSEUDONYM_KEY holds the key itself)\n\n"
+    "                       NOSHOW_PSEUDONYM_KEY holds the key itself)\n"
+    "  --rate-limit N       requests per second per API key (env\n"
+    "                       NOSHOW_RATE_LIMIT; default: no limit); past\n"
+    "                       it, 429 with Retry-After\n"
+    "  --rate-burst N       requests a key may send at once (default 2N)\n"
+    "  --tls-cert FILE      PEM certificate; with --tls-key the service\n"
+    "  --tls-key FILE       speaks HTTPS only (PEM private key)\n"
+    "  --registry-poll SECONDS  how often the model registry is checked\n"
+    "                       for a new production version (default 10)\n"
+    "  --retrain-every DURATION  retrain in the background, e.g. 24h,\n"
+    "                       90m, 3600s (one replica per period, by a\n"
+    "                       database lease; default: never)\n"
+    "  --holdout-days N     the retraining window (default 7)\n\n"
     "Web app sessions: env NOSHOW_SESSION_SECRET (shared by replicas;\n"
     "unset: random, sessions end with the process); NOSHOW_COOKIE_SECURE=1\n"
     "marks the cookie Secure when the service is reached over TLS.\n"
@@ -125,6 +138,68 @@ static int apply_numbers(struct serve_opts *o, const char *threads,
     return 0;
 }
 
+static int apply_rate(struct serve_opts *o, const char *rate,
+                      const char *burst)
+{
+    long v = 0;
+
+    if (rate && *rate && !number_opt("--rate-limit", rate, 1, 1000000, &v))
+        return CLI_EXIT_USAGE;
+    o->cfg.rate_limit = (double)v;
+    v = 0;
+    if (burst && !number_opt("--rate-burst", burst, 1, 1000000, &v))
+        return CLI_EXIT_USAGE;
+    o->cfg.rate_burst = (double)v;
+    return 0;
+}
+
+/* "24h", "90m", "3600s" or plain seconds into seconds; 0 when bad. */
+static unsigned long parse_duration(const char *v)
+{
+    char *end = NULL;
+    unsigned long mult = 1;
+    double d;
+
+    errno = 0;
+    d = strtod(v, &end);
+    if (errno || end == v || d <= 0)
+        return 0;
+    if (strcmp(end, "h") == 0)
+        mult = 3600;
+    else if (strcmp(end, "m") == 0)
+        mult = 60;
+    else if (strcmp(end, "d") == 0)
+        mult = 86400;
+    else if (strcmp(end, "s") != 0 && *end != '\0')
+        return 0;
+    d *= (double)mult;
+    return d >= 1 && d <= 366.0 * 86400 ? (unsigned long)d : 0;
+}
+
+static int learn_option(int c, const char *v, struct serve_opts *o)
+{
+    unsigned long secs;
+    long n = 0;
+
+    if (c == 'R') {
+        secs = parse_duration(v);
+        if (secs == 0)
+            return cli_usage_error("serve", "--retrain-every '%s' is not "
+                                   "a duration such as 24h, 90m or 3600s "
+                                   "(1 s to 366 days)", v);
+        o->cfg.retrain_every_s = (unsigned)secs;
+        return 0;
+    }
+    if (!number_opt(c == 'P' ? "--registry-poll" : "--holdout-days", v, 1,
+                    c == 'P' ? 86400 : 3650, &n))
+        return CLI_EXIT_USAGE;
+    if (c == 'P')
+        o->cfg.registry_poll_ms = (unsigned)n * 1000;
+    else
+        o->cfg.retrain_holdout_days = (unsigned)n;
+    return 0;
+}
+
 /* One decision-support option; 0 when taken, else a usage error was
  * printed. */
 static int decide_opt(struct serve_opts *o, int c, const char *v)
@@ -173,6 +248,13 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         {"webhook-url", required_argument, NULL, 'w'},
         {"web-dir", required_argument, NULL, 'W'},
         {"pseudonym-key-file", required_argument, NULL, 'k'},
+        {"rate-limit", required_argument, NULL, 'r'},
+        {"rate-burst", required_argument, NULL, 'B'},
+        {"tls-cert", required_argument, NULL, 'c'},
+        {"tls-key", required_argument, NULL, 'K'},
+        {"registry-poll", required_argument, NULL, 'P'},
+        {"retrain-every", required_argument, NULL, 'R'},
+        {"holdout-days", required_argument, NULL, 'H'},
         {"cost-slot", required_argument, NULL, 'S'},
         {"cost-call", required_argument, NULL, 'C'},
         {"reminder-effect", required_argument, NULL, 'E'},
@@ -184,6 +266,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
     const char *threads = getenv("NOSHOW_THREADS");
     const char *limit = getenv("NOSHOW_BODY_LIMIT");
     const char *timeout = getenv("NOSHOW_TIMEOUT");
+    const char *rate = getenv("NOSHOW_RATE_LIMIT");
+    const char *burst = NULL;
     struct stat st;
     int c;
 
@@ -230,6 +314,24 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         case 'k':
             o->cfg.pseudonym_key_file = optarg;
             break;
+        case 'r':
+            rate = optarg;
+            break;
+        case 'B':
+            burst = optarg;
+            break;
+        case 'c':
+            o->cfg.tls_cert_file = optarg;
+            break;
+        case 'K':
+            o->cfg.tls_key_file = optarg;
+            break;
+        case 'P':
+        case 'R':
+        case 'H':
+            if (learn_option(c, optarg, o) != 0)
+                return CLI_EXIT_USAGE;
+            break;
         case 'S':
         case 'C':
         case 'E':
@@ -252,6 +354,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o,
         return cli_usage_error("serve", "--listen '%s' is not HOST:PORT "
                                "with a port from 0 to 65535", o->listen);
     o->cfg.host = host;
+    if (apply_rate(o, rate, burst) != 0)
+        return CLI_EXIT_USAGE;
     return apply_numbers(o, threads, limit, timeout);
 }
 

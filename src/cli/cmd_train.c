@@ -31,7 +31,8 @@ static const char usage[] =
     "                        rows with the rounds early stopping chose)\n"
     "  --search              grid search by patient-grouped k-fold CV\n"
     "  --folds K             (default 5)\n"
-    "  --calibrate M         auto|none|platt|isotonic (default auto)\n"
+    "  --calibrate M         auto|none|platt|isotonic|intercept (default\n"
+    "                        auto)\n"
     "  --threshold R         f1|recall:0.8|cost (default f1)\n"
     "  --cost-missed-slot X --cost-reminder Y   costs for 'cost'\n"
     "  --threads N           training threads (default: every core)\n"
@@ -142,7 +143,7 @@ static int parse_valued(struct args *a, const char *opt, const char *v)
     static const char *const imb[] = {"none", "weight", "oversample",
                                       "smote", NULL};
     static const char *const cal[] = {"auto", "none", "platt", "isotonic",
-                                      NULL};
+                                      "intercept", NULL};
     int k = 0;
     int rc;
 

@@ -6,6 +6,7 @@
 #ifndef NS_CSV_H
 #define NS_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -24,6 +25,9 @@ struct csv_row {
     long line;          /* 1-based physical line where the record starts */
     size_t nfields;
     const struct csv_field *fields;
+    /* true when no field holds a quote, CR, LF or the separator, so the
+     * row can be written back unquoted; false when unknown. */
+    bool plain;
 };
 
 struct csv_opts {

@@ -16,12 +16,19 @@ struct dated {
     int8_t label;
 };
 
+/* A booking instant with the day it was made for. */
+struct booking {
+    int64_t at;
+    int32_t day;
+};
+
 /* Position i of a patient's group holds the i-th earliest booking instant
  * and, independently, the i-th earliest appointment day with running
  * counts over the days so far. Both orders share one record so that a
  * query touches one or two cache lines, not six arrays. */
 struct entry {
     int64_t booked;
+    int32_t booked_for;     /* appointment day of that i-th booking */
     int32_t day;
     int32_t last_known;     /* latest known day among days 0..i, or
                                NS_DAY_NONE */
@@ -58,6 +65,10 @@ void history_stats_empty(struct history_stats *out)
     out->days_since_last = NAN;
     out->held_appts = 0;
     out->bookings_30d = 0;
+    out->days_since_booking = NAN;
+    out->bookings_today = 0;
+    out->prev_lead = NAN;
+    out->same_day_appts = 0;
 }
 
 struct history_index *history_index_new(void)
@@ -136,12 +147,16 @@ enum ns_err history_index_add(struct history_index *h, const char *patient,
     return add_key(h, (uint32_t)key, booked_at, appt_day, label);
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* By instant, then by day, so that ties order the same in every run and
+ * in the store's "latest booking" query. */
+static int cmp_booking(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a;
-    int64_t y = *(const int64_t *)b;
+    const struct booking *x = a;
+    const struct booking *y = b;
 
-    return (x > y) - (x < y);
+    if (x->at != y->at)
+        return (x->at > y->at) - (x->at < y->at);
+    return (x->day > y->day) - (x->day < y->day);
 }
 
 static int cmp_dated(const void *a, const void *b)
@@ -162,7 +177,7 @@ static void release_sorted(struct history_index *h)
 
 /* Counting sort of the rows into patient groups, then each group sorted
  * by instant and (separately) by day. */
-static void group_and_sort(struct history_index *h, int64_t *booked,
+static void group_and_sort(struct history_index *h, struct booking *booked,
                            struct dated *days)
 {
     size_t *fill = h->start;
@@ -177,7 +192,7 @@ static void group_and_sort(struct history_index *h, int64_t *booked,
     for (size_t i = 0; i < h->n; i++) {
         size_t at = fill[h->pat[i]]++;
 
-        booked[at] = h->booked[i];
+        booked[at] = (struct booking){h->booked[i], h->dated[i].day};
         days[at] = h->dated[i];
     }
     /* The fill pass moved every start to the next group's: shift back. */
@@ -188,20 +203,22 @@ static void group_and_sort(struct history_index *h, int64_t *booked,
         size_t m = h->start[p + 1] - s;
 
         if (m > 1) {
-            qsort(booked + s, m, sizeof(*booked), cmp_i64);
+            qsort(booked + s, m, sizeof(*booked), cmp_booking);
             qsort(days + s, m, sizeof(*days), cmp_dated);
         }
     }
 }
 
-static void fill_entries(struct history_index *h, const int64_t *booked,
+static void fill_entries(struct history_index *h,
+                         const struct booking *booked,
                          const struct dated *days)
 {
     for (size_t p = 0; p < h->nkeys; p++) {
-        struct entry run = {0, 0, NS_DAY_NONE, 0, 0};
+        struct entry run = {0, 0, 0, NS_DAY_NONE, 0, 0};
 
         for (size_t i = h->start[p]; i < h->start[p + 1]; i++) {
-            run.booked = booked[i];
+            run.booked = booked[i].at;
+            run.booked_for = booked[i].day;
             run.day = days[i].day;
             if (days[i].label >= 0) {
                 run.known++;
@@ -216,7 +233,7 @@ static void fill_entries(struct history_index *h, const int64_t *booked,
 enum ns_err history_index_finish(struct history_index *h)
 {
     size_t n = h->n ? h->n : 1;
-    int64_t *booked = NULL;
+    struct booking *booked = NULL;
     struct dated *days = NULL;
 
     release_sorted(h);
@@ -259,13 +276,15 @@ static size_t count_below(const struct entry *a, size_t n, int64_t v,
     return lo;
 }
 
-/* Every count is two binary searches in the patient's group. "held" uses
- * that the index refuses bookings made after their own day: a row dated
- * before D was then booked before D, hence before t, so the bookings made
- * before t that are still to come are those before t minus those dated
- * before D. */
+/* Every count is a few binary searches in the patient's group. "held"
+ * uses that the index refuses bookings made after their own day: a row
+ * dated before D was then booked before D, hence before t, so the
+ * bookings made before t that are still to come are those before t
+ * minus those dated before D. Bookings for the row's own day need a walk
+ * over the earlier bookings, short for any real patient. */
 static void key_stats(const struct history_index *h, size_t key,
-                      int64_t booked_at, struct history_stats *out)
+                      int64_t booked_at, int32_t appt_day,
+                      struct history_stats *out)
 {
     const struct entry *e = h->entries + h->start[key];
     size_t m = h->start[key + 1] - h->start[key];
@@ -273,6 +292,7 @@ static void key_stats(const struct history_index *h, size_t key,
     size_t before_day = count_below(e, m, d, true);
     size_t before_t = count_below(e, m, booked_at, false);
     size_t old = count_below(e, m, booked_at - THIRTY_DAYS + 1, false);
+    size_t today = count_below(e, m, (int64_t)d * 86400, false);
 
     if (before_day > 0 && e[before_day - 1].known > 0) {
         out->prior_appts = e[before_day - 1].known;
@@ -282,6 +302,16 @@ static void key_stats(const struct history_index *h, size_t key,
     }
     out->held_appts = before_t > before_day ? before_t - before_day : 0;
     out->bookings_30d = before_t - old;
+    out->bookings_today = before_t - today;
+    if (before_t > 0) {
+        const struct entry *prev = e + before_t - 1;
+
+        out->days_since_booking = (double)(booked_at - prev->booked) /
+                                  86400.0;
+        out->prev_lead = prev->booked_for - ns_day_of(prev->booked);
+    }
+    for (size_t i = 0; appt_day != NS_DAY_NONE && i < before_t; i++)
+        out->same_day_appts += e[i].booked_for == appt_day;
 }
 
 static bool find_key(const struct history_index *h, const char *patient,
@@ -313,7 +343,7 @@ static enum ns_err index_stats(void *ctx, const struct history_query *q,
                             "before history_index_finish()");
     if (q->booked_at != NS_TIME_NONE && find_key(h, q->patient, &key) &&
         key < h->nkeys)
-        key_stats(h, key, q->booked_at, out);
+        key_stats(h, key, q->booked_at, q->appt_day, out);
     return NS_OK;
 }
 
@@ -324,12 +354,12 @@ const struct table *history_index_table(const struct history_index *h)
 
 void history_index_table_stats(const struct history_index *h,
                                uint32_t patient, int64_t booked_at,
-                               struct history_stats *out)
+                               int32_t appt_day, struct history_stats *out)
 {
     history_stats_empty(out);
     if (h->finished && patient != 0 && patient < h->nkeys &&
         booked_at != NS_TIME_NONE)
-        key_stats(h, patient, booked_at, out);
+        key_stats(h, patient, booked_at, appt_day, out);
 }
 
 enum ns_err history_index_from_table(const struct table *t,

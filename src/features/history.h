@@ -20,8 +20,8 @@
 struct history_query {
     const char *patient;    /* "" or NULL: no history (all zero) */
     int64_t booked_at;      /* epoch seconds; NS_TIME_NONE: no history */
-    int32_t appt_day;       /* the row's own day; the counts do not use it
-                               (see above), sources may check it */
+    int32_t appt_day;       /* the row's own day: only same_day_appts
+                               uses it (see there); sources may check it */
 };
 
 struct history_stats {
@@ -33,6 +33,13 @@ struct history_stats {
                                prior appointments; NaN if none */
     double held_appts;      /* booked before t, on day D or later */
     double bookings_30d;    /* bookings made in (t - 30 days, t) */
+    double days_since_booking; /* t minus the latest booking made before
+                               t, in days (fractional); NaN if none */
+    double bookings_today;  /* bookings made on day D before t */
+    double prev_lead;       /* lead days of that latest booking (ties of
+                               instant: the later day); NaN if none */
+    double same_day_appts;  /* bookings made before t for the row's own
+                               appointment day */
 };
 
 struct history_source {
@@ -89,12 +96,13 @@ history_index_from_table(const struct table *t, struct history_index **out,
 /* The table an index was made from, or NULL. Borrowed. */
 const struct table *history_index_table(const struct history_index *h);
 
-/* For an index made from table t: the stats of a booking at booked_at by
- * the patient whose string id in t is patient (0: none). The same numbers
- * as asking the source with the patient's text, without hashing. */
+/* For an index made from table t: the stats of a booking at booked_at
+ * for appt_day by the patient whose string id in t is patient (0: none).
+ * The same numbers as asking the source with the patient's text, without
+ * hashing. */
 void history_index_table_stats(const struct history_index *h,
                                uint32_t patient, int64_t booked_at,
-                               struct history_stats *out);
+                               int32_t appt_day, struct history_stats *out);
 
 void history_index_free(struct history_index *h);
 

@@ -124,6 +124,10 @@ static const struct derived hist_feats[] = {
     {FEAT_HIST_DAYS_SINCE, "hist_days_since_last", "patient history"},
     {FEAT_HIST_HELD, "hist_held_appts", "booking context"},
     {FEAT_HIST_BOOKINGS_30D, "hist_bookings_30d", "booking context"},
+    {FEAT_HIST_SINCE_BOOKING, "hist_days_since_booking", "booking context"},
+    {FEAT_HIST_BOOKINGS_TODAY, "hist_bookings_today", "booking context"},
+    {FEAT_HIST_PREV_LEAD, "hist_prev_lead", "booking context"},
+    {FEAT_HIST_SAME_DAY_APPTS, "hist_same_day_appts", "booking context"},
 };
 
 /* Which inputs a derived feature reads; it is left out when the schema
@@ -317,6 +321,14 @@ static double history_value(enum feat_kind kind,
         return hs->held_appts;
     case FEAT_HIST_BOOKINGS_30D:
         return hs->bookings_30d;
+    case FEAT_HIST_SINCE_BOOKING:
+        return hs->days_since_booking;
+    case FEAT_HIST_BOOKINGS_TODAY:
+        return hs->bookings_today;
+    case FEAT_HIST_PREV_LEAD:
+        return hs->prev_lead;
+    case FEAT_HIST_SAME_DAY_APPTS:
+        return hs->same_day_appts;
     default:
         return NAN;
     }
@@ -415,7 +427,8 @@ enum ns_err pipeline_table(const struct pipeline *p, const struct table *t,
         table_row(t, m.row, view);
         if (by_id)
             history_index_table_stats(idx, t->patient[m.row],
-                                      t->booked_at[m.row], &hs);
+                                      t->booked_at[m.row],
+                                      t->appt_day[m.row], &hs);
         else if (p->uses_history)
             rc = row_history(view, idx ? &src : NULL, &hs, err);
         if (rc != NS_OK)

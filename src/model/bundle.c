@@ -36,6 +36,7 @@ struct bundle {
     json_t *params;
     json_t *fingerprint;
     json_t *importance;
+    json_t *reference;      /* training histograms for drift, or NULL */
     char version[48];
     char created[24];
 };
@@ -55,6 +56,7 @@ void bundle_free(struct bundle *b)
     json_decref(b->params);
     json_decref(b->fingerprint);
     json_decref(b->importance);
+    json_decref(b->reference);
     free(b);
 }
 
@@ -163,6 +165,17 @@ void bundle_set_importance(struct bundle *b, json_t *importance)
 {
     json_decref(b->importance);
     b->importance = importance;
+}
+
+void bundle_set_reference(struct bundle *b, json_t *reference)
+{
+    json_decref(b->reference);
+    b->reference = reference;
+}
+
+const json_t *bundle_reference(const struct bundle *b)
+{
+    return b->reference;
 }
 
 const json_t *bundle_importance(const struct bundle *b)
@@ -287,7 +300,8 @@ static json_t *noshow_json(const struct bundle *b)
     if (set_opt(o, "metrics", b->metrics) ||
         set_opt(o, "params", b->params) ||
         set_opt(o, "fingerprint", b->fingerprint) ||
-        set_opt(o, "importance", b->importance)) {
+        set_opt(o, "importance", b->importance) ||
+        set_opt(o, "reference", b->reference)) {
         json_decref(o);
         return NULL;
     }
@@ -358,6 +372,26 @@ static enum ns_err write_all(int fd, const char *p, size_t n,
         p += w;
         n -= (size_t)w;
     }
+    return NS_OK;
+}
+
+enum ns_err bundle_to_text(const struct bundle *b, char **text,
+                           size_t *len, struct ns_error *err)
+{
+    struct ns_buf buf = NS_BUF_INIT;
+    enum ns_err rc = render(b, &buf, err);
+
+    *text = NULL;
+    *len = 0;
+    if (rc != NS_OK) {
+        ns_buf_free(&buf);
+        return rc;
+    }
+    *len = buf.len;
+    *text = ns_buf_steal(&buf);
+    if (*text == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "model bundle: out of "
+                            "memory");
     return NS_OK;
 }
 
@@ -543,6 +577,7 @@ static enum ns_err load_parts(struct bundle *b, const json_t *ns,
     b->params = json_incref(json_object_get(ns, "params"));
     b->fingerprint = json_incref(json_object_get(ns, "fingerprint"));
     b->importance = json_incref(json_object_get(ns, "importance"));
+    b->reference = json_incref(json_object_get(ns, "reference"));
     return check_shape(b, err);
 }
 

@@ -65,6 +65,14 @@ NS_MUST_CHECK enum ns_err bundle_new(struct bundle_parts *parts,
  * ownership of the reference; NULL removes it. */
 void bundle_set_importance(struct bundle *b, json_t *importance);
 
+/* The training data's reference histograms (src/model/drift.h), saved
+ * under "reference" for drift monitoring. Takes ownership of the
+ * reference; NULL removes it. Bundles made before it load without one. */
+void bundle_set_reference(struct bundle *b, json_t *reference);
+
+/* Borrowed: the "reference" value, or NULL when the bundle has none. */
+const json_t *bundle_reference(const struct bundle *b);
+
 /* Borrowed: the "importance" value, or NULL when none was set. */
 const json_t *bundle_importance(const struct bundle *b);
 
@@ -96,6 +104,13 @@ NS_MUST_CHECK enum ns_err bundle_load_mem(const char *data, size_t len,
 NS_MUST_CHECK enum ns_err bundle_save(const struct bundle *b,
                                       const char *path,
                                       struct ns_error *err);
+
+/* The file's bytes in memory (for the model registry): *text is
+ * NUL-terminated, *len excludes the NUL; caller frees *text with free().
+ * Errors: NS_ERR_NOMEM, NS_ERR_LIB. */
+NS_MUST_CHECK enum ns_err bundle_to_text(const struct bundle *b,
+                                         char **text, size_t *len,
+                                         struct ns_error *err);
 
 /* Borrowed views, valid until bundle_free(). */
 const struct schema *bundle_schema(const struct bundle *b);

@@ -10,17 +10,20 @@
 #define PLATT_SIGMA 1e-12   /* keeps the Hessian invertible */
 #define PLATT_GRAD_EPS 1e-7
 
-static const char *const method_names[] = {"identity", "platt", "isotonic"};
+static const char *const method_names[] = {"identity", "platt", "isotonic",
+                                           "intercept"};
+
+#define N_METHODS (sizeof(method_names) / sizeof(method_names[0]))
 
 const char *calib_method_name(enum calib_method m)
 {
-    return (unsigned)m < 3 ? method_names[m] : "unknown";
+    return (unsigned)m < N_METHODS ? method_names[m] : "unknown";
 }
 
 enum ns_err calib_method_parse(const char *name, enum calib_method *out,
                                struct ns_error *err)
 {
-    for (int i = 0; i < 3; i++) {
+    for (size_t i = 0; i < N_METHODS; i++) {
         if (strcmp(name, method_names[i]) == 0) {
             *out = (enum calib_method)i;
             return NS_OK;
@@ -28,7 +31,7 @@ enum ns_err calib_method_parse(const char *name, enum calib_method *out,
     }
     return ns_error_field(err, NS_ERR_INVALID, "calibration",
                           "calibration method \"%s\" is unknown: expected "
-                          "identity, platt or isotonic", name);
+                          "identity, platt, isotonic or intercept", name);
 }
 
 static double sigmoid(double z)
@@ -131,6 +134,34 @@ static enum ns_err fit_platt(const double *f, const float *y, size_t n,
     c->a = a;
     c->b = b;
     return NS_OK;
+}
+
+/* The shift b with sum sigmoid(f - b) = npos: the maximum-likelihood
+ * intercept, so the mean probability on the rows equals their rate.
+ * The sum falls as b grows, so Newton steps from b = 0 converge; the
+ * step is capped to keep early steps on flat tails from overshooting. */
+static void fit_intercept(const double *f, size_t n, size_t npos,
+                          struct calib *c)
+{
+    double b = 0;
+
+    for (int it = 0; it < PLATT_MAX_ITER; it++) {
+        double g = -(double)npos, h = 0, step;
+
+        for (size_t i = 0; i < n; i++) {
+            double q = sigmoid(f[i] - b);
+
+            g += q;
+            h += q * (1.0 - q);
+        }
+        step = g / (h + PLATT_SIGMA);
+        step = fmax(-1.0, fmin(1.0, step));
+        b += step;
+        if (fabs(step) < PLATT_MIN_STEP)
+            break;
+    }
+    c->a = -1;
+    c->b = b;
 }
 
 struct pair {
@@ -260,6 +291,10 @@ enum ns_err calib_fit(enum calib_method method, const double *margin,
         return rc;
     if (method == CALIB_PLATT)
         return fit_platt(margin, y, n, npos, out, err);
+    if (method == CALIB_INTERCEPT) {
+        fit_intercept(margin, n, npos, out);
+        return NS_OK;
+    }
     rc = fit_isotonic(margin, y, n, out, err);
     if (rc != NS_OK)
         calib_free(out);
@@ -293,6 +328,8 @@ double calib_apply(const struct calib *c, double margin)
     switch (c->method) {
     case CALIB_PLATT:
         return sigmoid(-(c->a * margin + c->b));
+    case CALIB_INTERCEPT:
+        return sigmoid(margin - c->b);
     case CALIB_ISOTONIC:
         if (c->n_points > 0)
             return isotonic_at(c, sigmoid(margin));
@@ -337,6 +374,8 @@ enum ns_err calib_to_json(const struct calib *c, json_t **out,
     if (ok && c->method == CALIB_PLATT)
         ok = json_object_set_new(o, "a", json_real(c->a)) == 0 &&
              json_object_set_new(o, "b", json_real(c->b)) == 0;
+    if (ok && c->method == CALIB_INTERCEPT)
+        ok = json_object_set_new(o, "b", json_real(c->b)) == 0;
     if (ok && c->method == CALIB_ISOTONIC)
         ok = json_object_set_new(o, "x", knots_json(c->x, c->n_points)) ==
                  0 &&
@@ -417,6 +456,10 @@ enum ns_err calib_from_json(const json_t *j, struct calib *out,
     if (out->method == CALIB_PLATT) {
         if ((rc = read_number(j, "a", &out->a, err)) != NS_OK)
             return rc;
+        return read_number(j, "b", &out->b, err);
+    }
+    if (out->method == CALIB_INTERCEPT) {
+        out->a = -1;
         return read_number(j, "b", &out->b, err);
     }
     if (out->method != CALIB_ISOTONIC)

@@ -12,6 +12,7 @@
 #include "features/history.h"
 #include "features/pipeline.h"
 #include "model/calibrate.h"
+#include "model/drift.h"
 #include "model/resample.h"
 #include "model/split.h"
 #include "util/timeutil.h"
@@ -28,7 +29,6 @@ struct run {
     struct schema *schema;
     struct encoders *enc;
     struct pipeline *pipe;
-    struct history_index *hidx;
     struct xgb_model *model;
     struct calib calib;
     double threshold;
@@ -72,7 +72,6 @@ static void run_free(struct run *r)
     pipeline_free(r->pipe);
     encoders_free(r->enc);
     schema_free(r->schema);
-    history_index_free(r->hidx);
     xgb_free(r->model);
     calib_free(&r->calib);
 }
@@ -128,6 +127,37 @@ static enum ns_err split_rows(struct run *r, struct ns_error *err)
     }
     return split_by_time(t->appt_day, t->nrows, r->o->test_from, &r->sp,
                          err);
+}
+
+/* Keeps only the labelled rows of idx[0..*n). */
+static void keep_labelled(const struct table *t, size_t *idx, size_t *n)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < *n; i++) {
+        if (t->label[idx[i]] >= 0)
+            idx[k++] = idx[i];
+    }
+    *n = k;
+}
+
+/* Rows without an outcome (bookings still open, from a database) stay in
+ * the table so that the history of later rows counts them, but neither
+ * train nor test on them. */
+static enum ns_err split_labelled(struct run *r, struct ns_error *err)
+{
+    enum ns_err rc = split_rows(r, err);
+
+    if (rc != NS_OK)
+        return rc;
+    keep_labelled(r->t, r->sp.train, &r->sp.n_train);
+    keep_labelled(r->t, r->sp.test, &r->sp.n_test);
+    if (r->sp.n_train == 0 || r->sp.n_test == 0)
+        return ns_error_set(err, NS_ERR_INVALID, "the split leaves %zu "
+                            "labelled training rows and %zu labelled test "
+                            "rows; both sides need rows with an outcome",
+                            r->sp.n_train, r->sp.n_test);
+    return NS_OK;
 }
 
 static int cmp_time(const void *pa, const void *pb, void *ctx)
@@ -213,10 +243,21 @@ static bool both_classes(const float *y, const size_t *rows, size_t n)
 
 /* ---- features ------------------------------------------------------ */
 
+/* Feature matrix of every row of the table.
+ * LIMITATION: training holds the whole table (about 170 bytes a row for
+ * the 27-column doctolib schema) and this matrix (4 bytes a feature,
+ * 128 bytes a row with 32 features) in memory while XGBoost builds its
+ * quantised copy of the rows it fits (about one byte a feature) and a
+ * plain copy of the held-out tenth. A month of 15 million bookings
+ * peaks near 7.5 GiB: it needs an 8 GiB machine and larger files need
+ * more. A fix streams the file twice: a first pass for the split, the
+ * encoders and a compact history index, a second that hands feature
+ * batches straight to XGBoost's data iterator without a table. */
 static enum ns_err features(struct run *r, struct ns_error *err)
 {
     struct pipeline_opts po = {.history = r->o->history, .time = true};
     const struct schema *s = r->t->schema;
+    struct history_index *hidx = NULL;
     enum ns_err rc;
 
     rc = schema_parse(s->text, strlen(s->text), s->name, &r->schema, err);
@@ -229,16 +270,18 @@ static enum ns_err features(struct run *r, struct ns_error *err)
     r->nf = pipeline_nfeatures(r->pipe);
     /* Every row's history comes from the whole file: each row only sees
      * outcomes dated before its booking day, so this is leak-free. */
-    if (pipeline_uses_history(r->pipe)) {
-        rc = history_index_from_table(r->t, &r->hidx, err);
-        if (rc != NS_OK)
-            return rc;
-    }
+    if (pipeline_uses_history(r->pipe))
+        rc = history_index_from_table(r->t, &hidx, err);
     r->X = malloc(r->t->nrows * r->nf * sizeof(float));
-    if (r->X == NULL)
-        return nomem(err);
-    return pipeline_table(r->pipe, r->t, NULL, 0, r->hidx, r->X, NULL,
-                          err);
+    if (rc == NS_OK && r->X == NULL)
+        rc = nomem(err);
+    if (rc == NS_OK)
+        rc = pipeline_table(r->pipe, r->t, NULL, 0, hidx, r->X, NULL, err);
+
+    /* The history counts are in X now: the index (tens of bytes a row)
+     * is freed before the fits rather than living through them. */
+    history_index_free(hidx);
+    return rc;
 }
 
 /* Names the features that take one value over the training rows: they
@@ -275,14 +318,47 @@ static void constant_columns(const struct run *r, struct train_result *res)
 
 /* ---- fitting ------------------------------------------------------- */
 
+/* Labels of rows[0..n) of the run, gathered (4 bytes a row). */
+static enum ns_err labels_of(const struct run *r, const size_t *rows,
+                             size_t n, float **out, struct ns_error *err)
+{
+    *out = malloc((n ? n : 1) * sizeof(float));
+    if (*out == NULL)
+        return nomem(err);
+    for (size_t i = 0; i < n; i++)
+        (*out)[i] = r->y[rows[i]];
+    return NS_OK;
+}
+
+/* Random oversampling as row indices into the feature matrix: the
+ * duplicated rows are never copied. */
+static enum ns_err oversample_rows(const struct run *r, const size_t *fit,
+                                   size_t nfit, size_t **rows, size_t *n,
+                                   struct ns_error *err)
+{
+    float *yf = NULL;
+    size_t *ix = NULL;
+    enum ns_err rc = labels_of(r, fit, nfit, &yf, err);
+
+    if (rc == NS_OK)
+        rc = resample_oversample(yf, nfit, r->o->ratio, r->o->seed, &ix, n,
+                                 err);
+    if (rc == NS_OK) {
+        for (size_t i = 0; i < *n; i++)
+            ix[i] = fit[ix[i]];
+        *rows = ix;
+        ix = NULL;
+    }
+    free(yf);
+    free(ix);
+    return rc;
+}
+
 /* Fits on rows fit[], early-stopping on rows val[] (unless nval is 0),
- * after the chosen rebalancing of the fit rows only.
- * LIMITATION: the rows to fit are copied out of the full feature matrix
- * (and XGBoost copies them again into its own matrix), so training holds
- * the table, the feature matrix and two copies of the training rows:
- * about 4 x 80 bytes per row with 20 features, some 5 GB at 15 million
- * rows. A fix feeds XGBoost through its iterator-based quantile matrix
- * straight from the feature matrix and the row indices. */
+ * after the chosen rebalancing of the fit rows only. XGBoost reads the
+ * rows straight from the feature matrix through their indices (see
+ * xgb_train_rows()), so no copy of the training rows is made; SMOTE
+ * alone builds a new matrix, as its synthetic rows exist nowhere else. */
 static enum ns_err fit_model(const struct run *r, const size_t *fit,
                              size_t nfit, const size_t *val, size_t nval,
                              const struct xgb_params *p0,
@@ -291,46 +367,37 @@ static enum ns_err fit_model(const struct run *r, const size_t *fit,
                              struct ns_error *err)
 {
     struct xgb_params p = *p0;
-    float *Xf = NULL, *yf = NULL, *Xv = NULL, *yv = NULL;
-    float *Xs = NULL, *ys = NULL;
+    struct xgb_rows tr = {r->X, r->y, NULL, fit, nfit};
+    struct xgb_rows va = {r->X, r->y, NULL, val, nval};
+    float *Xf = NULL, *yf = NULL, *Xs = NULL, *ys = NULL;
     size_t *ix = NULL;
-    size_t n = nfit;
-    struct xgb_eval_set ev;
-    enum ns_err rc;
+    enum ns_err rc = NS_OK;
 
-    rc = resample_take(r->X, r->y, r->nf, fit, nfit, &Xf, &yf, err);
-    if (rc == NS_OK && nval > 0)
-        rc = resample_take(r->X, r->y, r->nf, val, nval, &Xv, &yv, err);
-    if (rc != NS_OK)
-        goto out;
     if (r->o->imbalance == TRAIN_IMB_WEIGHT) {
         size_t pos = 0;
 
         for (size_t i = 0; i < nfit; i++)
-            pos += yf[i] > 0.5f;
+            pos += r->y[fit[i]] > 0.5f;
         p.scale_pos_weight = r->o->ratio * (double)(nfit - pos) /
                              (double)(pos ? pos : 1);
     } else if (r->o->imbalance == TRAIN_IMB_OVERSAMPLE) {
-        rc = resample_oversample(yf, nfit, r->o->ratio, r->o->seed, &ix, &n,
-                                 err);
-        if (rc == NS_OK)
-            rc = resample_take(Xf, yf, r->nf, ix, n, &Xs, &ys, err);
+        rc = oversample_rows(r, fit, nfit, &ix, &tr.n, err);
+        tr.idx = ix;
     } else if (r->o->imbalance == TRAIN_IMB_SMOTE) {
-        rc = resample_smote(Xf, yf, nfit, r->nf, r->o->ratio, 5, r->o->seed,
-                            &Xs, &ys, &n, err);
+        rc = resample_take(r->X, r->y, r->nf, fit, nfit, &Xf, &yf, err);
+        if (rc == NS_OK)
+            rc = resample_smote(Xf, yf, nfit, r->nf, r->o->ratio, 5,
+                                r->o->seed, &Xs, &ys, &tr.n, err);
+        tr = (struct xgb_rows){Xs, ys, NULL, NULL, tr.n};
     }
     if (rc != NS_OK)
         goto out;
-    ev = (struct xgb_eval_set){Xv, nval, yv};
     if (nval == 0)
         p.early_stopping_rounds = 0;
-    rc = xgb_train(Xs ? Xs : Xf, n, r->nf, ys ? ys : yf, NULL,
-                   nval ? &ev : NULL, &p, out, rep, err);
+    rc = xgb_train_rows(&tr, r->nf, nval ? &va : NULL, &p, out, rep, err);
 out:
     free(Xf);
     free(yf);
-    free(Xv);
-    free(yv);
     free(Xs);
     free(ys);
     free(ix);
@@ -457,29 +524,48 @@ static enum ns_err search(const struct run *r, struct xgb_params *best,
 
 /* ---- calibration, threshold, bands -------------------------------- */
 
+/* Margins and labels of rows[0..n), scored a chunk at a time so that
+ * no copy of all the rows is made. */
 static enum ns_err margins_of(const struct run *r, const size_t *rows,
                               size_t n, double **out, float **yout,
                               struct ns_error *err)
 {
+    size_t chunk = n < XGB_ITER_BATCH ? n : XGB_ITER_BATCH;
     float *X = NULL;
     enum ns_err rc;
 
     *out = malloc((n ? n : 1) * sizeof(double));
-    if (*out == NULL)
+    X = malloc((chunk ? chunk : 1) * r->nf * sizeof(float));
+    if (*out == NULL || X == NULL) {
+        free(X);
         return nomem(err);
-    rc = resample_take(r->X, r->y, r->nf, rows, n, &X, yout, err);
-    if (rc == NS_OK)
-        rc = xgb_predict_margin(r->model, X, n, r->nf, 0, *out, err);
+    }
+    rc = labels_of(r, rows, n, yout, err);
+    for (size_t at = 0; at < n && rc == NS_OK; at += chunk) {
+        size_t m = n - at < chunk ? n - at : chunk;
+
+        for (size_t i = 0; i < m; i++)
+            memcpy(X + i * r->nf, r->X + rows[at + i] * r->nf,
+                   r->nf * sizeof(float));
+        rc = xgb_predict_margin(r->model, X, m, r->nf, 0, *out + at, err);
+    }
     free(X);
     return rc;
 }
 
-/* Held-out Brier of a method: fitted on one half of the held-out rows,
- * measured on the other, and the other way round. */
-static double cross_brier(enum calib_method m, const double *mg,
-                          const float *y, size_t n)
+struct cal_score {
+    double brier;
+    double log_loss;
+};
+
+/* Held-out Brier and log loss of a method: fitted on one half of the
+ * held-out rows, measured on the other, and the other way round. For a
+ * time split the held-out rows are in time order, so one of the two
+ * directions is exactly "fit on the earlier week, score the later". */
+static struct cal_score cross_score(enum calib_method m, const double *mg,
+                                    const float *y, size_t n)
 {
-    double sum = 0;
+    struct cal_score sc = {0, 0};
     size_t h = n / 2;
 
     for (int side = 0; side < 2; side++) {
@@ -492,15 +578,44 @@ static double cross_brier(enum calib_method m, const double *mg,
         struct calib c = {0};
 
         if (calib_fit(m, fm, fy, nf, &c, NULL) != NS_OK)
-            return INFINITY;
+            return (struct cal_score){INFINITY, INFINITY};
         for (size_t i = 0; i < nt; i++) {
-            double d = calib_apply(&c, tm[i]) - ty[i];
+            double p = calib_apply(&c, tm[i]);
+            double q = fmin(fmax(ty[i] > 0.5f ? p : 1 - p, 1e-15), 1);
 
-            sum += d * d;
+            sc.brier += (p - ty[i]) * (p - ty[i]);
+            sc.log_loss -= log(q);
         }
         calib_free(&c);
     }
-    return sum / (double)n;
+    sc.brier /= (double)n;
+    sc.log_loss /= (double)n;
+    return sc;
+}
+
+/* auto: a reweighted model is always calibrated; otherwise a method must
+ * beat the plain sigmoid on rows it was not fitted on. The intercept
+ * shift (tracking a drifting base rate) must beat the best of the others
+ * on both Brier score and log loss. */
+static enum calib_method auto_method(const struct run *r,
+                                     const struct cal_score *sc)
+{
+    enum calib_method m = CALIB_IDENTITY;
+    double best = r->o->imbalance != TRAIN_IMB_NONE ? INFINITY
+                                                    : sc[CALIB_IDENTITY].brier;
+
+    if (sc[CALIB_PLATT].brier < best) {
+        m = CALIB_PLATT;
+        best = sc[CALIB_PLATT].brier;
+    }
+    if (sc[CALIB_ISOTONIC].brier < best) {
+        m = CALIB_ISOTONIC;
+        best = sc[CALIB_ISOTONIC].brier;
+    }
+    if (sc[CALIB_INTERCEPT].brier < best &&
+        sc[CALIB_INTERCEPT].log_loss < sc[m].log_loss)
+        m = CALIB_INTERCEPT;
+    return m;
 }
 
 static enum ns_err choose_calib(struct run *r, const double *mg,
@@ -508,31 +623,26 @@ static enum ns_err choose_calib(struct run *r, const double *mg,
                                 struct train_result *res,
                                 struct ns_error *err)
 {
-    enum calib_method m = CALIB_IDENTITY;
-    double bi = cross_brier(CALIB_IDENTITY, mg, y, n);
-    double bp = cross_brier(CALIB_PLATT, mg, y, n);
-    double bs = cross_brier(CALIB_ISOTONIC, mg, y, n);
+    static const enum calib_method forced[] = {
+        [TRAIN_CAL_NONE] = CALIB_IDENTITY,
+        [TRAIN_CAL_PLATT] = CALIB_PLATT,
+        [TRAIN_CAL_ISOTONIC] = CALIB_ISOTONIC,
+        [TRAIN_CAL_INTERCEPT] = CALIB_INTERCEPT,
+    };
+    struct cal_score sc[4];
+    enum calib_method m;
 
-    if (r->o->calibrate == TRAIN_CAL_PLATT) {
-        m = CALIB_PLATT;
-    } else if (r->o->calibrate == TRAIN_CAL_ISOTONIC) {
-        m = CALIB_ISOTONIC;
-    } else if (r->o->calibrate == TRAIN_CAL_AUTO) {
-        /* A reweighted model is always calibrated; otherwise a method
-         * must beat the plain sigmoid on rows it was not fitted on. */
-        double best = r->o->imbalance != TRAIN_IMB_NONE ? INFINITY : bi;
-
-        if (bp < best) {
-            m = CALIB_PLATT;
-            best = bp;
-        }
-        if (bs < best)
-            m = CALIB_ISOTONIC;
-    }
+    for (int k = 0; k < 4; k++)
+        sc[k] = cross_score((enum calib_method)k, mg, y, n);
+    m = r->o->calibrate == TRAIN_CAL_AUTO ? auto_method(r, sc)
+                                          : forced[r->o->calibrate];
     snprintf(res->calib_note, sizeof(res->calib_note),
-             "held-out Brier (2-fold cross-fitted on %zu rows): "
-             "identity %.5f, platt %.5f, isotonic %.5f; using %s", n, bi,
-             bp, bs, calib_method_name(m));
+             "held-out Brier / log loss (2-fold cross-fitted on %zu rows): "
+             "identity %.5f / %.5f, platt %.5f / %.5f, isotonic %.5f / "
+             "%.5f, intercept %.5f / %.5f; using %s", n,
+             sc[0].brier, sc[0].log_loss, sc[1].brier, sc[1].log_loss,
+             sc[2].brier, sc[2].log_loss, sc[3].brier, sc[3].log_loss,
+             calib_method_name(m));
     return calib_fit(m, mg, y, n, &r->calib, err);
 }
 
@@ -751,7 +861,7 @@ static enum ns_err prepare(struct run *r, struct train_result *res,
     enum ns_err rc = labels(r, err);
 
     if (rc == NS_OK)
-        rc = split_rows(r, err);
+        rc = split_labelled(r, err);
     if (rc == NS_OK && !both_classes(r->y, r->sp.train, r->sp.n_train))
         rc = ns_error_set(err, NS_ERR_INVALID, "the training rows (%zu, "
                           "before the test part) hold one class only",
@@ -784,6 +894,20 @@ static enum ns_err prepare(struct run *r, struct train_result *res,
     return NS_OK;
 }
 
+/* The training rows' histograms of every input, kept in the bundle so
+ * that the service can measure drift against them. */
+static enum ns_err reference(struct run *r, struct train_result *res,
+                             struct ns_error *err)
+{
+    json_t *ref = NULL;
+    enum ns_err rc = drift_reference(r->t, r->sp.train, r->sp.n_train, &ref,
+                                     err);
+
+    if (rc == NS_OK)
+        bundle_set_reference(res->bundle, ref);
+    return rc;
+}
+
 enum ns_err train_run(const struct table *t, const struct train_opts *o,
                       struct train_result *res, struct ns_error *err)
 {
@@ -810,6 +934,8 @@ enum ns_err train_run(const struct table *t, const struct train_opts *o,
         rc = test_metrics(&r, res, err);
     if (rc == NS_OK)
         rc = assemble(&r, res, err);
+    if (rc == NS_OK)
+        rc = reference(&r, res, err);
 out:
     if (rc != NS_OK)
         train_result_free(res);

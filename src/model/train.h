@@ -27,10 +27,13 @@ enum train_imbalance {
 };
 
 enum train_calibrate {
-    TRAIN_CAL_AUTO = 0,     /* the best of the three on held-out rows */
+    TRAIN_CAL_AUTO = 0,     /* the best on held-out rows; the intercept
+                               shift only when it wins on both Brier
+                               score and log loss */
     TRAIN_CAL_NONE,
     TRAIN_CAL_PLATT,
-    TRAIN_CAL_ISOTONIC
+    TRAIN_CAL_ISOTONIC,
+    TRAIN_CAL_INTERCEPT     /* shift to the held-out rows' base rate */
 };
 
 /* Share of the training rows held out for early stopping, calibration,
@@ -71,7 +74,7 @@ struct train_result {
     double base_brier;              /* test, always the training rate */
     double base_log_loss;
     int trees;
-    char calib_note[256];           /* held-out Brier of each method */
+    char calib_note[320];           /* held-out scores of each method */
     char warnings[512];             /* constant columns, "" when none */
     struct xgb_params chosen;       /* parameters of the final model */
     double cv_logloss;              /* search: best mean; NAN otherwise */
@@ -83,10 +86,12 @@ struct train_result {
  * calibration, best-F1 threshold. */
 void train_opts_default(struct train_opts *o);
 
-/* Trains on the labelled rows of t. Errors (NS_ERR_INVALID with a
- * sentence): one class only, --test-from outside the data's days (the
- * message names the range), fewer rows or patients than folds; XGBoost
- * and allocation failures as NS_ERR_LIB / NS_ERR_NOMEM. On success res
+/* Trains on the labelled rows of t; rows with label -1 (bookings still
+ * open) only feed the history features of later rows. Errors
+ * (NS_ERR_INVALID with a sentence): one class only, --test-from
+ * outside the data's days (the message names the range), fewer rows or
+ * patients than folds; XGBoost and allocation failures as NS_ERR_LIB /
+ * NS_ERR_NOMEM. On success res
  * holds the bundle and the test report; on failure res holds nothing
  * to free. t is borrowed. */
 NS_MUST_CHECK enum ns_err train_run(const struct table *t,

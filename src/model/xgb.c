@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,18 +183,25 @@ fail:
     return NS_ERR_LIB;
 }
 
-static enum ns_err check_labels(const float *y, const float *w, size_t n,
-                                const char *set, struct ns_error *err)
+static size_t row_of(const struct xgb_rows *r, size_t i)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (y[i] != 0.0f && y[i] != 1.0f)
+    return r->idx ? r->idx[i] : i;
+}
+
+static enum ns_err check_labels(const struct xgb_rows *r, const char *set,
+                                struct ns_error *err)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        size_t row = row_of(r, i);
+
+        if (r->y[row] != 0.0f && r->y[row] != 1.0f)
             return ns_error_set(err, NS_ERR_INVALID,
                                 "%s row %zu: label %g is not 0 or 1", set,
-                                i, (double)y[i]);
-        if (w && !(w[i] >= 0.0f && isfinite(w[i])))
+                                i, (double)r->y[row]);
+        if (r->w && !(r->w[row] >= 0.0f && isfinite(r->w[row])))
             return ns_error_set(err, NS_ERR_INVALID,
                                 "%s row %zu: weight %g is not a finite "
-                                "value >= 0", set, i, (double)w[i]);
+                                "value >= 0", set, i, (double)r->w[row]);
     }
     return NS_OK;
 }
@@ -286,17 +294,17 @@ static enum ns_err save_booster(BoosterHandle h, char **buf, size_t *len,
     return NS_OK;
 }
 
-static enum ns_err check_train_input(size_t n, size_t ncols, const float *y,
-                                     const float *w,
-                                     const struct xgb_eval_set *valid,
+static enum ns_err check_train_input(const struct xgb_rows *tr,
+                                     size_t ncols,
+                                     const struct xgb_rows *valid,
                                      const struct xgb_params *p,
                                      struct ns_error *err)
 {
     enum ns_err rc;
 
-    if (n == 0 || ncols == 0)
+    if (tr->n == 0 || ncols == 0)
         return ns_error_set(err, NS_ERR_INVALID, "training needs rows and "
-                            "features: got %zu rows of %zu features", n,
+                            "features: got %zu rows of %zu features", tr->n,
                             ncols);
     if (p->early_stopping_rounds > 0 && (!valid || valid->n == 0))
         return ns_error_field(err, NS_ERR_INVALID, "early_stopping_rounds",
@@ -304,38 +312,204 @@ static enum ns_err check_train_input(size_t n, size_t ncols, const float *y,
                               "rows, none were given",
                               p->early_stopping_rounds);
     if ((rc = check_params(p, err)) != NS_OK ||
-        (rc = check_labels(y, w, n, "training", err)) != NS_OK)
+        (rc = check_labels(tr, "training", err)) != NS_OK)
         return rc;
     if (valid && valid->n > 0)
-        return check_labels(valid->y, NULL, valid->n, "validation", err);
+        return check_labels(valid, "validation", err);
     return NS_OK;
+}
+
+/* ---- rows through XGBoost's data iterator -------------------------- */
+
+/* One pass over a selection of rows, a batch at a time. XGBoost reads
+ * the batch set on the proxy before it asks for the next one, so one
+ * buffer serves every batch. */
+struct row_iter {
+    const struct xgb_rows *rows;
+    size_t ncols;
+    size_t next;                /* first row of the next batch */
+    DMatrixHandle proxy;
+    float *X, *y, *w;           /* XGB_ITER_BATCH rows, or NULL */
+    char failure[256];          /* XGBoost's text when a setter failed */
+};
+
+static void iter_reset(DataIterHandle h)
+{
+    ((struct row_iter *)h)->next = 0;
+}
+
+/* Points the proxy at rows next.. of the selection: straight into X when
+ * the rows are contiguous, else gathered into the batch buffer. */
+static int iter_next(DataIterHandle h)
+{
+    struct row_iter *it = h;
+    const struct xgb_rows *r = it->rows;
+    size_t m = r->n - it->next;
+    const float *X = r->X + it->next * it->ncols;
+    const float *y = r->y + it->next;
+    const float *w = r->w ? r->w + it->next : NULL;
+    char iface[192];
+
+    if (it->next >= r->n)
+        return 0;
+    m = m > XGB_ITER_BATCH ? XGB_ITER_BATCH : m;
+    if (r->idx) {
+        for (size_t i = 0; i < m; i++) {
+            size_t row = r->idx[it->next + i];
+
+            memcpy(it->X + i * it->ncols, r->X + row * it->ncols,
+                   it->ncols * sizeof(float));
+            it->y[i] = r->y[row];
+            if (r->w)
+                it->w[i] = r->w[row];
+        }
+        X = it->X;
+        y = it->y;
+        w = it->w;
+    }
+    snprintf(iface, sizeof(iface),
+             "{\"data\":[%" PRIuPTR ",true],\"shape\":[%zu,%zu],"
+             "\"typestr\":\"<f4\",\"version\":3}", (uintptr_t)X, m,
+             it->ncols);
+    if (XGProxyDMatrixSetDataDense(it->proxy, iface) != 0 ||
+        XGDMatrixSetFloatInfo(it->proxy, "label", y, m) != 0 ||
+        (w && XGDMatrixSetFloatInfo(it->proxy, "weight", w, m) != 0)) {
+        snprintf(it->failure, sizeof(it->failure), "%s", XGBGetLastError());
+        return -1;
+    }
+    it->next += m;
+    return 1;
+}
+
+/* A quantile DMatrix (256 bins a feature, XGBoost's default) over the
+ * selected rows: XGBoost reads them twice, once to sketch the bins and
+ * once to fill its one-byte-per-value index. */
+static enum ns_err quantile_matrix(const struct xgb_rows *rows,
+                                   size_t ncols, int nthread,
+                                   DMatrixHandle *out, struct ns_error *err)
+{
+    struct row_iter it = {.rows = rows, .ncols = ncols};
+    size_t cap = rows->n < XGB_ITER_BATCH ? rows->n : XGB_ITER_BATCH;
+    char config[80];
+    enum ns_err rc = NS_OK;
+
+    if (rows->idx) {
+        it.X = malloc(cap * ncols * sizeof(float));
+        it.y = malloc(cap * sizeof(float));
+        it.w = rows->w ? malloc(cap * sizeof(float)) : NULL;
+        if (!it.X || !it.y || (rows->w && !it.w)) {
+            rc = ns_error_set(err, NS_ERR_NOMEM, "no memory for a %zu-row "
+                              "training batch", cap);
+            goto out;
+        }
+    }
+    if (XGProxyDMatrixCreate(&it.proxy) != 0) {
+        rc = lib_fail(err, "XGProxyDMatrixCreate");
+        goto out;
+    }
+    snprintf(config, sizeof(config), "{\"missing\":NaN,\"nthread\":%d}",
+             nthread);
+    if (XGQuantileDMatrixCreateFromCallback(&it, it.proxy, NULL, iter_reset,
+                                            iter_next, config, out) != 0)
+        rc = ns_error_set(err, NS_ERR_LIB, "xgboost "
+                          "XGQuantileDMatrixCreateFromCallback failed: %s%s"
+                          "%s", XGBGetLastError(), it.failure[0] ? "; " : "",
+                          it.failure);
+out:
+    if (it.proxy)
+        XGDMatrixFree(it.proxy);
+    free(it.X);
+    free(it.y);
+    free(it.w);
+    return rc;
+}
+
+/* A plain DMatrix over the selected rows, gathered into one contiguous
+ * copy first when they are not contiguous (tree methods other than
+ * hist cannot read a quantile DMatrix). */
+static enum ns_err gathered_matrix(const struct xgb_rows *rows,
+                                   size_t ncols, int nthread,
+                                   DMatrixHandle *out, struct ns_error *err)
+{
+    float *X = NULL, *y = NULL, *w = NULL;
+    enum ns_err rc;
+
+    if (!rows->idx)
+        return make_dmatrix(rows->X, rows->n, ncols, rows->y, rows->w,
+                            nthread, out, err);
+    X = malloc(rows->n * ncols * sizeof(float));
+    y = malloc(rows->n * sizeof(float));
+    w = rows->w ? malloc(rows->n * sizeof(float)) : NULL;
+    if (!X || !y || (rows->w && !w)) {
+        rc = ns_error_set(err, NS_ERR_NOMEM, "no memory for a copy of %zu "
+                          "training rows", rows->n);
+        goto out;
+    }
+    for (size_t i = 0; i < rows->n; i++) {
+        size_t row = rows->idx[i];
+
+        memcpy(X + i * ncols, rows->X + row * ncols, ncols * sizeof(float));
+        y[i] = rows->y[row];
+        if (w)
+            w[i] = rows->w[row];
+    }
+    rc = make_dmatrix(X, rows->n, ncols, y, w, nthread, out, err);
+out:
+    free(X);
+    free(y);
+    free(w);
+    return rc;
 }
 
 /* Training and validation DMatrix handles, built with p->nthread
  * threads (every core by default, as training itself). */
-static enum ns_err train_matrices(const float *X, size_t n, size_t ncols,
-                                  const float *y, const float *weights,
-                                  const struct xgb_eval_set *valid,
+static enum ns_err train_matrices(const struct xgb_rows *tr, size_t ncols,
+                                  const struct xgb_rows *valid,
                                   const struct xgb_params *p,
                                   DMatrixHandle dm[2], struct ns_error *err)
 {
+    bool quantile = strcmp(p->tree_method, "hist") == 0;
     enum ns_err rc;
 
     ns_log_debug("xgb", "training rows=%zu features=%zu threads=%d "
-                 "omp_wait_policy=%s", n, ncols, p->nthread,
+                 "matrix=%s omp_wait_policy=%s", tr->n, ncols, p->nthread,
+                 quantile ? "quantile" : "plain",
                  getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY")
                                            : "default");
-    rc = make_dmatrix(X, n, ncols, y, weights, p->nthread, &dm[0], err);
-    if (rc == NS_OK && valid && valid->n > 0)
-        rc = make_dmatrix(valid->X, valid->n, ncols, valid->y, NULL,
-                          p->nthread, &dm[1], err);
-    return rc;
+    if (quantile)
+        rc = quantile_matrix(tr, ncols, p->nthread, &dm[0], err);
+    else
+        rc = gathered_matrix(tr, ncols, p->nthread, &dm[0], err);
+    if (rc != NS_OK || !valid || valid->n == 0)
+        return rc;
+
+    /* Validation rows go into a plain DMatrix even for hist: XGBoost
+     * 1.7 evaluates a quantile DMatrix about 50% slower per round (300k
+     * rows, one thread: 15.3 s of CPU against 10.7 s), and they are only
+     * a tenth of the rows. */
+    return gathered_matrix(valid, ncols, p->nthread, &dm[1], err);
 }
 
 enum ns_err xgb_train(const float *X, size_t n, size_t ncols, const float *y,
                       const float *weights, const struct xgb_eval_set *valid,
                       const struct xgb_params *p, struct xgb_model **out,
                       struct xgb_train_report *report, struct ns_error *err)
+{
+    struct xgb_rows tr = {X, y, weights, NULL, n};
+    struct xgb_rows va = {NULL, NULL, NULL, NULL, 0};
+
+    if (valid)
+        va = (struct xgb_rows){valid->X, valid->y, NULL, NULL, valid->n};
+    return xgb_train_rows(&tr, ncols, valid ? &va : NULL, p, out, report,
+                          err);
+}
+
+enum ns_err xgb_train_rows(const struct xgb_rows *train, size_t ncols,
+                           const struct xgb_rows *valid,
+                           const struct xgb_params *p,
+                           struct xgb_model **out,
+                           struct xgb_train_report *report,
+                           struct ns_error *err)
 {
     DMatrixHandle dm[2] = {NULL, NULL};
     BoosterHandle h = NULL, kept = NULL;
@@ -346,8 +520,8 @@ enum ns_err xgb_train(const float *X, size_t n, size_t ncols, const float *y,
 
     *out = NULL;
     pthread_once(&log_once, install_log_callback);
-    if ((rc = check_train_input(n, ncols, y, weights, valid, p, err)) ||
-        (rc = train_matrices(X, n, ncols, y, weights, valid, p, dm, err)))
+    if ((rc = check_train_input(train, ncols, valid, p, err)) ||
+        (rc = train_matrices(train, ncols, valid, p, dm, err)))
         goto out;
     if (XGBoosterCreate(dm, dm[1] ? 2 : 1, &h) != 0) {
         rc = lib_fail(err, "XGBoosterCreate");
@@ -421,6 +595,45 @@ static enum ns_err copy_result(const bst_ulong *shape, bst_ulong dim,
     return NS_OK;
 }
 
+/* Each thread keeps one proxy DMatrix for in-place prediction. Without
+ * one, libxgboost builds a proxy per call, and each build reads the
+ * cgroup CPU quota files: four system calls on every single-row request
+ * of the service. A proxy holds only the last call's array, so it must
+ * not be shared between threads; the key's destructor frees it. */
+static pthread_key_t proxy_key;
+static bool proxy_key_ok;
+static pthread_once_t proxy_once = PTHREAD_ONCE_INIT;
+
+static void proxy_free(void *d)
+{
+    XGDMatrixFree(d);
+}
+
+static void proxy_key_init(void)
+{
+    proxy_key_ok = pthread_key_create(&proxy_key, proxy_free) == 0;
+}
+
+/* This thread's proxy, or NULL (libxgboost then makes its own). */
+static DMatrixHandle thread_proxy(void)
+{
+    DMatrixHandle d;
+
+    pthread_once(&proxy_once, proxy_key_init);
+    if (!proxy_key_ok)
+        return NULL;
+    d = pthread_getspecific(proxy_key);
+    if (d != NULL)
+        return d;
+    if (XGProxyDMatrixCreate(&d) != 0)
+        return NULL;
+    if (pthread_setspecific(proxy_key, d) != 0) {
+        XGDMatrixFree(d);
+        return NULL;
+    }
+    return d;
+}
+
 /* In-place margin prediction: no DMatrix, the array is read where it is. */
 static enum ns_err margin_inplace(BoosterHandle h, const float *X, size_t n,
                                   size_t ncols, double *out,
@@ -434,8 +647,8 @@ static enum ns_err margin_inplace(BoosterHandle h, const float *X, size_t n,
     snprintf(iface, sizeof(iface),
              "{\"data\":[%" PRIuPTR ",true],\"shape\":[%zu,%zu],"
              "\"typestr\":\"<f4\",\"version\":3}", (uintptr_t)X, n, ncols);
-    if (XGBoosterPredictFromDense(h, iface, margin_config, NULL, &shape,
-                                  &dim, &res) != 0)
+    if (XGBoosterPredictFromDense(h, iface, margin_config, thread_proxy(),
+                                  &shape, &dim, &res) != 0)
         return lib_fail(err, "XGBoosterPredictFromDense");
     return copy_result(shape, dim, res, n, out, err);
 }

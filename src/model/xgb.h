@@ -65,6 +65,21 @@ struct xgb_eval_set {
     const float *y;
 };
 
+/* Training rows as a selection of a row-major matrix (all borrowed):
+ * row i of the set is X row idx[i], or X row i when idx is NULL. y (and
+ * w when not NULL) are indexed like X, one value per X row. */
+struct xgb_rows {
+    const float *X;
+    const float *y;
+    const float *w;
+    const size_t *idx;
+    size_t n;
+};
+
+/* Rows handed to XGBoost per batch when it reads a training set through
+ * its data iterator (see xgb_train_rows()). */
+#define XGB_ITER_BATCH 65536
+
 struct xgb_model;
 
 /* binary:logistic, hist, gbtree, logloss, depth 3, eta 0.1, 100 trees,
@@ -86,6 +101,22 @@ NS_MUST_CHECK enum ns_err xgb_train(const float *X, size_t n, size_t ncols,
                                     struct xgb_model **out,
                                     struct xgb_train_report *report,
                                     struct ns_error *err);
+
+/* As xgb_train(), on selections of rows. With tree_method "hist" the
+ * rows reach XGBoost through its data iterator in batches of
+ * XGB_ITER_BATCH rows gathered from X, and XGBoost keeps only its
+ * quantised copy (one byte per value): no second float copy of the
+ * selected rows exists, and X is the only full one. Results equal
+ * those of a plain DMatrix. Validation rows (and, for other tree
+ * methods, the training rows) are gathered into a contiguous copy and a
+ * plain DMatrix. valid may be NULL or empty. */
+NS_MUST_CHECK enum ns_err xgb_train_rows(const struct xgb_rows *train,
+                                         size_t ncols,
+                                         const struct xgb_rows *valid,
+                                         const struct xgb_params *p,
+                                         struct xgb_model **out,
+                                         struct xgb_train_report *report,
+                                         struct ns_error *err);
 
 /* Raw margins (log-odds) of n rows into out[n]. nthread 1 forces the
  * single-thread handle; any other value lets the row count choose (see

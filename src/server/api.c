@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "learn/registry.h"
 #include "server/api_int.h"
 #include "server/session.h"
 #include "util/log.h"
@@ -40,6 +41,17 @@ const struct http_route api_routes[] = {
           "The loaded model: version, schema, metrics, threshold"),
     ROUTE("POST", "/model/reload", HTTP_ROLE_ADMIN, HTTP_BODY_NONE,
           h_reload, "Reload the model file (as SIGHUP does)"),
+    ROUTE("GET", "/models", HTTP_ROLE_READER, HTTP_BODY_NONE,
+          api_h_models, "The model registry: every version and status"),
+    ROUTE("POST", "/models/{id}/promote", HTTP_ROLE_ADMIN, HTTP_BODY_NONE,
+          api_h_model_promote,
+          "Make a registered version production and serve it"),
+    ROUTE("POST", "/models/rollback", HTTP_ROLE_ADMIN, HTTP_BODY_NONE,
+          api_h_model_rollback,
+          "Put back the version the production one replaced"),
+    ROUTE("GET", "/monitoring", HTTP_ROLE_READER, HTTP_BODY_NONE,
+          api_h_monitoring, "Performance per model version and week on "
+          "recorded outcomes; input drift (PSI) of the serving model"),
     ROUTE("GET", "/actions", HTTP_ROLE_CLINIC, HTTP_BODY_NONE,
           api_h_actions, "The day's reminder list by expected gain, with "
           "a recorded control group"),
@@ -57,6 +69,9 @@ const struct http_route api_routes[] = {
           api_h_metrics, "Prometheus metrics"),
     ROUTE("GET", "/openapi.json", HTTP_ROLE_PUBLIC, HTTP_BODY_NONE,
           api_h_openapi, "This document"),
+    ROUTE("DELETE", "/patients/{id}", HTTP_ROLE_ADMIN, HTTP_BODY_NONE,
+          api_h_patient_erase,
+          "Erase a patient's personal fields and history"),
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
@@ -134,8 +149,25 @@ static enum ns_err start_http(struct api *a, struct ns_error *err)
     hc.auth = check_key;
     hc.app = a;
     hc.metrics = a->metrics;
+    rc = api_guard_setup(a, &hc, err);
+    if (rc != NS_OK)
+        return rc;
     hc.sessions = a->sessions;
     return http_start(&hc, &a->http, err);
+}
+
+/* The registry's production version when there is one (every replica
+ * serves the same model), else the file named at start. */
+static enum ns_err first_model(struct api *a, struct ns_error *err)
+{
+    char ver[REGISTRY_VERSION_MAX];
+    enum ns_err rc = registry_production(a->store, ver, sizeof(ver), err);
+
+    if (rc != NS_OK)
+        return rc;
+    if (ver[0])
+        return api_model_load_registry(a, ver, err);
+    return a->cfg.model_path ? api_model_load(a, err) : NS_OK;
 }
 
 enum ns_err api_start(const struct api_config *cfg, struct api **out,
@@ -149,6 +181,7 @@ enum ns_err api_start(const struct api_config *cfg, struct api **out,
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&a->model_lock, NULL);
     pthread_mutex_init(&a->reload_lock, NULL);
+    pthread_mutex_init(&a->perf_lock, NULL);
     /* Before any thread exists: libcurl's global set-up is not
      * thread-safe. It counts calls, so api_stop() undoes exactly this. */
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -158,8 +191,8 @@ enum ns_err api_start(const struct api_config *cfg, struct api **out,
                               &a->pseudo, err);
     if (rc == NS_OK)
         rc = store_open(a->cfg.db_url, &a->store, err);
-    if (rc == NS_OK && a->cfg.model_path)
-        rc = api_model_load(a, err);
+    if (rc == NS_OK)
+        rc = first_model(a, err);
     if (rc != NS_OK)
         goto out;
     a->auth = auth_new(a->store);
@@ -169,6 +202,8 @@ enum ns_err api_start(const struct api_config *cfg, struct api **out,
         goto out;
     }
     rc = api_outbox_start(a, &a->outbox, err);
+    if (rc == NS_OK)
+        rc = api_learn_start(a, &a->learn, err);
     if (rc == NS_OK)
         rc = start_http(a, err);
     if (rc != NS_OK)
@@ -189,11 +224,20 @@ enum ns_err api_reload(struct api *a, struct ns_error *err)
 {
     enum ns_err rc;
 
-    if (a->cfg.model_path == NULL)
-        return ns_error_set(err, NS_ERR_INVALID, "no model file to reload; "
+    char ver[REGISTRY_VERSION_MAX] = "";
+
+    /* The registry's production version outranks the file: otherwise the
+     * next registry poll would swap the file's model out again. */
+    rc = registry_production(a->store, ver, sizeof(ver), err);
+    if (rc != NS_OK)
+        return rc;
+    if (ver[0] == '\0' && a->cfg.model_path == NULL)
+        return ns_error_set(err, NS_ERR_INVALID, "no model file to reload "
+                            "and no production version in the registry; "
                             "expected the server to start with --model");
     pthread_mutex_lock(&a->reload_lock);
-    rc = api_model_load(a, err);
+    rc = ver[0] ? api_model_load_registry(a, ver, err)
+                : api_model_load(a, err);
     pthread_mutex_unlock(&a->reload_lock);
     metrics_reload(a->metrics, rc == NS_OK);
     if (rc != NS_OK)
@@ -207,17 +251,21 @@ void api_stop(struct api *a, unsigned grace_ms)
     if (a == NULL)
         return;
     http_stop(a->http, grace_ms);
+    api_learn_stop(a->learn);
     session_keeper_free(a->sessions);
     api_outbox_stop(a->outbox);
     api_model_drop(a);
     auth_free(a->auth);
     metrics_free(a->metrics);
+    api_guard_free(a);
     store_close(a->store);
     memset(&a->pseudo, 0, sizeof(a->pseudo));
     for (size_t i = 0; i < sizeof(a->owned) / sizeof(a->owned[0]); i++)
         free(a->owned[i]);
     pthread_mutex_destroy(&a->model_lock);
     pthread_mutex_destroy(&a->reload_lock);
+    pthread_mutex_destroy(&a->perf_lock);
+    json_decref(a->perf);
     free(a);
     curl_global_cleanup();
 }

@@ -23,6 +23,13 @@ struct api_config {
     const char *webhook_url;    /* NULL: notifications are not delivered */
     const char *pseudonym_key_file; /* see auth_pseudo_load() */
     unsigned outbox_poll_ms;    /* 0: 1000 */
+    double rate_limit;          /* requests/s per key; 0: no limit */
+    double rate_burst;          /* bucket size; 0: twice rate_limit */
+    const char *tls_cert_file;  /* PEM; with tls_key_file, HTTPS only */
+    const char *tls_key_file;   /* PEM private key */
+    unsigned registry_poll_ms;  /* 0: 10000 */
+    unsigned retrain_every_s;   /* 0: no scheduled retraining */
+    unsigned retrain_holdout_days; /* 0: 7 */
     const char *session_secret; /* web app cookies (session.h); NULL:
                                    random, sessions end with the process */
     bool session_secure;        /* mark the cookie Secure (behind TLS) */
@@ -40,18 +47,20 @@ struct api_config {
 
 struct api;
 
-/* Opens the store (applying migrations), loads the model when one is
- * named, reads the pseudonymisation key, starts the outbox worker and the
- * HTTP server. The strings in cfg are copied. Caller stops and frees with
- * api_stop(). */
+/* Opens the store (applying migrations), loads the model (the registry's
+ * production version when there is one, else the file when one is named;
+ * a version promoted later replaces it), reads the pseudonymisation key,
+ * starts the outbox worker, the registry poller and the HTTP server. The
+ * strings in cfg are copied. Caller stops and frees with api_stop(). */
 NS_MUST_CHECK enum ns_err api_start(const struct api_config *cfg,
                                     struct api **out,
                                     struct ns_error *err);
 
 unsigned api_port(const struct api *a);
 
-/* Loads the model file again and swaps it in; requests in flight finish
- * on the old one. A file that fails to load leaves the old model serving,
+/* Loads the model again (the registry's production version when there is
+ * one, else the file) and swaps it in; requests in flight finish on the
+ * old one. A file that fails to load leaves the old model serving,
  * is counted in /metrics and returned as the error. */
 NS_MUST_CHECK enum ns_err api_reload(struct api *a, struct ns_error *err);
 

@@ -11,11 +11,13 @@
 #include "data/csv.h"
 #include "data/record.h"
 #include "model/bundle.h"
+#include "model/drift.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/http.h"
 #include "server/metrics.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 #define API_PREDICT_MAX 1000    /* records in one /predict or infer call */
 #define API_REASONS 3           /* reasons in an answer */
@@ -23,10 +25,12 @@
 /* A loaded bundle shared by the requests using it; freed by the last. */
 struct api_model {
     struct bundle *bundle;
+    struct drift *drift;        /* NULL when the bundle has no reference */
     atomic_int refs;
 };
 
 struct api_outbox;
+struct api_learn;
 
 struct api {
     struct api_config cfg;      /* strings point into owned copies */
@@ -41,6 +45,12 @@ struct api {
     pthread_mutex_t model_lock; /* guards model (the pointer only) */
     struct api_model *model;
     pthread_mutex_t reload_lock; /* one reload at a time */
+    struct ratelimit *ratelimit; /* NULL: no limit */
+    char *tls_cert;             /* PEM texts read at start, or NULL */
+    char *tls_key;
+    struct api_learn *learn;    /* registry poller and retraining */
+    pthread_mutex_t perf_lock;  /* guards perf */
+    json_t *perf;               /* last monitor_performance() report */
 };
 
 extern const struct http_route api_routes[];
@@ -52,6 +62,14 @@ struct api_model *api_model_acquire(struct api *a);
 void api_model_release(struct api_model *m);
 NS_MUST_CHECK enum ns_err api_model_load(struct api *a,
                                          struct ns_error *err);
+/* Swaps b in (takes ownership of b whatever the result), after giving
+ * the appointments table its schema's columns. */
+NS_MUST_CHECK enum ns_err api_model_install(struct api *a, struct bundle *b,
+                                            struct ns_error *err);
+/* Loads a registry version (NULL: production) and swaps it in. */
+NS_MUST_CHECK enum ns_err api_model_load_registry(struct api *a,
+                                                  const char *version,
+                                                  struct ns_error *err);
 void api_model_drop(struct api *a);
 
 /* A JSON object turned into a typed record (api_record.c). */
@@ -130,6 +148,14 @@ char *api_redact_credentials(const char *text);
  * Caller owns the result (NULL when out of memory). */
 json_t *api_delivery_json(const struct store_outbox_info *j);
 
+/* Abuse guards (api_guard.c): the rate limiter and the TLS key pair
+ * that cfg names, set into a and hc (which borrows them). free releases
+ * them (wiping the key) and accepts a half-built a. */
+NS_MUST_CHECK enum ns_err api_guard_setup(struct api *a,
+                                          struct http_config *hc,
+                                          struct ns_error *err);
+void api_guard_free(struct api *a);
+
 /* Answers 422 naming the query parameter, its value and what was
  * expected; returns false so parsers can "return api_query_fail(..)". */
 bool api_query_fail(const struct http_req *req, struct http_resp *resp,
@@ -152,6 +178,11 @@ void api_h_healthz(struct http_req *req, struct http_resp *resp);
 void api_h_readyz(struct http_req *req, struct http_resp *resp);
 void api_h_metrics(struct http_req *req, struct http_resp *resp);
 void api_h_openapi(struct http_req *req, struct http_resp *resp);
+void api_h_patient_erase(struct http_req *req, struct http_resp *resp);
+void api_h_models(struct http_req *req, struct http_resp *resp);
+void api_h_model_promote(struct http_req *req, struct http_resp *resp);
+void api_h_model_rollback(struct http_req *req, struct http_resp *resp);
+void api_h_monitoring(struct http_req *req, struct http_resp *resp);
 /* Decision support (api_decide.c). */
 void api_h_actions(struct http_req *req, struct http_resp *resp);
 void api_h_overbooking(struct http_req *req, struct http_resp *resp);
@@ -164,5 +195,29 @@ NS_MUST_CHECK enum ns_err api_outbox_start(struct api *a,
 /* Wakes the worker after a new job was queued. */
 void api_outbox_kick(struct api_outbox *o);
 void api_outbox_stop(struct api_outbox *o);
+
+/* Registry poller and scheduled retraining (api_learn.c): one thread that
+ * swaps in the production version whenever the registry's changes, and
+ * every retrain_every_s runs one retraining round under the store's
+ * "retrain" lease. */
+NS_MUST_CHECK enum ns_err api_learn_start(struct api *a,
+                                          struct api_learn **out,
+                                          struct ns_error *err);
+/* Checks the registry now and swaps when production moved; NS_OK when
+ * nothing changed or the swap succeeded. */
+NS_MUST_CHECK enum ns_err api_learn_sync(struct api *a,
+                                         struct ns_error *err);
+void api_learn_stop(struct api_learn *l);
+
+/* Recomputes the performance report into a->perf; on failure the last
+ * one stays. */
+NS_MUST_CHECK enum ns_err api_learn_refresh(struct api *a,
+                                            struct ns_error *err);
+
+/* The monitoring gauges in Prometheus text: PSI per input of the serving
+ * model, and per model version ROC AUC, Brier, observed and predicted
+ * rates from the last report. */
+NS_MUST_CHECK enum ns_err api_monitoring_gauges(struct api *a,
+                                                struct ns_buf *out);
 
 #endif

@@ -3,6 +3,7 @@
  * bundle. */
 #include <stdlib.h>
 
+#include "learn/registry.h"
 #include "server/api_int.h"
 #include "util/log.h"
 
@@ -23,6 +24,7 @@ void api_model_release(struct api_model *m)
     if (m == NULL)
         return;
     if (atomic_fetch_sub(&m->refs, 1) == 1) {
+        drift_free(m->drift);
         bundle_free(m->bundle);
         free(m);
     }
@@ -50,16 +52,13 @@ static enum ns_err ensure_columns(struct api *a, const struct schema *s,
     return store_ensure_schema_columns(a->store, names, types, n, err);
 }
 
-enum ns_err api_model_load(struct api *a, struct ns_error *err)
+enum ns_err api_model_install(struct api *a, struct bundle *b,
+                              struct ns_error *err)
 {
-    struct bundle *b = NULL;
     struct api_model *m = NULL;
     struct api_model *old;
     enum ns_err rc;
 
-    rc = bundle_load(a->cfg.model_path, &b, err);
-    if (rc != NS_OK)
-        goto out;
     rc = ensure_columns(a, bundle_schema(b), err);
     if (rc != NS_OK)
         goto out;
@@ -67,6 +66,22 @@ enum ns_err api_model_load(struct api *a, struct ns_error *err)
     if (m == NULL) {
         rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
         goto out;
+    }
+    /* Drift counts start afresh with each model: they compare the
+     * requests it scored with the data it was trained on.
+     * LIMITATION: the counts cover every request this replica scored
+     * since the model was loaded, not a sliding window, and each replica
+     * reports its own. A shift that starts after months of normal
+     * traffic shows slowly. A window needs the counters kept per day
+     * (a ring of daily bins) or drift computed from the stored inputs of
+     * recent bookings. */
+    if (bundle_reference(b)) {
+        rc = drift_new(bundle_reference(b), bundle_schema(b), &m->drift,
+                       err);
+        if (rc != NS_OK) {
+            free(m);
+            goto out;
+        }
     }
     m->bundle = b;
     b = NULL;
@@ -82,6 +97,29 @@ enum ns_err api_model_load(struct api *a, struct ns_error *err)
 out:
     bundle_free(b);
     return rc;
+}
+
+enum ns_err api_model_load(struct api *a, struct ns_error *err)
+{
+    struct bundle *b = NULL;
+    enum ns_err rc;
+
+    rc = bundle_load(a->cfg.model_path, &b, err);
+    if (rc != NS_OK)
+        return rc;
+    return api_model_install(a, b, err);
+}
+
+enum ns_err api_model_load_registry(struct api *a, const char *version,
+                                    struct ns_error *err)
+{
+    struct bundle *b = NULL;
+    enum ns_err rc;
+
+    rc = registry_load(a->store, version, &b, err);
+    if (rc != NS_OK)
+        return rc;
+    return api_model_install(a, b, err);
 }
 
 void api_model_drop(struct api *a)

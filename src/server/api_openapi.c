@@ -32,6 +32,15 @@ static const struct {
      "Record"},
     {"POST", "/v2/models/noshow/infer", "200", "Outputs probability, "
      "band, label", "InferRequest"},
+    {"GET", "/models", "200", "{serving, models: [{version, status, "
+     "created, parent, metrics, fingerprint}]}", NULL},
+    {"POST", "/models/{id}/promote", "200", "{status, model_version}",
+     NULL},
+    {"POST", "/models/rollback", "200", "{status, model_version}", NULL},
+    {"GET", "/monitoring", "200", "{model_version, drift: {rows, "
+     "features: [{name, psi, warning}]}, performance: {versions: "
+     "[{model_version, rows, roc_auc, brier, observed_rate, "
+     "predicted_rate, weeks}]}}", NULL},
     {"GET", "/actions", "200", "{date, capacity, listed_before, "
      "threshold, costs, control_share, skipped_recent_contact, items: "
      "[{id, risk, gain, group: act|control, recorded_now, status, "
@@ -162,10 +171,13 @@ static json_t *operation(const struct http_route *rt)
             "{s:s, s:{s:{s:{s:s}}}}", "description", "problem",
             "content", "application/problem+json", "schema", "$ref",
             "#/components/schemas/Problem"));
+    /* {id} is an appointment number, or a model version's name. */
     if (strstr(rt->pattern, "{id}"))
         json_object_set_new(op, "parameters", json_pack(
             "[{s:s, s:s, s:b, s:{s:s}}]", "name", "id", "in", "path",
-            "required", 1, "schema", "type", "integer"));
+            "required", 1, "schema", "type",
+            strncmp(rt->pattern, "/models/", 8) == 0 ? "string"
+                                                     : "integer"));
     add_query_params(op, rt->pattern);
     return op;
 }

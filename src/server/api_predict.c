@@ -7,6 +7,33 @@
 #include "features/history.h"
 #include "model/explain.h"
 #include "server/api_int.h"
+#include "util/timeutil.h"
+
+/* The store's raw counts for a booking at t, as the in-memory index
+ * gives them (history.h): days since the last known outcome count to
+ * the booking day D, and the previous booking's lead is counted from
+ * the UTC day it was made. */
+static void stats_from_store(const struct store_history *h, int64_t t,
+                             struct history_stats *out)
+{
+    history_stats_empty(out);
+    out->prior_appts = (double)h->prior_appts;
+    out->prior_noshows = (double)h->prior_noshows;
+    if (h->prior_appts > 0)
+        out->noshow_rate = (double)h->prior_noshows /
+                           (double)h->prior_appts;
+    if (h->prior_appts > 0 && h->last_prior_day != INT32_MIN)
+        out->days_since_last = (double)(h->day - h->last_prior_day);
+    out->held_appts = (double)h->held_appts;
+    out->bookings_30d = (double)h->bookings_30d;
+    out->bookings_today = (double)h->bookings_today;
+    out->same_day_appts = (double)h->same_day_appts;
+    if (h->prev_booked_at != INT64_MIN && h->prev_booked_for != INT32_MIN) {
+        out->days_since_booking = (double)(t - h->prev_booked_at) /
+                                  86400.0;
+        out->prev_lead = h->prev_booked_for - ns_day_of(h->prev_booked_at);
+    }
+}
 
 /* The store answers history questions for the pipeline, by pseudonym. */
 static enum ns_err store_stats(void *ctx, const struct history_query *q,
@@ -28,18 +55,7 @@ static enum ns_err store_stats(void *ctx, const struct history_query *q,
                                  &h, err);
     if (rc != NS_OK)
         return rc;
-    out->prior_appts = (double)h.prior_appts;
-    out->prior_noshows = (double)h.prior_noshows;
-    out->noshow_rate = h.prior_appts > 0 ? (double)h.prior_noshows
-                                               / (double)h.prior_appts
-                                         : NAN;
-    /* Days from the last known outcome to the booking day D, as the
-     * in-memory index counts them (history.h). */
-    out->days_since_last = h.prior_appts > 0 && h.last_prior_day != INT32_MIN
-                               ? (double)(h.day - h.last_prior_day)
-                               : NAN;
-    out->held_appts = (double)h.held_appts;
-    out->bookings_30d = (double)h.bookings_30d;
+    stats_from_store(&h, q->booked_at, out);
     return NS_OK;
 }
 
@@ -48,11 +64,17 @@ enum ns_err api_score(struct api *a, const struct bundle *b,
                       float *x, struct ns_error *err)
 {
     struct history_source src = {a, store_stats};
+    struct api_model *m;
     enum ns_err rc;
 
     rc = bundle_score_record(b, r, &src, out, x, err);
-    if (rc == NS_OK)
-        metrics_prediction(a->metrics, (int)out->band);
+    if (rc != NS_OK)
+        return rc;
+    metrics_prediction(a->metrics, (int)out->band);
+    m = api_model_acquire(a);
+    if (m && m->bundle == b && m->drift)
+        drift_add(m->drift, r);
+    api_model_release(m);
     return rc;
 }
 

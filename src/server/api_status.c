@@ -61,7 +61,8 @@ void api_h_metrics(struct http_req *req, struct http_resp *resp)
     if (store_outbox_depth(a->store, &depth, NULL) == NS_OK)
         g.outbox_depth = (long)depth;
     g.inflight = http_inflight(a->http);
-    if (metrics_render(a->metrics, &g, &out) != NS_OK) {
+    if (metrics_render(a->metrics, &g, &out) != NS_OK
+        || api_monitoring_gauges(a, &out) != NS_OK) {
         ns_buf_free(&out);
         http_problem(req, resp, 500, "out of memory", NULL);
     } else {

@@ -182,6 +182,28 @@ json_t *http_error_entry(const char *field, json_t *value,
     return e;
 }
 
+/* A JSON string of text taken (in part) from a request, which may hold
+ * bytes that are not UTF-8: those become '?' rather than failing the
+ * whole answer. NULL only when out of memory. */
+static json_t *lenient_string(const char *text)
+{
+    json_t *j = json_string(text);
+    char *copy;
+
+    if (j != NULL)
+        return j;
+    copy = strdup(text);
+    if (copy == NULL)
+        return NULL;
+    for (char *p = copy; *p; p++) {
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    }
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
 json_t *http_problem_json(const struct http_req *req, unsigned status,
                           const char *detail, json_t *errors)
 {
@@ -197,11 +219,11 @@ json_t *http_problem_json(const struct http_req *req, unsigned status,
     bad |= json_object_set_new(p, "type", json_string(type));
     bad |= json_object_set_new(p, "title", json_string(http_reason(status)));
     bad |= json_object_set_new(p, "status", json_integer(status));
-    bad |= json_object_set_new(p, "detail", json_string(detail ? detail
-                                                               : ""));
+    bad |= json_object_set_new(p, "detail",
+                               lenient_string(detail ? detail : ""));
     bad |= json_object_set_new(p, "instance",
-                               json_string(req && req->path ? req->path
-                                                            : "/"));
+                               lenient_string(req && req->path ? req->path
+                                                               : "/"));
     if (errors)
         bad |= json_object_set_new(p, "errors", errors);
     if (bad) {

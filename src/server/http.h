@@ -15,6 +15,9 @@
 
 #define HTTP_DEFAULT_BODY_LIMIT (1u << 20)
 #define HTTP_DEFAULT_TIMEOUT_S 10
+/* A request (head and body) must arrive within this many idle timeouts
+ * from its first byte, however steadily it trickles in. */
+#define HTTP_READ_DEADLINE_FACTOR 2
 #define HTTP_MAX_HEADERS 6
 
 /* Roles in increasing power; a route names the least role it needs. */
@@ -87,6 +90,9 @@ struct http_config {
     http_auth_fn auth;          /* NULL: every route is public */
     void *app;                  /* passed to handlers and auth */
     struct metrics *metrics;    /* borrowed; NULL records nothing */
+    struct ratelimit *ratelimit; /* per-key limits, borrowed; NULL: none */
+    const char *tls_cert_pem;   /* PEM text: with tls_key_pem, HTTPS */
+    const char *tls_key_pem;    /* PEM text; both NULL: plain HTTP */
     /* Cookie sessions of the web app (session.h): borrowed; NULL means
      * bearer keys only. */
     struct session_keeper *sessions;
@@ -94,6 +100,7 @@ struct http_config {
 
 struct http_server;
 struct metrics;
+struct ratelimit;
 struct session_keeper;
 
 /* Binds and starts the thread pool. cfg and the strings and routes it

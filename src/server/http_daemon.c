@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "server/http.h"
+#include "server/http_deadline.h"
 #include "server/metrics.h"
+#include "server/ratelimit.h"
 #include "server/server_int.h"
 #include "server/session.h"
 #include "util/buf.h"
@@ -28,6 +30,7 @@ struct http_server {
     struct sockaddr_storage addr;
     unsigned port;
     atomic_uint inflight;
+    struct http_deadline *deadline; /* whole-request read deadline */
 };
 
 /* Per-request state, from the first callback to the completion notice. */
@@ -121,7 +124,26 @@ static bool is_json_type(const char *ctype)
            && strncasecmp(ctype + n - 5, "+json", 5) == 0;
 }
 
-/* Authorises req for route; false when resp already holds 401/403/503. */
+/* The key's token bucket; false when resp already holds the 429. */
+static bool within_rate(struct http_server *s, const struct http_req *req,
+                        struct http_resp *resp)
+{
+    unsigned retry_s = 1;
+    char detail[160];
+
+    if (s->cfg.ratelimit == NULL
+        || ratelimit_take(s->cfg.ratelimit, req->key_id,
+                          ns_mono_ns() / 1000000, &retry_s))
+        return true;
+    snprintf(detail, sizeof(detail), "this API key sent more requests "
+             "than its limit allows; retry after %u s", retry_s);
+    http_problem(req, resp, 429, detail, NULL);
+    http_resp_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "%u", retry_s);
+    return false;
+}
+
+/* Authorises req for route; false when resp already holds 401/403/429 or
+ * 503. */
 static bool authorise(struct http_server *s, const struct http_route *rt,
                       struct http_req *req, struct http_resp *resp)
 {
@@ -138,8 +160,9 @@ static bool authorise(struct http_server *s, const struct http_route *rt,
         enum session_auth sa = session_authorise(s->cfg.sessions, req,
                                                  rt->role, resp);
 
+        /* A session acts for the key it logged in with: same limit. */
         if (sa != SESSION_NONE)
-            return sa == SESSION_OK;
+            return sa == SESSION_OK && within_rate(s, req, resp);
     }
     if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
         http_problem(req, resp, 401, "this route needs an API key sent as "
@@ -173,7 +196,7 @@ static bool authorise(struct http_server *s, const struct http_route *rt,
         http_problem(req, resp, 403, detail, NULL);
         return false;
     }
-    return true;
+    return within_rate(s, req, resp);
 }
 
 /* Parses the JSON body; false when resp already holds 400/415. */
@@ -360,6 +383,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         *upload_data_size = 0;
         return MHD_YES;
     }
+    http_deadline_arrived(s->deadline, conn);
     if (c->too_large)
         return answer_too_large(s, conn, c);
     c->req.body_len = c->body.len;
@@ -376,7 +400,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     int64_t us;
     size_t slot;
 
-    (void)conn;
+    http_deadline_restart(s->deadline, conn);
     if (c == NULL)
         return;
     us = (ns_mono_ns() - c->t0) / 1000;
@@ -438,6 +462,24 @@ static unsigned default_threads(void)
     return n > 0 && n < 256 ? (unsigned)n : 1;
 }
 
+/* The TLS options for cfg into tls[3] (terminated by MHD_OPTION_END);
+ * returns the daemon flag they need, 0 for plain HTTP. */
+static unsigned tls_options(const struct http_config *cfg,
+                            struct MHD_OptionItem *tls)
+{
+    tls[0] = tls[1] = tls[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0,
+                                                       NULL};
+    if (cfg->tls_cert_pem == NULL || cfg->tls_key_pem == NULL)
+        return 0;
+    /* libmicrohttpd keeps pointers to the PEM texts: the caller, who
+     * keeps cfg's strings alive, owns them. */
+    tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                     (void *)cfg->tls_cert_pem};
+    tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                     (void *)cfg->tls_key_pem};
+    return MHD_USE_TLS;
+}
+
 enum ns_err http_start(const struct http_config *cfg,
                        struct http_server **out, struct ns_error *err)
 {
@@ -445,6 +487,7 @@ enum ns_err http_start(const struct http_config *cfg,
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL
                      | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     const union MHD_DaemonInfo *info;
+    struct MHD_OptionItem tls[3];
     enum ns_err rc;
 
     *out = NULL;
@@ -458,10 +501,14 @@ enum ns_err http_start(const struct http_config *cfg,
     if (s->cfg.timeout_s == 0)
         s->cfg.timeout_s = HTTP_DEFAULT_TIMEOUT_S;
     rc = resolve(s, err);
+    if (rc == NS_OK)
+        rc = http_deadline_new(HTTP_READ_DEADLINE_FACTOR * 1000
+                               * s->cfg.timeout_s, &s->deadline, err);
     if (rc != NS_OK)
         goto out;
     if (s->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    flags |= tls_options(&s->cfg, tls);
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
@@ -470,7 +517,9 @@ enum ns_err http_start(const struct http_config *cfg,
         MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, http_deadline_notify, s->deadline,
+        MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (s->daemon == NULL) {
         int e = errno;
 
@@ -483,6 +532,8 @@ enum ns_err http_start(const struct http_config *cfg,
     *out = s;
     s = NULL;
 out:
+    if (s)
+        http_deadline_free(s->deadline);
     free(s);
     return rc;
 }
@@ -518,6 +569,7 @@ void http_stop(struct http_server *s, unsigned grace_ms)
         ns_log_warn("http", "stopping with requests still in flight "
                     "count=%u", atomic_load(&s->inflight));
     MHD_stop_daemon(s->daemon);
+    http_deadline_free(s->deadline);
     /* After quiescing, the listening socket is ours to close. */
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);

@@ -281,6 +281,7 @@ static enum ns_err erase_one(struct store *s, struct store_conn *c,
                              const struct erase_ctx *x, const char *sql,
                              int64_t id, struct ns_error *err)
 {
+    char replay[64];
     enum ns_err rc;
 
     rc = store_run(s, c, "UPDATE events SET detail = NULL"
@@ -296,6 +297,14 @@ static enum ns_err erase_one(struct store *s, struct store_conn *c,
                        x->now_ms, id);
     if (rc == NS_OK)
         rc = store_run(s, c, sql, NULL, err, "ii", x->now_ms, id);
+    /* A stored booking answer repeats the input's reasons; a replay of
+     * its Idempotency-Key now gets the id and the erasure only. */
+    snprintf(replay, sizeof(replay), "{\"id\":%lld,\"status\":\"erased\"}",
+             (long long)id);
+    if (rc == NS_OK)
+        rc = store_run(s, c, "UPDATE idempotency SET response = ?"
+                       " WHERE appointment_id = ? AND response IS NOT NULL",
+                       NULL, err, "ti", replay, id);
     if (rc == NS_OK)
         rc = store_event_add(s, c, id, x->now_ms, "erased", x->actor, NULL,
                              err);

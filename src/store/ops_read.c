@@ -176,6 +176,7 @@ struct hist_ctx {
     const char *patient;
     int64_t t;
     int32_t day;
+    int32_t appt_day;
     struct store_history *out;
 };
 
@@ -192,8 +193,52 @@ static const char hist_sql[] =
     " COALESCE(SUM(CASE WHEN booked_at < ? AND appt_day >= ?"
     "   THEN 1 ELSE 0 END), 0),"
     " COALESCE(SUM(CASE WHEN booked_at < ? AND booked_at > ?"
-    "   THEN 1 ELSE 0 END), 0)"
+    "   THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN booked_at < ? AND booked_at >= ?"
+    "   THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN booked_at < ? AND appt_day = ?"
+    "   THEN 1 ELSE 0 END), 0),"
+    " MAX(CASE WHEN booked_at < ? THEN booked_at END)"
     " FROM appointments WHERE patient_ref = ?";
+
+/* The day of the latest earlier booking; ties of instant take the later
+ * day, as the in-memory index does. */
+static const char hist_prev_sql[] =
+    "SELECT MAX(appt_day) FROM appointments"
+    " WHERE patient_ref = ? AND booked_at = ?";
+
+static void hist_counts(struct store *s, struct store_stmt *st,
+                        struct store_history *out)
+{
+    out->prior_appts = s->drv->col_int(st, 0);
+    out->prior_noshows = s->drv->col_int(st, 1);
+    if (!s->drv->col_null(st, 2))
+        out->last_prior_day = (int32_t)s->drv->col_int(st, 2);
+    out->held_appts = s->drv->col_int(st, 3);
+    out->bookings_30d = s->drv->col_int(st, 4);
+    out->bookings_today = s->drv->col_int(st, 5);
+    out->same_day_appts = s->drv->col_int(st, 6);
+    if (!s->drv->col_null(st, 7))
+        out->prev_booked_at = s->drv->col_int(st, 7);
+}
+
+/* The follow-up lookup, only when there is an earlier booking. */
+static enum ns_err hist_details(struct store *s, struct store_conn *c,
+                                struct hist_ctx *x, struct ns_error *err)
+{
+    struct store_history *out = x->out;
+    struct store_stmt *st = NULL;
+    enum ns_err rc;
+
+    if (out->prev_booked_at == INT64_MIN)
+        return NS_OK;
+    rc = store_query(s, c, hist_prev_sql, 0, &st, err, "ti", x->patient,
+                     out->prev_booked_at);
+    if (rc == NS_OK && !s->drv->col_null(st, 0))
+        out->prev_booked_for = (int32_t)s->drv->col_int(st, 0);
+    s->drv->finalize(st);
+    return rc == NS_DONE ? NS_OK : rc;
+}
 
 static enum ns_err hist_conn(struct store *s, struct store_conn *c,
                              void *vctx, struct ns_error *err)
@@ -203,28 +248,29 @@ static enum ns_err hist_conn(struct store *s, struct store_conn *c,
     int64_t d = x->day;
     enum ns_err rc;
 
-    rc = store_query(s, c, hist_sql, 0, &st, err, "iiiiiiit", d, d, d,
-                     x->t, d, x->t, x->t - WINDOW_30D_S, x->patient);
-    if (rc == NS_OK) {
-        x->out->prior_appts = s->drv->col_int(st, 0);
-        x->out->prior_noshows = s->drv->col_int(st, 1);
-        if (!s->drv->col_null(st, 2))
-            x->out->last_prior_day = (int32_t)s->drv->col_int(st, 2);
-        x->out->held_appts = s->drv->col_int(st, 3);
-        x->out->bookings_30d = s->drv->col_int(st, 4);
-    }
+    rc = store_query(s, c, hist_sql, 0, &st, err, "iiiiiiiiiiiit", d, d, d,
+                     x->t, d, x->t, x->t - WINDOW_30D_S, x->t, d * DAY_S,
+                     x->t, (int64_t)x->appt_day, x->t, x->patient);
+    if (rc == NS_OK)
+        hist_counts(s, st, x->out);
     s->drv->finalize(st);
-    return rc == NS_DONE ? NS_OK : rc;
+    if (rc == NS_DONE)
+        return NS_OK;
+    if (rc != NS_OK)
+        return rc;
+    return hist_details(s, c, x, err);
 }
 
 enum ns_err store_g_history(struct store *s, const char *patient,
                             int64_t booked_at, int32_t appt_day,
                             struct store_history *out, struct ns_error *err)
 {
-    struct hist_ctx x = {patient, booked_at, 0, out};
+    struct hist_ctx x = {patient, booked_at, 0, appt_day, out};
 
     memset(out, 0, sizeof(*out));
     out->last_prior_day = INT32_MIN;
+    out->prev_booked_at = INT64_MIN;
+    out->prev_booked_for = INT32_MIN;
     if (patient == NULL || patient[0] == '\0' || booked_at == INT64_MIN)
         return NS_OK;
     x.day = ns_day_of(booked_at);

@@ -38,20 +38,23 @@ enum ns_err store_sqlite_config(struct store *s, const char *path,
     return NS_OK;
 }
 
-/* Busy and locked mean "another writer holds the database": retryable. */
+/* Busy and locked mean "another writer holds the database", and full
+ * means the disk has no room left: all retryable once that passes, so
+ * the service answers 503 with Retry-After rather than a bare 500. */
 static enum ns_err sq_fail(struct sq_conn *c, int rc, const char *what,
                            struct ns_error *err)
 {
     int base = rc & 0xff;
     enum ns_err code = NS_ERR_LIB;
 
-    if (base == SQLITE_BUSY || base == SQLITE_LOCKED)
+    if (base == SQLITE_BUSY || base == SQLITE_LOCKED
+        || base == SQLITE_FULL)
         code = NS_ERR_UNAVAILABLE;
     else if (rc == SQLITE_CONSTRAINT_UNIQUE ||
              rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         code = NS_ERR_CONFLICT;
     else if (base == SQLITE_IOERR || base == SQLITE_CORRUPT ||
-             base == SQLITE_FULL || base == SQLITE_CANTOPEN)
+             base == SQLITE_CANTOPEN)
         code = NS_ERR_IO;
     return ns_error_set(err, code, "sqlite: %s: %s (code %d)", what,
                         c && c->db ? sqlite3_errmsg(c->db)

@@ -204,8 +204,14 @@ void store_appt_page_free(struct store_appt_page *p);
  *  last_prior_day: greatest appt_day among them; INT32_MIN when none
  *  held_appts: booked_at < t and appt_day >= D
  *  bookings_30d: t - 30 days < booked_at < t
+ *  bookings_today: D * 86400 <= booked_at < t
+ *  same_day_appts: booked_at < t and appt_day = the appointment's day
+ *  prev_booked_at: greatest booked_at < t; INT64_MIN when none
+ *  prev_booked_for: greatest appt_day of the rows booked at exactly
+ *    prev_booked_at; INT32_MIN when none
  * days_since_last (history.h) is day - last_prior_day: D, not the
- * appointment day. */
+ * appointment day; days_since_booking is (t - prev_booked_at) / 86400;
+ * prev_lead is prev_booked_for minus the UTC day of prev_booked_at. */
 struct store_history {
     int32_t day;                /* D, the UTC day of t */
     int64_t prior_appts;
@@ -213,6 +219,10 @@ struct store_history {
     int32_t last_prior_day;
     int64_t held_appts;
     int64_t bookings_30d;
+    int64_t bookings_today;
+    int64_t same_day_appts;
+    int64_t prev_booked_at;
+    int32_t prev_booked_for;
 };
 
 /* A row for retraining: borrowed, valid during the callback only. */
@@ -535,8 +545,9 @@ NS_MUST_CHECK enum ns_err store_train_rows(struct store *s,
 /* Erases a patient: on each of their appointments the personal fields
  * (patient_ref, ext_id, input, message, reasons, feature columns) and the
  * event details become NULL, undelivered outbox jobs are emptied and
- * failed, and one "erased" event per appointment records it. Anonymous
- * counts (status, label, day, risk) stay. *n_erased: appointments. */
+ * failed, a stored idempotent answer becomes {"id", "status": "erased"},
+ * and one "erased" event per appointment records it. Anonymous counts
+ * (status, label, day, risk) stay. *n_erased: appointments. */
 NS_MUST_CHECK enum ns_err store_erase_patient(struct store *s,
                                               const char *patient_ref,
                                               const char *actor,

@@ -83,8 +83,10 @@ static void test_clean_features_have_a_row_per_kept_row(void **state)
     /* Distance 4.2 is written as read, not as 4.19999981. */
     expect(&res, 0, ",4.2,");
     /* A2's history: one earlier appointment (A1, kept), no no-show, rate
-     * 0, one day ago, none held, one booking in 30 days. */
-    expect(&res, 0, ",1,0,0,1,0,1\n");
+     * 0, one day ago, none held, one booking in 30 days; then its booking
+     * context: A1 was booked 7 days 22:45 earlier with lead 7, nothing
+     * earlier that day, nothing else for A2's day. */
+    expect(&res, 0, ",1,0,0,1,0,1,7.94791651,0,7,0\n");
 }
 
 /* A schema file with neither dates nor outcome: rows are kept, labels

@@ -114,6 +114,28 @@ static void test_csv_quoted_comma_stays_in_field(void **state)
     assert_string_equal(a.last[1], "say \"hi\"");
 }
 
+/* Rows read without libcsv say they need no quotes; a quoted row does
+ * not, so writers that trust the flag never drop needed quotes. */
+static void test_csv_plain_flag_only_on_rows_without_quotes(void **state)
+{
+    struct csv_reader *r = NULL;
+    const struct csv_row *row;
+    static const char text[] = "a,b\r\nx,y\n\"p,q\",z\n";
+    bool want[] = {true, true, false};
+
+    (void)state;
+    assert_int_equal(csv_reader_open_mem(text, sizeof(text) - 1, "t.csv",
+                                         NULL, &r, NULL), NS_OK);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(csv_reader_next(r, &row, NULL), NS_OK);
+        if (row->plain != want[i])
+            fail_msg("row %zu: plain is %d, expected %d", i + 1,
+                     row->plain, want[i]);
+    }
+    assert_int_equal(csv_reader_next(r, &row, NULL), NS_DONE);
+    csv_reader_close(r);
+}
+
 static void test_csv_embedded_newline_keeps_line_numbers(void **state)
 {
     struct readall a;
@@ -518,6 +540,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_quoted_comma_stays_in_field),
+        cmocka_unit_test(test_csv_plain_flag_only_on_rows_without_quotes),
         cmocka_unit_test(test_csv_embedded_newline_keeps_line_numbers),
         cmocka_unit_test(test_csv_crlf_line_ends_are_not_in_fields),
         cmocka_unit_test(test_csv_bom_is_stripped_from_first_name),

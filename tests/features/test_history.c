@@ -95,6 +95,49 @@ static void test_history_next_day_sees_the_same_day_outcome(void **state)
     history_index_free(h);
 }
 
+static void test_history_booking_context_sees_only_earlier(void **state)
+{
+    struct history_index *h = build(timeline, 9);
+    struct history_stats st = ask(h, "P", "2016-05-10T09:00:00Z",
+                                  "2016-05-20");
+
+    (void)state;
+    /* Latest earlier booking 05-08T10:00 for 05-15: 47 hours, lead 7. */
+    assert_float_equal(st.days_since_booking, 47.0 / 24.0, 1e-12);
+    assert_true(st.prev_lead == 7);
+    /* The row itself (09:00) and the 10:00 booking are not earlier. */
+    assert_true(st.bookings_today == 0);
+    assert_true(st.same_day_appts == 0);
+
+    st = ask(h, "P", "2016-05-11T12:00:00Z", "2016-05-12");
+    /* 05-11T07:00 for 05-11: five hours before, lead 0, same day. */
+    assert_float_equal(st.days_since_booking, 5.0 / 24.0, 1e-12);
+    assert_true(st.prev_lead == 0);
+    assert_true(st.bookings_today == 1);
+    /* 05-10T10:00 was booked for 05-12, this row's own day. */
+    assert_true(st.same_day_appts == 1);
+    history_index_free(h);
+}
+
+static void test_history_instant_ties_take_the_later_day(void **state)
+{
+    static const struct booking b[] = {
+        {"P", "2016-05-01T08:00:00Z", "2016-05-02", 1},
+        {"P", "2016-05-01T08:00:00Z", "2016-05-04", 1},  /* same instant */
+        {"P", "2016-05-02T08:00:00Z", "2016-05-04", 0},
+    };
+    struct history_index *h = build(b, 3);
+    struct history_stats st = ask(h, "P", "2016-05-01T09:00:00Z",
+                                  "2016-05-04");
+
+    (void)state;
+    /* Two bookings at one instant: the later day (05-04) is "previous". */
+    assert_true(st.prev_lead == 3);
+    assert_true(st.bookings_today == 2);
+    assert_true(st.same_day_appts == 1);
+    history_index_free(h);
+}
+
 static void test_history_unknown_or_absent_patient_is_empty(void **state)
 {
     struct history_index *h = build(timeline, 9);
@@ -108,6 +151,9 @@ static void test_history_unknown_or_absent_patient_is_empty(void **state)
         assert_true(st.prior_appts == 0 && st.prior_noshows == 0);
         assert_true(isnan(st.noshow_rate) && isnan(st.days_since_last));
         assert_true(st.held_appts == 0 && st.bookings_30d == 0);
+        assert_true(isnan(st.prev_lead));
+        assert_true(isnan(st.days_since_booking));
+        assert_true(st.bookings_today == 0 && st.same_day_appts == 0);
     }
     history_index_free(h);
 }
@@ -173,6 +219,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_history_counts_only_days_before_booking_day),
         cmocka_unit_test(test_history_next_day_sees_the_same_day_outcome),
+        cmocka_unit_test(test_history_booking_context_sees_only_earlier),
+        cmocka_unit_test(test_history_instant_ties_take_the_later_day),
         cmocka_unit_test(test_history_unknown_or_absent_patient_is_empty),
         cmocka_unit_test(test_history_thirty_day_window_is_open),
         cmocka_unit_test(test_history_query_before_finish_fails),

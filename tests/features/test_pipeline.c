@@ -15,7 +15,8 @@
 enum {
     F_GENDER, F_AGE, F_HOOD, F_SMS, F_LEAD, F_APPT_WD, F_BOOK_HOUR,
     F_BOOK_WD, F_SAME_DAY, F_PRIOR, F_NOSHOWS, F_RATE, F_SINCE, F_HELD,
-    F_B30, F_COUNT
+    F_B30, F_SINCE_BOOKING, F_TODAY, F_PREV_LEAD, F_SAME_APPT,
+    F_COUNT
 };
 
 struct fixture {
@@ -72,12 +73,16 @@ static void test_pipeline_lists_features_with_names_and_groups(void **state)
         "appt_weekday", "booking_hour", "booking_weekday", "same_day",
         "hist_prior_appts", "hist_prior_noshows", "hist_noshow_rate",
         "hist_days_since_last", "hist_held_appts", "hist_bookings_30d",
+        "hist_days_since_booking", "hist_bookings_today",
+        "hist_prev_lead", "hist_same_day_appts",
     };
     static const char *const groups[F_COUNT] = {
         "gender", "age", "neighbourhood", "SMS reminder", "lead time",
         "appointment day", "booking time", "booking time", "lead time",
         "patient history", "patient history", "patient history",
         "patient history", "booking context", "booking context",
+        "booking context", "booking context", "booking context",
+        "booking context",
     };
     struct fixture *f = *state;
 
@@ -314,7 +319,7 @@ static float *all_features(struct fixture *f, size_t nrows)
 static void test_pipeline_future_rows_change_nothing(void **state)
 {
     struct fixture *f = *state;
-    size_t nr, with_history = 0;
+    size_t nr, with_history = 0, with_today = 0, with_same_appt = 0;
     float *before, *after;
 
     add_rows(f, 400, "2016-04-01", 7);
@@ -325,10 +330,21 @@ static void test_pipeline_future_rows_change_nothing(void **state)
     add_rows(f, 300, "2016-04-26", 11);
     after = all_features(f, nr + 300);
     assert_memory_equal(before, after, nr * F_COUNT * sizeof(float));
-    for (size_t i = 0; i < nr; i++)
-        with_history += before[i * F_COUNT + F_PRIOR] > 0;
-    /* The check means something only if history was seen at all. */
+    for (size_t i = 0; i < nr; i++) {
+        const float *v = before + i * F_COUNT;
+
+        with_history += v[F_PRIOR] > 0;
+        with_today += v[F_TODAY] > 0;
+        with_same_appt += v[F_SAME_APPT] > 0;
+    }
+    /* The check means something only if each kind was seen at all; the
+     * later rows are for the same patients and days, so a feature that
+     * looked at them would change. */
     assert_true(with_history > nr / 2);
+    if (with_today == 0 || with_same_appt == 0)
+        fail_msg("fixture does not exercise the context features: %zu rows "
+                 "with same-day bookings, %zu with a same-day appointment",
+                 with_today, with_same_appt);
     free(before);
     free(after);
 }
@@ -390,9 +406,26 @@ static size_t feature_index(const struct pipeline *p, const char *name)
 }
 
 struct totals {
-    size_t with_prior;
+    size_t with_prior, with_booking;
     double prior, noshows, held, bookings_30d, days_since;
+    double since_booking, today, prev_lead, same_appt;
 };
+
+/* Sum of feature k over rows, NaN skipped; *n counts the others. */
+static double sum_feature(const float *x, size_t nf, size_t k,
+                          size_t nrows, size_t *n)
+{
+    double s = 0;
+
+    *n = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        if (!isnan(x[i * nf + k])) {
+            s += x[i * nf + k];
+            (*n)++;
+        }
+    }
+    return s;
+}
 
 static struct totals sum_history(const struct pipeline *p, const float *x,
                                  size_t nrows)
@@ -404,6 +437,7 @@ static struct totals sum_history(const struct pipeline *p, const float *x,
     size_t kb = feature_index(p, "hist_bookings_30d");
     size_t ks = feature_index(p, "hist_days_since_last");
     struct totals s = {0};
+    size_t n;
 
     for (size_t i = 0; i < nrows; i++) {
         const float *v = x + i * nf;
@@ -416,6 +450,16 @@ static struct totals sum_history(const struct pipeline *p, const float *x,
         if (!isnan(v[ks]))
             s.days_since += v[ks];
     }
+    s.since_booking = sum_feature(x, nf, feature_index(
+                                      p, "hist_days_since_booking"),
+                                  nrows, &s.with_booking);
+    s.today = sum_feature(x, nf, feature_index(p, "hist_bookings_today"),
+                          nrows, &n);
+    s.prev_lead = sum_feature(x, nf, feature_index(p, "hist_prev_lead"),
+                              nrows, &n);
+    assert_int_equal(n, s.with_booking);
+    s.same_appt = sum_feature(x, nf, feature_index(
+                                  p, "hist_same_day_appts"), nrows, &n);
     return s;
 }
 
@@ -458,6 +502,12 @@ static void test_pipeline_real_file_history_matches_pandas(void **state)
     assert_true(sum.prior == 54543 && sum.noshows == 7919);
     assert_true(sum.held == 28062 && sum.bookings_30d == 76904);
     assert_true(sum.days_since == 124103);
+    /* The booking-context sums, from the same independent computation;
+     * days since the previous booking are fractional (float features). */
+    assert_int_equal(sum.with_booking, 31762);
+    assert_float_equal(sum.since_booking, 314124.0258, 0.5);
+    assert_true(sum.today == 9094 && sum.prev_lead == 331467);
+    assert_true(sum.same_appt == 6800);
     free(x);
     history_index_free(h);
     pipeline_free(p);

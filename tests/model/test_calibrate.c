@@ -1,4 +1,5 @@
-/* Calibration: Platt and isotonic fits on a miscalibrated synthetic set. */
+/* Calibration: Platt, isotonic and intercept fits on a miscalibrated
+ * synthetic set. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,6 +85,35 @@ static void test_platt_matches_observed_rate(void **state)
                  "and 0.5336014594", c.a, c.b);
 }
 
+/* The shift's fit condition is "mean probability = observed rate", so it
+ * holds to rounding; on margins that are the true log-odds plus 1 the
+ * shift is about 1 and the slope stays 1. */
+static void test_intercept_matches_rate_and_recovers_shift(void **state)
+{
+    static double shifted[N];
+    struct calib c;
+    struct ns_error err = {0};
+    double sum = 0;
+
+    (void)state;
+    if (calib_fit(CALIB_INTERCEPT, margin, label, N, &c, &err) != NS_OK)
+        fail_msg("intercept fit failed: %s", err.msg);
+    if (fabs(mean_probability(&c) - observed) > 1e-9)
+        fail_msg("intercept mean %.12f vs observed rate %.12f",
+                 mean_probability(&c), observed);
+    for (size_t i = 0; i < N; i++)
+        shifted[i] = (margin[i] - 1.0) / 2.0 + 1.0;
+    assert_int_equal(calib_fit(CALIB_INTERCEPT, shifted, label, N, &c,
+                               NULL), NS_OK);
+    if (fabs(c.b - 1.0) > 0.15)
+        fail_msg("intercept b=%g, expected about 1", c.b);
+    for (size_t i = 0; i < N; i++)
+        sum += calib_apply(&c, shifted[i]);
+    if (fabs(sum / N - observed) > 1e-9)
+        fail_msg("shifted mean %.12f vs observed %.12f", sum / N, observed);
+    assert_true(fabs(calib_apply(&c, c.b) - 0.5) < 1e-15);
+}
+
 static void test_isotonic_matches_rate_and_is_monotone(void **state)
 {
     struct calib c;
@@ -163,6 +193,7 @@ static void test_json_round_trip_keeps_outputs(void **state)
     round_trip(CALIB_IDENTITY);
     round_trip(CALIB_PLATT);
     round_trip(CALIB_ISOTONIC);
+    round_trip(CALIB_INTERCEPT);
 }
 
 static void expect_refused(const char *text, const char *field)
@@ -186,6 +217,7 @@ static void test_bad_json_is_refused_naming_the_field(void **state)
     expect_refused("{\"method\":\"sigmoid\"}", "calibration");
     expect_refused("{\"a\":1}", "method");
     expect_refused("{\"method\":\"platt\",\"a\":1}", "b");
+    expect_refused("{\"method\":\"intercept\",\"b\":\"x\"}", "b");
     expect_refused("{\"method\":\"platt\",\"a\":\"x\",\"b\":1}", "a");
     expect_refused("{\"method\":\"isotonic\",\"x\":[0.1,0.1],"
                    "\"y\":[0,1]}", "calibration.x[1]");
@@ -215,6 +247,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identity_is_miscalibrated_on_this_set),
         cmocka_unit_test(test_platt_matches_observed_rate),
+        cmocka_unit_test(test_intercept_matches_rate_and_recovers_shift),
         cmocka_unit_test(test_isotonic_matches_rate_and_is_monotone),
         cmocka_unit_test(test_isotonic_interpolates_between_blocks),
         cmocka_unit_test(test_json_round_trip_keeps_outputs),

@@ -82,6 +82,18 @@ static void margins(const struct xgb_model *m, double *out, int nthread)
         fail_msg("margin prediction failed: %s", err.msg);
 }
 
+/* Fails with the sentence what when a and b give different margins. */
+static void same_margins(const struct xgb_model *a, const struct xgb_model *b,
+                         const char *what)
+{
+    static double ma[ROWS], mb[ROWS];
+
+    margins(a, ma, 0);
+    margins(b, mb, 0);
+    if (memcmp(ma, mb, sizeof(ma)) != 0)
+        fail_msg("%s", what);
+}
+
 static void test_xgb_tiny_model_has_expected_shape(void **state)
 {
     (void)state;
@@ -92,7 +104,6 @@ static void test_xgb_tiny_model_has_expected_shape(void **state)
 
 static void test_xgb_two_trainings_give_identical_margins(void **state)
 {
-    static double a[ROWS], b[ROWS];
     struct xgb_model *again = NULL;
     struct xgb_params p;
     struct ns_error err = {0};
@@ -101,10 +112,8 @@ static void test_xgb_two_trainings_give_identical_margins(void **state)
     tiny_params(&p);
     if (xgb_train(X, ROWS, COLS, Y, NULL, NULL, &p, &again, NULL, &err))
         fail_msg("second training failed: %s", err.msg);
-    margins(model, a, 0);
-    margins(again, b, 0);
-    if (memcmp(a, b, sizeof(a)) != 0)
-        fail_msg("two trainings with one seed gave different margins");
+    same_margins(model, again,
+                 "two trainings with one seed gave different margins");
     xgb_free(again);
 }
 
@@ -190,7 +199,6 @@ static struct xgb_model *reload(const char *text, size_t len)
 
 static void test_xgb_save_load_keeps_margins_bit_identical(void **state)
 {
-    static double a[ROWS], b[ROWS];
     struct xgb_model *m;
     struct ns_error err = {0};
     char *text = NULL;
@@ -201,10 +209,7 @@ static void test_xgb_save_load_keeps_margins_bit_identical(void **state)
         fail_msg("save failed: %s", err.msg);
     assert_int_equal(strlen(text), len);
     m = reload(text, len);
-    margins(model, a, 0);
-    margins(m, b, 0);
-    if (memcmp(a, b, sizeof(a)) != 0)
-        fail_msg("margins changed after a save/load round trip");
+    same_margins(model, m, "margins changed after a save/load round trip");
     xgb_free(m);
     free(text);
 }
@@ -426,6 +431,69 @@ static void test_xgb_concurrent_one_row_predictions_agree(void **state)
     }
 }
 
+/* Rows chosen by index train the very model their gathered copy does. */
+static void test_xgb_rows_by_index_match_gathered_copy(void **state)
+{
+    static float Xg[ROWS * COLS], yg[ROWS];
+    static size_t idx[ROWS];
+    struct xgb_rows tr = {X, Y, NULL, idx, 0};
+    struct xgb_model *ma = NULL, *mb = NULL;
+    struct xgb_params p;
+    struct ns_error err = {0};
+
+    (void)state;
+    for (size_t i = 0; i < ROWS; i += 2, tr.n++) {
+        idx[tr.n] = ROWS - 1 - i;
+        memcpy(Xg + tr.n * COLS, X + idx[tr.n] * COLS, COLS * sizeof(float));
+        yg[tr.n] = Y[idx[tr.n]];
+    }
+    tiny_params(&p);
+    if (xgb_train_rows(&tr, COLS, NULL, &p, &ma, NULL, &err) != NS_OK ||
+        xgb_train(Xg, tr.n, COLS, yg, NULL, NULL, &p, &mb, NULL, &err))
+        fail_msg("training failed: %s", err.msg);
+    same_margins(ma, mb, "rows by index and their copy gave different "
+                 "margins");
+    xgb_free(ma);
+    xgb_free(mb);
+}
+
+/* More rows than one iterator batch: every batch's labels must reach
+ * XGBoost with its rows, so the model still separates the classes. */
+static void test_xgb_rows_over_several_batches_keep_their_labels(void **st)
+{
+    size_t n = XGB_ITER_BATCH + XGB_ITER_BATCH / 2;
+    float *x = malloc(n * COLS * sizeof(float));
+    float *y = malloc(n * sizeof(float));
+    double *m = malloc(n * sizeof(double));
+    struct xgb_rows tr = {x, y, NULL, NULL, n};
+    struct xgb_model *mod = NULL;
+    struct xgb_params p;
+    struct ns_error err = {0};
+    double pos = 0, neg = 0;
+
+    (void)st;
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_non_null(m);
+    synth(x, y, n, 99);
+    tiny_params(&p);
+    p.n_trees = 5;
+    if (xgb_train_rows(&tr, COLS, NULL, &p, &mod, NULL, &err) != NS_OK ||
+        xgb_predict_margin(mod, x, n, COLS, 0, m, &err) != NS_OK)
+        fail_msg("training over two batches failed: %s", err.msg);
+    for (size_t i = XGB_ITER_BATCH; i < n; i++) {
+        pos += y[i] > 0.5f ? m[i] : 0;
+        neg += y[i] > 0.5f ? 0 : m[i];
+    }
+    if (!(pos > neg))
+        fail_msg("rows of the second batch are not separated (sum of "
+                 "positive margins %g, of negative %g)", pos, neg);
+    xgb_free(mod);
+    free(x);
+    free(y);
+    free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +511,9 @@ int main(void)
         cmocka_unit_test(test_xgb_random_forest_mode_counts_parallel_trees),
         cmocka_unit_test(test_xgb_weights_change_the_model),
         cmocka_unit_test(test_xgb_concurrent_one_row_predictions_agree),
+        cmocka_unit_test(test_xgb_rows_by_index_match_gathered_copy),
+        cmocka_unit_test(
+            test_xgb_rows_over_several_batches_keep_their_labels),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "client.h"
+#include "server/auth.h"
 
 struct fx {
     char dir[64];
@@ -152,18 +153,49 @@ static void test_serve_key_works_hup_survives_term_exits_zero(void **st)
     assert_int_equal(wait_exit(pid, 5000), 0);
 }
 
+/* The patient's pseudonym and the pseudonym key (hex) the server used:
+ * the key file beside the SQLite database. */
+static void pseudo_secrets(const struct fx *f, const char *patient,
+                           char *pseudonym, char *key_hex)
+{
+    struct auth_pseudo p;
+    struct ns_error err;
+
+    if (auth_pseudo_load(f->url, NULL, &p, &err) != NS_OK)
+        fail_msg("pseudonym key: %s", err.msg);
+    assert_int_equal(auth_pseudonymise(&p, patient, pseudonym, &err),
+                     NS_OK);
+    for (size_t i = 0; i < p.len; i++)
+        snprintf(key_hex + 2 * i, 3, "%02x", p.key[i]);
+}
+
+/* One log line against everything that must never be logged. */
+static void scan_line(const char *line, const char *const *secrets)
+{
+    for (size_t i = 0; secrets[i]; i++) {
+        if (strstr(line, secrets[i]))
+            fail_msg("the log shows '%s': %s", secrets[i], line);
+    }
+    /* The age is a small number: flag it only next to its column. */
+    if (strstr(line, "Age") && strstr(line, "97"))
+        fail_msg("the log shows the age: %s", line);
+}
+
 /* Every line the server logs at debug level during bookings, lookups,
- * errors and a reminder: no patient id, no key, no neighbourhood, no
- * message text. */
+ * errors, a reminder and an erasure: no patient id, age, neighbourhood,
+ * message text, API key, pseudonym or pseudonym key. */
 static void test_serve_log_holds_no_patient_data_or_keys(void **state)
 {
     struct fx *f = *state;
-    static const char *const secrets[] = {
-        "987654321012345", "VILA RUBIM", "Call me back, Maria", NULL};
+    char pseudonym[AUTH_HEX_LEN], pkey[2 * AUTH_PSEUDO_KEY_MAX + 1];
+    char admin[128], h_admin[160];
+    const char *secrets[] = {"987654321012345", "VILA RUBIM",
+                             "Call me back, Maria", pseudonym, pkey,
+                             NULL, NULL, NULL};
     const char *rec = "{\"PatientId\": \"987654321012345\", "
                       "\"AppointmentID\": \"A-77\", \"Gender\": \"F\", "
                       "\"ScheduledDay\": \"2016-04-29T18:38:08Z\", "
-                      "\"AppointmentDay\": \"2016-05-03\", \"Age\": 62, "
+                      "\"AppointmentDay\": \"2016-05-03\", \"Age\": 97, "
                       "\"Neighbourhood\": \"VILA RUBIM\", \"Scholarship\": 0,"
                       " \"Hipertension\": 1, \"Diabetes\": 0, "
                       "\"Alcoholism\": 0, \"Handcap\": 0, "
@@ -185,8 +217,13 @@ static void test_serve_log_holds_no_patient_data_or_keys(void **state)
              f->bin, model);
     assert_int_equal(system(cmd), 0);
     add_key(f, "clinic", key, sizeof(key));
+    add_key(f, "admin", admin, sizeof(admin));
     snprintf(header, sizeof(header), "Authorization: Bearer %s", key);
+    snprintf(h_admin, sizeof(h_admin), "Authorization: Bearer %s", admin);
+    secrets[5] = key + 3;
+    secrets[6] = admin + 3;
     pid = start(f, model, "debug", &port);
+    pseudo_secrets(f, "987654321012345", pseudonym, pkey);
     assert_int_equal(http_call(port, "POST", "/appointments", rec,
                                strlen(rec), h, &r), CURLE_OK);
     assert_int_equal(r.status, 201);
@@ -203,25 +240,27 @@ static void test_serve_log_holds_no_patient_data_or_keys(void **state)
     assert_int_equal(http_call(port, "GET", path, NULL, 0, h, &r),
                      CURLE_OK);
     reply_free(&r);
+    /* The reminder's delivery attempt first: an erasure would cancel it. */
     usleep(1200000);
+    /* Erasure names the patient in the path. */
+    h[0] = h_admin;
+    assert_int_equal(http_call(port, "DELETE", "/patients/987654321012345",
+                               NULL, 0, h, &r), CURLE_OK);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
     assert_int_equal(kill(pid, SIGTERM), 0);
     assert_int_equal(wait_exit(pid, 5000), 0);
     snprintf(path, sizeof(path), "%s/serve.log", f->dir);
     log = fopen(path, "r");
     assert_non_null(log);
     while (fgets(line, sizeof(line), log)) {
-        for (size_t i = 0; secrets[i]; i++) {
-            if (strstr(line, secrets[i]))
-                fail_msg("the log shows '%s': %s", secrets[i], line);
-        }
-        if (strstr(line, key + 3))
-            fail_msg("the log shows the API key: %s", line);
+        scan_line(line, secrets);
         access += strstr(line, "access: ") != NULL;
         outbox += strstr(line, "outbox: ") != NULL;
     }
     fclose(log);
     /* The scan read a real log: every request and the delivery are in. */
-    assert_int_equal(access, 4);
+    assert_int_equal(access, 5);
     assert_true(outbox >= 1);
 }
 

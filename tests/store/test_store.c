@@ -14,8 +14,10 @@
 
 #include <cmocka.h>
 
+#include "features/history.h"
 #include "store/store.h"
 #include "store/store_int.h"
+#include "util/timeutil.h"
 
 #define DAY 86400
 
@@ -603,6 +605,19 @@ static void test_history_matches_timeline(void **state)
     assert_int_equal(h.last_prior_day, 8);
     assert_int_equal(h.held_appts, 2);      /* #3 (day 20), #4 (day 12) */
     assert_int_equal(h.bookings_30d, 4);    /* #1-#4 before t */
+    assert_int_equal(h.bookings_today, 0);  /* nothing booked on day 11 */
+    assert_int_equal(h.same_day_appts, 0);  /* nothing else on day 14 */
+    assert_int_equal(h.prev_booked_at, 9LL * DAY);  /* #4 */
+    assert_int_equal(h.prev_booked_for, 12);
+
+    /* The same instant for day 12, already held by #4; and a second
+     * booking on day 9 sees #4 as booked earlier that day. */
+    check_ok(store_history_stats(f->s, "P", 11LL * DAY + DAY / 2, 12, &h,
+                                 &e), &e, "history for day 12");
+    assert_int_equal(h.same_day_appts, 1);
+    check_ok(store_history_stats(f->s, "P", 9LL * DAY + 60, 12, &h, &e),
+             &e, "history later on day 9");
+    assert_int_equal(h.bookings_today, 1);
 
     /* At the instant #2 was booked: it does not see itself. */
     check_ok(store_history_stats(f->s, "P", 1LL * DAY, 8, &h, &e), &e,
@@ -611,6 +626,9 @@ static void test_history_matches_timeline(void **state)
     assert_int_equal(h.last_prior_day, INT32_MIN);
     assert_int_equal(h.held_appts, 1);      /* #1, day 5 still to come */
     assert_int_equal(h.bookings_30d, 1);
+    assert_int_equal(h.prev_booked_at, 100);    /* #1, for day 5 */
+    assert_int_equal(h.prev_booked_for, 5);
+    assert_int_equal(h.bookings_today, 0);  /* #1 was on day 0 */
 
     /* The 30-day window is open: exactly 30 days after #5 it is out. */
     check_ok(store_history_stats(f->s, "P", 70LL * DAY, 70, &h, &e), &e,
@@ -625,8 +643,93 @@ static void test_history_matches_timeline(void **state)
              &e, "history of an unknown patient");
     assert_int_equal(h.prior_appts, 0);
     assert_int_equal(h.last_prior_day, INT32_MIN);
+    assert_int_equal(h.prev_booked_at, INT64_MIN);
+    assert_int_equal(h.prev_booked_for, INT32_MIN);
     assert_int_equal(store_history_stats(f->s, "P", 11LL * DAY, 10, &h, &e),
                      NS_ERR_INVALID);
+}
+
+/* Compares one query's store counts with the in-memory index's stats,
+ * turned the way the service turns them (src/server/api_predict.c). */
+static struct history_stats expect_same_history(struct store *s,
+                                                struct history_index *h,
+                                                const char *who, int64_t t,
+                                                int32_t day)
+{
+    struct history_source src = history_index_source(h);
+    struct history_query q = {who, t, day};
+    struct history_stats x;
+    struct store_history g;
+    struct ns_error e = {0};
+
+    check_ok(store_history_stats(s, who, t, day, &g, &e), &e, "history");
+    assert_int_equal(src.stats(src.ctx, &q, &x, NULL), NS_OK);
+    if (x.prior_appts != (double)g.prior_appts ||
+        x.prior_noshows != (double)g.prior_noshows ||
+        x.held_appts != (double)g.held_appts ||
+        x.bookings_30d != (double)g.bookings_30d ||
+        x.bookings_today != (double)g.bookings_today ||
+        x.same_day_appts != (double)g.same_day_appts)
+        fail_msg("%s at %lld for day %ld: index and store counts differ",
+                 who, (long long)t, (long)day);
+    if (g.prev_booked_at == INT64_MIN) {
+        assert_true(isnan(x.prev_lead) && isnan(x.days_since_booking));
+        return x;
+    }
+    if (x.prev_lead != g.prev_booked_for - ns_day_of(g.prev_booked_at) ||
+        x.days_since_booking != (double)(t - g.prev_booked_at) / 86400.0)
+        fail_msg("%s at %lld: previous booking differs (index lead %g, "
+                 "store day %ld)", who, (long long)t, x.prev_lead,
+                 (long)g.prev_booked_for);
+    return x;
+}
+
+/* The store's SQL and the in-memory index must give the same history on
+ * a random timeline with ties of instant, unknown outcomes and bookings
+ * for one day made on several days. */
+static void test_history_agrees_with_index(void **state)
+{
+    static const char *const who[] = {"P", "Q"};
+    struct fx *f = *state;
+    struct history_index *h = history_index_new();
+    struct ns_error e = {0};
+    uint32_t r = 12345;
+    int repeat, seen[3] = {0, 0, 0};
+
+    assert_non_null(h);
+    for (int i = 0; i < 60; i++) {
+        const char *p = who[(r = r * 1103515245u + 12345u) >> 31];
+        int64_t t = (int64_t)((r >> 8) % 30) * DAY + (r % 4) * 3600;
+        int32_t day = (int32_t)(t / DAY) + (int32_t)((r >> 4) % 6);
+        int label = (int)((r >> 12) % 3) - 1;
+        int64_t id = book(f->s, NULL, p, t, day, 0.1, NULL);
+
+        if (label >= 0)
+            check_ok(store_set_outcome(f->s, id, label ? STORE_NO_SHOW
+                                                       : STORE_HONORED,
+                                       (int64_t)day * DAY, "c", 1,
+                                       &repeat, &e), &e, "outcome");
+        assert_int_equal(history_index_add(h, p, t, day, label), NS_OK);
+    }
+    assert_int_equal(history_index_finish(h), NS_OK);
+    for (int i = 0; i < 80; i++) {
+        struct history_stats x;
+        int64_t t;
+
+        r = r * 1103515245u + 12345u;
+        t = (int64_t)((r >> 8) % 36) * DAY + (r % 5) * 3600;
+        x = expect_same_history(f->s, h, who[i % 2], t,
+                                (int32_t)(t / DAY) +
+                                    (int32_t)((r >> 4) % 5));
+        seen[0] += x.prior_noshows > 0;
+        seen[1] += x.bookings_today > 0;
+        seen[2] += x.same_day_appts > 0;
+    }
+    if (seen[0] == 0 || seen[1] == 0 || seen[2] == 0)
+        fail_msg("timeline too thin: %d queries with a no-show, %d with a "
+                 "same-day booking, %d with a same-day appointment",
+                 seen[0], seen[1], seen[2]);
+    history_index_free(h);
 }
 
 static void test_lease_exclusive_until_expiry(void **state)
@@ -968,6 +1071,7 @@ static const struct CMUnitTest tests[] = {
     T(test_notify_outbox_claimed_exactly_once),
     T(test_outbox_list_reads_delivery_state),
     T(test_history_matches_timeline),
+    T(test_history_agrees_with_index),
     T(test_lease_exclusive_until_expiry),
     T(test_model_registry_single_production),
     T(test_erase_nulls_personal_fields),

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# What a retraining round costs the requests being served:
+#   bench/retrain_load.sh MODEL DATA.csv
+# POST /predict under wrk (2 threads, 16 connections) for DURATION seconds
+# (default 8), once alone and once while `noshow retrain` runs back to
+# back on DATA.csv the way `serve --retrain-every` runs it (nice 10, one
+# XGBoost thread). Prints requests/s, p50 and p99 of both runs and the
+# number of retraining rounds completed during the second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+model=${1:?usage: bench/retrain_load.sh MODEL DATA.csv}
+data=${2:?usage: bench/retrain_load.sh MODEL DATA.csv}
+dur=${DURATION:-8}
+record=/work/shared/peers/python-fastapi/bench/sample_record.json
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+make -j2 > /dev/null
+
+key=$(build/noshow keys add --db "sqlite:$work/c.db" --role clinic \
+      2>/dev/null)
+cat > "$work/predict.lua" <<LUA
+local f = assert(io.open("$record", "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $key"
+LUA
+NOSHOW_LOG=warn NOSHOW_PSEUDONYM_KEY=bench-pseudonym-key-0123456789 \
+    build/noshow serve --model "$model" --db "sqlite:$work/c.db" \
+    --listen 127.0.0.1:0 > "$work/c.out" 2> "$work/c.err" &
+pids+=("$!")
+port=
+for _ in $(seq 50); do
+    port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/c.out")
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "$port" ] || { cat "$work/c.err" >&2; exit 1; }
+
+run_wrk() {   # label
+    wrk -t2 -c16 -d"${dur}s" --latency -s "$work/predict.lua" \
+        "http://127.0.0.1:$port/predict" > "$work/wrk.out"
+    awk -v l="$1" '/Requests\/sec/ {r=$2} /^ +50%/ {p50=$2}
+        /^ +99%/ {p99=$2}
+        END {printf "%-28s %10s req/s  p50 %-9s p99 %s\n", l, r, p50,
+             p99}' "$work/wrk.out"
+}
+
+wrk -t2 -c16 -d2s -s "$work/predict.lua" \
+    "http://127.0.0.1:$port/predict" > /dev/null
+run_wrk "/predict alone"
+(
+    end=$((SECONDS + dur))
+    n=0
+    while [ "$SECONDS" -lt "$end" ]; do
+        rm -f "$work/r.db"*
+        nice -n 10 build/noshow retrain --db "sqlite:$work/r.db" \
+            --also "$data" --model "$model" --threads 1 \
+            > /dev/null 2>&1 && n=$((n + 1))
+    done
+    echo "$n" > "$work/rounds"
+) &
+retrainer=$!
+run_wrk "/predict while retraining"
+wait "$retrainer"
+echo "retraining rounds completed meanwhile: $(cat "$work/rounds")"

@@ -1,0 +1,16 @@
+/* libFuzzer target for the booking body of POST /appointments:
+ * any bytes, sent as the JSON body, get a documented answer (2xx, 400,
+ * 404, 409, 413, 415, 422 or 503), never a 500 or a crash. Build: make
+ * fuzz; run: scripts/fuzz.sh req_book. */
+#include <stdint.h>
+
+#include "fuzz_http.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_http_setup();
+    fuzz_http_send("POST", "/appointments", (const char *)data, size);
+    return 0;
+}

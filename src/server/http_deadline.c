@@ -1,0 +1,204 @@
+#include "server/http_deadline.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#define TICK_MS 200
+
+/* One connection; lives from the STARTED to the CLOSED notice, linked
+ * in the deadline's list and pointed to by the socket context. */
+struct watch {
+    struct watch *prev, *next;
+    MHD_socket fd;
+    int64_t since_ms;           /* when the current request began */
+    bool waiting;               /* a request is on its way in */
+    bool cut;
+};
+
+struct http_deadline {
+    unsigned limit_ms;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stop;
+    pthread_t thread;
+    struct watch head;          /* sentinel of a circular list */
+};
+
+static int64_t now_ms(void)
+{
+    return ns_mono_ns() / 1000000;
+}
+
+/* Shuts the sockets whose request is late. The lock is held, so a
+ * socket is never shut after its CLOSED notice (and possible reuse). */
+static unsigned sweep(struct http_deadline *d, int64_t now)
+{
+    unsigned n = 0;
+
+    for (struct watch *w = d->head.next; w != &d->head; w = w->next) {
+        if (!w->waiting || w->cut || now - w->since_ms <= d->limit_ms)
+            continue;
+        shutdown(w->fd, SHUT_RDWR);
+        w->cut = true;
+        n++;
+    }
+    return n;
+}
+
+static void *watchdog(void *arg)
+{
+    struct http_deadline *d = arg;
+    struct timespec until;
+    unsigned n;
+
+    pthread_mutex_lock(&d->lock);
+    while (!d->stop) {
+        n = sweep(d, now_ms());
+        if (n > 0)
+            ns_log_warn("http", "closed connections whose request did not "
+                        "arrive in time count=%u limit_ms=%u", n,
+                        d->limit_ms);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += TICK_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&d->wake, &d->lock, &until);
+    }
+    pthread_mutex_unlock(&d->lock);
+    return NULL;
+}
+
+enum ns_err http_deadline_new(unsigned limit_ms, struct http_deadline **out,
+                              struct ns_error *err)
+{
+    struct http_deadline *d = calloc(1, sizeof(*d));
+    int rc;
+
+    *out = NULL;
+    if (d == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    d->limit_ms = limit_ms;
+    d->head.next = d->head.prev = &d->head;
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->wake, NULL);
+    rc = pthread_create(&d->thread, NULL, watchdog, d);
+    if (rc != 0) {
+        pthread_cond_destroy(&d->wake);
+        pthread_mutex_destroy(&d->lock);
+        free(d);
+        return ns_error_set(err, NS_ERR_IO, "request deadline thread: %s",
+                            strerror(rc));
+    }
+    *out = d;
+    return NS_OK;
+}
+
+void http_deadline_free(struct http_deadline *d)
+{
+    if (d == NULL)
+        return;
+    pthread_mutex_lock(&d->lock);
+    d->stop = true;
+    pthread_cond_signal(&d->wake);
+    pthread_mutex_unlock(&d->lock);
+    pthread_join(d->thread, NULL);
+    /* Connections the daemon closed without a notice. */
+    while (d->head.next != &d->head) {
+        struct watch *w = d->head.next;
+
+        d->head.next = w->next;
+        free(w);
+    }
+    pthread_cond_destroy(&d->wake);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+}
+
+static void watch_start(struct http_deadline *d,
+                        struct MHD_Connection *conn, void **ctx)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct watch *w;
+
+    if (ci == NULL)
+        return;
+    w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return;     /* no deadline for this one: the idle timeout stays */
+    w->fd = ci->connect_fd;
+    w->since_ms = now_ms();
+    w->waiting = true;
+    pthread_mutex_lock(&d->lock);
+    w->next = d->head.next;
+    w->prev = &d->head;
+    d->head.next->prev = w;
+    d->head.next = w;
+    pthread_mutex_unlock(&d->lock);
+    *ctx = w;
+}
+
+void http_deadline_notify(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct http_deadline *d = cls;
+    struct watch *w = *socket_context;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        watch_start(d, conn, socket_context);
+        return;
+    }
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&d->lock);
+    w->prev->next = w->next;
+    w->next->prev = w->prev;
+    pthread_mutex_unlock(&d->lock);
+    free(w);
+    *socket_context = NULL;
+}
+
+static struct watch *watch_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
+
+void http_deadline_arrived(struct http_deadline *d,
+                           struct MHD_Connection *conn)
+{
+    struct watch *w;
+
+    if (d == NULL || (w = watch_of(conn)) == NULL)
+        return;
+    pthread_mutex_lock(&d->lock);
+    w->waiting = false;
+    pthread_mutex_unlock(&d->lock);
+}
+
+void http_deadline_restart(struct http_deadline *d,
+                           struct MHD_Connection *conn)
+{
+    struct watch *w;
+
+    if (d == NULL || (w = watch_of(conn)) == NULL)
+        return;
+    pthread_mutex_lock(&d->lock);
+    w->since_ms = now_ms();
+    w->waiting = true;
+    pthread_mutex_unlock(&d->lock);
+}
