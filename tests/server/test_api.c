@@ -458,6 +458,60 @@ static void test_api_injection_message_stored_verbatim(void **state)
     }
 }
 
+/* The first notification of appointment path, polled until its state
+ * is want or 5 s have passed; a new reference. */
+static json_t *wait_delivery(struct fx *f, const char *path,
+                             const char *want)
+{
+    for (int t = 0; t < 250; t++) {
+        struct reply r;
+        json_t *got, *n;
+        const char *st;
+
+        assert_int_equal(call(f, "GET", path, NULL, "r", &r), 200);
+        got = json_loads(r.body, 0, NULL);
+        reply_free(&r);
+        n = json_array_get(json_object_get(got, "notifications"), 0);
+        st = json_string_value(json_object_get(n, "state"));
+        if (st != NULL && strcmp(st, want) == 0) {
+            json_incref(n);
+            json_decref(got);
+            return n;
+        }
+        json_decref(got);
+        usleep(20000);
+    }
+    fail_msg("%s: no notification reached state '%s' within 5 s", path,
+             want);
+    return NULL;
+}
+
+/* GET /appointments/{id} shows no notification before a reminder, then
+ * the queued job until the webhook took it: delivered, one attempt. */
+static void test_api_appointment_shows_delivery_state(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = book_direct(f, "state", 0.7, "cardio");
+    char path[64], notify[80];
+    struct reply r;
+    json_t *n;
+
+    snprintf(path, sizeof(path), "/appointments/%lld", (long long)id);
+    assert_int_equal(call(f, "GET", path, NULL, "r", &r), 200);
+    assert_non_null(strstr(r.body, "\"notifications\":[]"));
+    reply_free(&r);
+    snprintf(notify, sizeof(notify), "%s/notify", path);
+    assert_int_equal(call(f, "POST", notify, NULL, "c", &r), 202);
+    reply_free(&r);
+    n = wait_delivery(f, path, "delivered");
+    assert_int_equal(json_integer_value(json_object_get(n, "attempts")), 1);
+    assert_true(json_is_null(json_object_get(n, "last_error")));
+    assert_true(json_is_null(json_object_get(n, "next_attempt_at")));
+    assert_true(json_integer_value(json_object_get(n, "outbox_id")) > 0);
+    assert_true(json_is_string(json_object_get(n, "updated_at")));
+    json_decref(n);
+}
+
 static void test_api_notify_after_outcome_is_409(void **state)
 {
     struct fx *f = *state;
@@ -641,6 +695,7 @@ static const struct CMUnitTest tests[] = {
     T(test_api_outcome_repeat_and_conflict),
     T(test_api_outcome_bad_bodies),
     T(test_api_injection_message_stored_verbatim),
+    T(test_api_appointment_shows_delivery_state),
     T(test_api_notify_after_outcome_is_409),
     T(test_api_list_filters_sorts_and_pages),
     T(test_api_ten_megabyte_body_is_413),

@@ -113,6 +113,10 @@ const DICT = {
         last_update: 'Mis à jour à {time}',
         none_pending: 'Aucun rendez-vous en attente.',
         st_pending: 'en attente',
+        deliv_pending: 'envoi en attente',
+        deliv_delivering: 'envoi en cours',
+        deliv_delivered: 'envoyé',
+        deliv_failed: 'échec de l’envoi',
         st_pending_confirmation: 'attente de confirmation',
         st_confirmed: 'confirmé',
         st_honored: 'honoré',
@@ -163,12 +167,15 @@ const DICT = {
         nav_reminders: 'Rappels du jour',
         nav_overbooking: 'Surréservation',
         rem_title: 'Rappels du jour',
-        rem_intro: 'Les rendez-vous en attente du jour à relancer, par ' +
-            'gain attendu décroissant, dans la limite des appels possibles. ' +
-            'Statuts actualisés toutes les {s} s.',
+        rem_intro: 'La liste du jour des rendez-vous à relancer : ceux ' +
+            'déjà retenus gardent leur place et leur statut, les places ' +
+            'restantes vont aux rendez-vous en attente par gain attendu ' +
+            'décroissant, dans la limite des appels possibles. Statuts ' +
+            'actualisés toutes les {s} s.',
         capacity: 'Appels possibles',
         show_list: 'Afficher la liste',
-        rem_summary: '{n} rendez-vous retenus, dont {control} témoin(s) ; ' +
+        rem_summary: '{n} rendez-vous retenus ({kept} déjà retenus ' +
+            'auparavant), dont {control} témoin(s) ; ' +
             'seuil {thr}, capacité {cap}. {skipped} patient(s) déjà ' +
             'contacté(s) dans les {days} derniers jours écarté(s).',
         rem_none: 'Aucun rendez-vous à relancer pour ce jour.',
@@ -349,6 +356,10 @@ const DICT = {
         last_update: 'Updated at {time}',
         none_pending: 'No pending appointment.',
         st_pending: 'pending',
+        deliv_pending: 'sending queued',
+        deliv_delivering: 'sending',
+        deliv_delivered: 'delivered',
+        deliv_failed: 'delivery failed',
         st_pending_confirmation: 'awaiting confirmation',
         st_confirmed: 'confirmed',
         st_honored: 'honored',
@@ -397,12 +408,14 @@ const DICT = {
         nav_reminders: 'Today’s reminders',
         nav_overbooking: 'Overbooking',
         rem_title: 'Today’s reminders',
-        rem_intro: 'The day’s pending appointments worth a reminder, by ' +
-            'expected gain, cut at the calls staff can make. Statuses ' +
-            'refreshed every {s} s.',
+        rem_intro: 'The day’s list of appointments worth a reminder: ' +
+            'those listed before keep their place and status, the places ' +
+            'left go to pending appointments by expected gain, up to the ' +
+            'calls staff can make. Statuses refreshed every {s} s.',
         capacity: 'Calls possible',
         show_list: 'Show the list',
-        rem_summary: '{n} appointments listed, {control} of them control; ' +
+        rem_summary: '{n} appointments listed ({kept} kept from before), ' +
+            '{control} of them control; ' +
             'threshold {thr}, capacity {cap}. {skipped} patient(s) ' +
             'contacted within the last {days} days left off.',
         rem_none: 'No appointment to remind on this day.',
@@ -550,6 +563,12 @@ export function fmtClock(d) {
 
 export function statusLabel(s) {
     const key = 'st_' + s;
+    return DICT[lang][key] ? t(key) : s;
+}
+
+// A reminder's delivery state (pending, delivering, delivered, failed).
+export function deliveryLabel(s) {
+    const key = 'deliv_' + s;
     return DICT[lang][key] ? t(key) : s;
 }
 
