@@ -110,7 +110,14 @@ void api_h_outcome(struct http_req *req, struct http_resp *resp)
     snprintf(actor, sizeof(actor), "key:%lld", (long long)req->key_id);
     if (store_set_outcome(a->store, id, st, at, actor, ns_now_ms(),
                           &repeat, &err) != NS_OK) {
-        api_appt_error(req, resp, &err);
+        /* A conflict is about the outcome sent, not about the id. */
+        if (strcmp(err.field, "outcome") == 0)
+            http_problem_err(req, resp, &err,
+                             json_incref(json_object_get(req->body,
+                                                         "outcome")),
+                             "the outcome and time already recorded");
+        else
+            api_appt_error(req, resp, &err);
         return;
     }
     ns_format_datetime(at, when);

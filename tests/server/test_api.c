@@ -347,6 +347,7 @@ static void test_api_outcome_repeat_and_conflict(void **state)
                           "\"at\":\"2016-05-02T10:00:00Z\"}";
     char path[64];
     struct reply r;
+    json_t *doc, *e;
 
     snprintf(path, sizeof(path), "/appointments/%lld/outcome",
              (long long)id);
@@ -359,6 +360,18 @@ static void test_api_outcome_repeat_and_conflict(void **state)
     assert_int_equal(call(f, "PUT", path, "{\"outcome\":\"no_show\","
                           "\"at\":\"2016-05-02T10:00:00Z\"}", "c", &r),
                      409);
+    /* The conflict names the outcome sent and both times as dates. */
+    doc = json_loads(r.body, 0, NULL);
+    assert_non_null(doc);
+    e = json_array_get(json_object_get(doc, "errors"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "field")),
+                        "outcome");
+    assert_string_equal(json_string_value(json_object_get(e, "value")),
+                        "no_show");
+    assert_non_null(strstr(json_string_value(json_object_get(doc,
+                                                             "detail")),
+                           "honored at 2016-05-02T10:00:00Z"));
+    json_decref(doc);
     reply_free(&r);
     assert_int_equal(call(f, "PUT", "/appointments/999999999/outcome",
                           honored, "c", &r), 404);
