@@ -5,6 +5,7 @@
  * tested whether or not a model is loaded. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@ struct hook {
     struct http_server *srv;
     pthread_mutex_t lock;
     int calls;
+    int fail_next;              /* answer 503 to that many calls first */
     char last[512];
 };
 
@@ -56,12 +58,20 @@ static void h_hook(struct http_req *req, struct http_resp *resp)
     struct hook *h = req->app;
     char *text = json_dumps(req->body, JSON_COMPACT);
 
+    bool fail;
+
     pthread_mutex_lock(&h->lock);
     h->calls++;
+    fail = h->fail_next > 0;
+    if (fail)
+        h->fail_next--;
     snprintf(h->last, sizeof(h->last), "%s", text ? text : "");
     pthread_mutex_unlock(&h->lock);
     free(text);
-    http_resp_json(resp, 200, json_object());
+    if (fail)
+        http_problem(req, resp, 503, "the receiver is down", NULL);
+    else
+        http_resp_json(resp, 200, json_object());
 }
 
 static const struct http_route hook_routes[] = {
@@ -525,6 +535,40 @@ static void test_api_appointment_shows_delivery_state(void **state)
     json_decref(n);
 }
 
+/* A webhook that fails once: the job goes back with its error and a
+ * next attempt about 2 s later (the first backoff step), then the
+ * worker delivers it on the second attempt. */
+static void test_api_failed_delivery_is_retried_with_backoff(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = book_direct(f, "retry", 0.6, "cardio");
+    char path[64], notify[80];
+    struct reply r;
+    json_t *n;
+    int calls;
+
+    pthread_mutex_lock(&f->hook.lock);
+    f->hook.fail_next = 1;
+    calls = f->hook.calls;
+    pthread_mutex_unlock(&f->hook.lock);
+    snprintf(path, sizeof(path), "/appointments/%lld", (long long)id);
+    snprintf(notify, sizeof(notify), "%s/notify", path);
+    assert_int_equal(call(f, "POST", notify, NULL, "c", &r), 202);
+    reply_free(&r);
+    n = wait_delivery(f, path, "pending");
+    assert_int_equal(json_integer_value(json_object_get(n, "attempts")), 1);
+    assert_non_null(strstr(json_string_value(json_object_get(
+                               n, "last_error")), "HTTP 503"));
+    assert_true(json_is_string(json_object_get(n, "next_attempt_at")));
+    json_decref(n);
+    n = wait_delivery(f, path, "delivered");
+    assert_int_equal(json_integer_value(json_object_get(n, "attempts")), 2);
+    json_decref(n);
+    pthread_mutex_lock(&f->hook.lock);
+    assert_int_equal(f->hook.calls - calls, 2);
+    pthread_mutex_unlock(&f->hook.lock);
+}
+
 static void test_api_notify_after_outcome_is_409(void **state)
 {
     struct fx *f = *state;
@@ -709,6 +753,7 @@ static const struct CMUnitTest tests[] = {
     T(test_api_outcome_bad_bodies),
     T(test_api_injection_message_stored_verbatim),
     T(test_api_appointment_shows_delivery_state),
+    T(test_api_failed_delivery_is_retried_with_backoff),
     T(test_api_notify_after_outcome_is_409),
     T(test_api_list_filters_sorts_and_pages),
     T(test_api_ten_megabyte_body_is_413),
