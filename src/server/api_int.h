@@ -168,6 +168,7 @@ void api_h_appt_get(struct http_req *req, struct http_resp *resp);
 void api_h_appt_list(struct http_req *req, struct http_resp *resp);
 void api_h_outcome(struct http_req *req, struct http_resp *resp);
 void api_h_notify(struct http_req *req, struct http_resp *resp);
+void api_h_confirm(struct http_req *req, struct http_resp *resp);
 void api_h_predict(struct http_req *req, struct http_resp *resp);
 void api_h_v2_infer(struct http_req *req, struct http_resp *resp);
 void api_h_v2_model(struct http_req *req, struct http_resp *resp);

@@ -28,6 +28,8 @@ static const struct {
      "outcome_at, repeat}", "Outcome"},
     {"POST", "/appointments/{id}/notify", "202", "{id, status, outbox_id, "
      "delivery}", "Notice"},
+    {"POST", "/appointments/{id}/confirm", "200", "{id, status: "
+     "confirmed, repeat}", NULL},
     {"POST", "/predict", "200", "A Score, or a list of them for a list",
      "Record"},
     {"POST", "/v2/models/noshow/infer", "200", "Outputs probability, "

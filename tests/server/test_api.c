@@ -569,6 +569,49 @@ static void test_api_failed_delivery_is_retried_with_backoff(void **state)
     pthread_mutex_unlock(&f->hook.lock);
 }
 
+/* The patient's confirmation after a reminder: confirmed, with its
+ * event; again is harmless; a reader may not; after an outcome, 409. */
+static void test_api_confirm_after_notify_then_outcome(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = book_direct(f, "confirm", 0.5, "derm");
+    char path[64], sub[96];
+    struct reply r;
+    json_t *doc;
+
+    snprintf(path, sizeof(path), "/appointments/%lld", (long long)id);
+    snprintf(sub, sizeof(sub), "%s/notify", path);
+    assert_int_equal(call(f, "POST", sub, NULL, "c", &r), 202);
+    reply_free(&r);
+    snprintf(sub, sizeof(sub), "%s/confirm", path);
+    assert_int_equal(call(f, "POST", sub, NULL, "r", &r), 403);
+    reply_free(&r);
+    assert_int_equal(call(f, "POST", sub, NULL, "c", &r), 200);
+    assert_non_null(strstr(r.body, "\"status\":\"confirmed\""));
+    assert_non_null(strstr(r.body, "\"repeat\":false"));
+    reply_free(&r);
+    assert_int_equal(call(f, "POST", sub, NULL, "c", &r), 200);
+    assert_non_null(strstr(r.body, "\"repeat\":true"));
+    reply_free(&r);
+    assert_int_equal(call(f, "GET", path, NULL, "r", &r), 200);
+    doc = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(doc, "status")),
+                        "confirmed");
+    assert_non_null(strstr(r.body, "\"kind\":\"confirmed\""));
+    json_decref(doc);
+    reply_free(&r);
+    snprintf(sub, sizeof(sub), "%s/outcome", path);
+    assert_int_equal(call(f, "PUT", sub, "{\"outcome\":\"honored\"}", "c",
+                          &r), 200);
+    reply_free(&r);
+    snprintf(sub, sizeof(sub), "%s/confirm", path);
+    assert_int_equal(call(f, "POST", sub, NULL, "c", &r), 409);
+    reply_free(&r);
+    assert_int_equal(call(f, "POST", "/appointments/999999999/confirm",
+                          NULL, "c", &r), 404);
+    reply_free(&r);
+}
+
 static void test_api_notify_after_outcome_is_409(void **state)
 {
     struct fx *f = *state;
@@ -755,6 +798,7 @@ static const struct CMUnitTest tests[] = {
     T(test_api_appointment_shows_delivery_state),
     T(test_api_failed_delivery_is_retried_with_backoff),
     T(test_api_notify_after_outcome_is_409),
+    T(test_api_confirm_after_notify_then_outcome),
     T(test_api_list_filters_sorts_and_pages),
     T(test_api_ten_megabyte_body_is_413),
     T(test_api_slow_client_is_cut_by_timeout),
