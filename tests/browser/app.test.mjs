@@ -639,6 +639,13 @@ async function run(browser) {
                 'no metrics');
             const thr = await page.textContent('#model-threshold');
             check(/\d/.test(thr), `threshold '${thr}'`);
+            // Monitoring from GET /monitoring: the performance table (or
+            // its "no outcome yet" line) and one drift row per input.
+            await page.waitForSelector('#monitoring-perf');
+            await page.waitForSelector('#monitoring-drift');
+            const inputs = (await page.$$('#monitoring-drift tbody tr'))
+                .length;
+            check(inputs > 0, 'no drift row on the model page');
         });
 
     await test('English switch and tablet width', async () => {
