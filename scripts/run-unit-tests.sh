@@ -13,6 +13,11 @@ pass=0
 fail=0
 failed=()
 for t in "$@"; do
+    # A shared database starts empty for each executable (api_mariadb in
+    # scripts/test.sh), so one file's models or keys never reach another.
+    if [ -n "${NOSHOW_TEST_BEFORE_EACH:-}" ]; then
+        bash -c "$NOSHOW_TEST_BEFORE_EACH" || { fail=$((fail + 1)); continue; }
+    fi
     if NOSHOW_BUILD="$build" "$t" > "$t.log" 2>&1; then
         pass=$((pass + $(grep -c '^\[       OK \]' "$t.log")))
     else
