@@ -99,6 +99,8 @@ struct store {
     int n_idle;
     int n_open;
     int max_open;
+    /* SQLite: writers of this process queue here (see tx_conn). */
+    pthread_mutex_t write_mu;
 };
 
 extern const struct store_driver store_sqlite_driver;
