@@ -89,7 +89,10 @@ static void sq_disconnect(struct store_conn *bc)
 /* WAL pages before a commit runs a checkpoint (SQLite's default: 1000).
  * A booking dirties the same few index pages again and again; a longer
  * WAL copies each of them back once per checkpoint instead of every few
- * hundred bookings, and the checkpoint's fsyncs come less often. */
+ * hundred bookings, and the checkpoint's fsyncs come less often.
+ * LIMITATION: the checkpoint still runs inside the commit that crosses
+ * the mark, which lengthens that booking's wait (the p99); a checkpoint
+ * thread would take it off the request path. */
 #define SQ_CHECKPOINT_PAGES "8000"
 
 static enum ns_err sq_connect(struct store *s, struct store_conn **out,
