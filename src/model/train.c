@@ -173,6 +173,48 @@ static int cmp_time(const void *pa, const void *pb, void *ctx)
     return a < b ? -1 : (a > b);
 }
 
+static bool both_classes(const float *y, const size_t *rows, size_t n)
+{
+    bool pos = false;
+    bool neg = false;
+
+    for (size_t i = 0; i < n; i++) {
+        pos |= y[rows[i]] > 0.5f;
+        neg |= y[rows[i]] <= 0.5f;
+    }
+    return pos && neg;
+}
+
+/* *nv = the number of rows of idx[0..n) (sorted by time) dated in the
+ * latest holdout_days calendar days of the training rows. Both sides
+ * must keep rows: the model fitted before the slice is the one whose
+ * bias on it the calibration measures. */
+static enum ns_err slice_days(const struct run *r, const size_t *idx,
+                              size_t n, size_t *nv, struct ns_error *err)
+{
+    int32_t last = r->t->appt_day[idx[n - 1]];
+    int32_t from = last - r->o->holdout_days + 1;
+    size_t k = n;
+
+    while (k > 0 && r->t->appt_day[idx[k - 1]] >= from)
+        k--;
+    if (k == 0 || k == n || !both_classes(r->y, idx, k) ||
+        !both_classes(r->y, idx + k, n - k)) {
+        char a[11], b[11];
+
+        ns_format_date(from, a);
+        ns_format_date(last, b);
+        return ns_error_field(err, NS_ERR_INVALID, "--holdout-days",
+                              "--holdout-days %d holds out %zu of %zu "
+                              "training rows (%s to %s); both sides "
+                              "need rows of both outcomes (pick fewer "
+                              "days)", r->o->holdout_days, n - k, n, a,
+                              b);
+    }
+    *nv = n - k;
+    return NS_OK;
+}
+
 /* Held-out part of the training rows: the latest tenth for a time split
  * (as the test rows are later than all of them), a stratified random
  * tenth otherwise.
@@ -195,6 +237,11 @@ static enum ns_err hold_out(struct run *r, struct ns_error *err)
         size_t nv = (size_t)((double)n * TRAIN_VALID_FRACTION + 0.5);
 
         qsort_r(idx, n, sizeof(size_t), cmp_time, (void *)r->t);
+        if (r->o->holdout_days > 0) {
+            rc = slice_days(r, idx, n, &nv, err);
+            if (rc != NS_OK)
+                goto out;
+        }
         r->nfit = n - nv;
         r->nval = nv;
         r->fit = malloc((r->nfit ? r->nfit : 1) * sizeof(size_t));
@@ -227,18 +274,6 @@ out:
     free(idx);
     free(yt);
     return rc;
-}
-
-static bool both_classes(const float *y, const size_t *rows, size_t n)
-{
-    bool pos = false;
-    bool neg = false;
-
-    for (size_t i = 0; i < n; i++) {
-        pos |= y[rows[i]] > 0.5f;
-        neg |= y[rows[i]] <= 0.5f;
-    }
-    return pos && neg;
 }
 
 /* ---- features ------------------------------------------------------ */
@@ -743,8 +778,8 @@ static json_t *params_json(const struct train_opts *o,
     if (o->test_from != NS_DAY_NONE)
         ns_format_date(o->test_from, day);
     return json_pack("{s:s, s:s, s:i, s:f, s:i, s:f, s:f, s:f, s:f, s:i, "
-                     "s:s, s:f, s:b, s:s, s:f, s:I, s:b, s:i, s:o, "
-                     "s:I, s:I, s:I, s:I}",
+                     "s:s, s:f, s:b, s:s, s:f, s:I, s:b, s:i, s:i, "
+                     "s:o, s:I, s:I, s:I, s:I}",
                      "objective", p->objective, "tree_method",
                      p->tree_method, "max_depth", p->max_depth, "eta",
                      p->eta, "trees", res->trees, "min_child_weight",
@@ -758,6 +793,7 @@ static json_t *params_json(const struct train_opts *o,
                                       ? o->test_size : 0.0,
                      "seed", (json_int_t)o->seed, "search", o->search,
                      "folds", o->folds,
+                     "holdout_days", o->holdout_days,
                      "cv_logloss", isfinite(res->cv_logloss)
                                        ? json_real(res->cv_logloss)
                                        : json_null(),
@@ -872,6 +908,13 @@ static enum ns_err prepare(struct run *r, struct train_result *res,
                             "needs at least 2 folds and at least as many "
                             "training rows (%zu)", r->o->folds,
                             r->sp.n_train);
+    if (rc == NS_OK && r->o->holdout_days != 0 &&
+        (r->o->test_from == NS_DAY_NONE || r->o->holdout_days < 0))
+        rc = ns_error_field(err, NS_ERR_INVALID, "--holdout-days",
+                            "--holdout-days %d: expected a positive "
+                            "number of days, with --test-from (a random "
+                            "split has no latest days)",
+                            r->o->holdout_days);
     if (rc == NS_OK)
         rc = features(r, err);
     if (rc == NS_OK)
