@@ -188,7 +188,12 @@ static bool both_classes(const float *y, const size_t *rows, size_t n)
 /* *nv = the number of rows of idx[0..n) (sorted by time) dated in the
  * latest holdout_days calendar days of the training rows. Both sides
  * must keep rows: the model fitted before the slice is the one whose
- * bias on it the calibration measures. */
+ * bias on it the calibration measures.
+ * LIMITATION: that bias (a model fitted on earlier weeks, scoring the
+ * next week) is applied to the model refitted on every training row,
+ * scoring the weeks after them; it carries over only while the base
+ * rate drifts steadily. A drop that starts after the training rows is
+ * invisible to it (docs/model-card.md). */
 static enum ns_err slice_days(const struct run *r, const size_t *idx,
                               size_t n, size_t *nv, struct ns_error *err)
 {
