@@ -27,7 +27,7 @@ DATA, FEATS = sys.argv[1], sys.argv[2]
 CUT = pd.Timestamp(sys.argv[3] if len(sys.argv) > 3 else "2016-05-21")
 P = dict(objective="binary:logistic", eval_metric="logloss", max_depth=6,
          eta=0.05, subsample=0.8, colsample_bytree=0.8, tree_method="hist",
-         seed=42, nthread=2)
+         seed=42, nthread=1)
 
 raw = pd.read_csv(DATA, dtype={"PatientId": str})
 raw = raw.rename(columns={"AppointmentID": "appointment_id"})
