@@ -2,10 +2,13 @@
 model card, scored on training rows only.
 
 usage: noshow clean DATA.csv --schema kaggle-noshow --features F.csv
-       /usr/bin/python3 bench/quality_candidates.py DATA.csv F.csv [CUT]
+       /usr/bin/python3 bench/quality_candidates.py DATA.csv F.csv [params]
 
-Training rows are the appointments dated before CUT (default
-2016-05-21). Two checks, neither looks at a row dated on or after CUT:
+With "params" it scores, by the same grouped cross-validation, the
+parameter settings the search grid gained past its product instead.
+
+Training rows are the appointments dated before 2016-05-21 (CUT). Two
+checks, neither looks at a row dated on or after CUT:
  - cv: 5-fold cross-validation grouped by patient (the selection rule);
  - time: fit on the rows dated before the last training week, score that
    week (the test rows are later than all training rows too; a feature
@@ -24,7 +27,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 DATA, FEATS = sys.argv[1], sys.argv[2]
-CUT = pd.Timestamp(sys.argv[3] if len(sys.argv) > 3 else "2016-05-21")
+CUT = pd.Timestamp("2016-05-21")
+PARAMS_ONLY = len(sys.argv) > 3 and sys.argv[3] == "params"
 P = dict(objective="binary:logistic", eval_metric="logloss", max_depth=6,
          eta=0.05, subsample=0.8, colsample_bytree=0.8, tree_method="hist",
          seed=42, nthread=1)
@@ -116,6 +120,20 @@ def show(name, res):
         log_loss(y[rows], p), p.mean(), y[rows].mean()), flush=True)
 
 
+if PARAMS_ONLY:
+    base_p = dict(P)
+    for name, upd in [("depth 6, eta 0.05 (reference point)", {}),
+                      ("eta 0.02", dict(eta=0.02)),
+                      ("depth 8, min_child_weight 20",
+                       dict(max_depth=8, min_child_weight=20)),
+                      ("depth 8, min_child_weight 20, eta 0.02",
+                       dict(max_depth=8, min_child_weight=20, eta=0.02)),
+                      ("depth 6, min_child_weight 20",
+                       dict(min_child_weight=20))]:
+        P.clear()
+        P.update(base_p, **upd)
+        show("cv   " + name, cv(BASE))
+    sys.exit(0)
 CANDS = [("the current features", BASE, False),
          ("+ day_load", BASE + ["day_load"], False),
          ("+ nb_day_load", BASE + ["nb_day_load"], False),
