@@ -369,6 +369,11 @@ static enum ns_err pass_one(struct run *r, struct ns_error *err)
     if (rc != NS_DONE)
         goto out;
     rc = NS_OK;
+    /* Pass 2 skips dropped rows by the kept bitmap, so the fingerprints
+     * (16 to 32 bytes a row) go before the index takes its sorted
+     * room: the two never peak together. */
+    clean_dedup_free(r->dedup);
+    r->dedup = NULL;
     if (r->rep.rows_read == 0)
         rc = ns_error_set(err, NS_ERR_PARSE, "%s:2: no rows after the "
                           "header", r->a.path);
