@@ -69,8 +69,8 @@ struct predict {
 };
 
 /* LIMITATION: the history index holds every row of PAST.csv and
- * DATA.csv (about 30 bytes per row plus 16 for duplicate detection), so
- * memory grows with the input when the model uses patient history. It
+ * DATA.csv (about 100 bytes a row at the peak: 1,540 MiB for 15 million
+ * rows), so memory grows with the input when the model uses history. It
  * matters only for files of tens of millions of rows. --no-file-history
  * (or a model without history features) skips it; a fix needs the
  * file sorted by patient, or history asked of a database. */
