@@ -1,10 +1,13 @@
-/* libFuzzer target for the query string of GET /appointments (status,
- * min_risk, from, to, specialty, limit and the opaque cursor) and for
- * the {id} segment of GET /appointments/{id}: the first byte picks one,
- * the rest is the string. Bytes that cannot appear in a URL are
+/* libFuzzer target for query strings: GET /appointments (status,
+ * min_risk, from, to, specialty, limit and the opaque cursor), GET
+ * /actions (date, capacity, specialty, threshold), GET /overbooking
+ * (date, specialty, slots, risk) and the {id} segment of GET
+ * /appointments/{id}. The first byte picks one: odd, the {id}; even,
+ * (byte / 2) % 3 picks the list, the action list or the overbooking
+ * advice. The rest is the string. Bytes that cannot appear in a URL are
  * percent-encoded; '&', '=', '%' and '+' stay raw so that the fuzzer
- * shapes the pairs itself. Any input gets 200, 404 or 422, never a 500
- * or a crash. Build: make fuzz; run: scripts/fuzz.sh query. */
+ * shapes the pairs itself. Any input gets 200, 400, 404 or 422, never a
+ * 500 or a crash. Build: make fuzz; run: scripts/fuzz.sh query. */
 #include <stdint.h>
 
 #include "fuzz_http.h"
@@ -36,6 +39,8 @@ static size_t encode(const uint8_t *data, size_t size, char *out,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static const char *const lists[] = {"/appointments", "/actions",
+                                        "/overbooking"};
     char path[4096];
     char enc[3900];
     long status;
@@ -47,7 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (data[0] & 1)
         snprintf(path, sizeof(path), "/appointments/%s", enc);
     else
-        snprintf(path, sizeof(path), "/appointments?%s", enc);
+        snprintf(path, sizeof(path), "%s?%s", lists[(data[0] >> 1) % 3],
+                 enc);
     status = fuzz_http_send("GET", path, NULL, 0);
     if (status != 0 && status != 200 && status != 404 && status != 422
         && status != 400) {

@@ -55,9 +55,12 @@ store_mariadb() {
         build/tests/store/test_store
 }
 
-# The API tests' MariaDB groups, the same way, on a server of their own.
+# The MariaDB groups of the API, learning and command tests, the same
+# way, on a server of their own; $1 is build (default) or build-san, the
+# AddressSanitizer and UBSan build.
 api_mariadb() {
-    local dir bins
+    local dir bins build=${1:-build} san=
+    [ "$build" = build-san ] && san=SAN=1
     dir=$(mktemp -d)
     trap "bash scripts/mariadb.sh stop '$dir' >/dev/null 2>&1;
           rm -rf '$dir'" EXIT
@@ -65,13 +68,17 @@ api_mariadb() {
     bash scripts/mariadb.sh start "$dir" > /dev/null || return 1
     NOSHOW_TEST_MYSQL_URL=$(cat "$dir/url")
     export NOSHOW_TEST_MYSQL_URL
-    bins=$(grep -l run_backends tests/server/test_*.c |
-        sed 's|^tests/\(.*\)\.c$|build/tests/\1|')
+    bins=$(grep -l run_backends tests/*/test_*.c |
+        sed "s|^tests/\(.*\)\.c$|$build/tests/\1|")
     # shellcheck disable=SC2086
-    make -j2 build/noshow $bins || return 1
+    make -j2 $san "$build/noshow" $bins || return 1
+    NOSHOW_TEST_BEFORE_EACH="mariadb --no-defaults -S '$dir/mysqld.sock' \
+        -uroot -e 'DROP DATABASE IF EXISTS noshow_test;
+        CREATE DATABASE noshow_test CHARACTER SET utf8mb4'"
+    export NOSHOW_TEST_BEFORE_EACH
     # shellcheck disable=SC2086
-    NOSHOW_TEST_STORE_BACKENDS=mysql bash scripts/run-unit-tests.sh build \
-        $bins
+    NOSHOW_TEST_STORE_BACKENDS=mysql bash scripts/run-unit-tests.sh \
+        "$build" $bins
 }
 
 stage lint bash scripts/lint.sh
@@ -80,6 +87,7 @@ NOSHOW_TEST_STORE_BACKENDS=sqlite stage unit make -j2 check
 NOSHOW_TEST_STORE_BACKENDS=sqlite stage unit-sanitizers make -j2 SAN=1 check
 stage store-mariadb store_mariadb
 stage api-mariadb api_mariadb
+stage api-mariadb-sanitizers api_mariadb build-san
 # Hardening (docs/security.md): every fuzz seed and kept crash input once,
 # the server under memcheck, kill -9 under load on both back ends, and the
 # outages (MariaDB stopped, full disk).

@@ -12,7 +12,7 @@ static int cmd_help(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"help", "list the commands, or show one command's help", cmd_help},
-    {"keys", "add or revoke API keys of the service", cmd_keys},
+    {"keys", "add, revoke or list API keys of the service", cmd_keys},
     {"serve", "run the prediction service (REST API)", cmd_serve},
     {"schema", "list, show or check the column schemas of a CSV file",
      cmd_schema},

@@ -491,9 +491,11 @@ static int actions_print(const struct decide_opts *o,
  * id so the control draw is stable.
  * LIMITATION: a CSV file holds no record of earlier reminders, so this
  * command cannot leave off patients contacted in the last days, and the
- * control group is drawn again (identically) rather than recorded.
- * Lists that must respect a no-contact period come from the service's
- * GET /actions, which reads and records both in the store. */
+ * control group is drawn again (identically) rather than recorded. Nor
+ * does it know who was notified: a file exported after some reminders
+ * lists other patients in their place, past the day's capacity. Lists
+ * that must respect a no-contact period and stay within the capacity
+ * come from the service's GET /actions, which keeps them in the store. */
 static enum ns_err actions_run(const struct decide_opts *o,
                                const struct cli_scored *s, double threshold,
                                size_t *nday, struct policy_action **a,

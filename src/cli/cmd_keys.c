@@ -10,17 +10,15 @@
 #include "store/store.h"
 #include "util/timeutil.h"
 
-/* LIMITATION: there is no "keys list". The store interface can add, look
- * up (by hash) and revoke keys but not enumerate them, so an operator who
- * lost a key id cannot find it from here. Listing needs a store operation
- * returning id, role, label, creation time and revocation state, never
- * the hash. */
 static const char usage[] =
     "usage: noshow keys add --db URL --role reader|clinic|admin "
     "[--label TEXT]\n"
-    "       noshow keys revoke --db URL --id N\n\n"
+    "       noshow keys revoke --db URL --id N\n"
+    "       noshow keys list --db URL\n\n"
     "add prints a new key once, on stdout; keep it: only its hash is\n"
-    "stored. Send it as 'Authorization: Bearer <key>'. Roles: reader\n"
+    "stored. Send it as 'Authorization: Bearer <key>'. list shows each\n"
+    "key's id, role, creation time (UTC), whether it is revoked, and its\n"
+    "label; never the key or its hash. Roles: reader\n"
     "(GET routes), clinic (also booking, outcomes, reminders, scoring),\n"
     "admin (also model reloads). --db defaults to NOSHOW_DB.\n";
 
@@ -107,6 +105,28 @@ static int revoke(struct store *s, const struct keys_opts *o)
     return CLI_EXIT_OK;
 }
 
+static int list(struct store *s)
+{
+    struct store_key_list l = {0};
+    struct ns_error err;
+    char when[21];
+
+    if (store_key_list(s, &l, &err) != NS_OK)
+        return cli_fail(&err);
+    printf("%-6s %-7s %-20s %-7s %s\n", "id", "role", "created", "revoked",
+           "label");
+    for (size_t i = 0; i < l.n; i++) {
+        const struct store_key_info *k = &l.items[i];
+
+        ns_format_datetime(k->created_at_ms / 1000, when);
+        printf("%-6lld %-7s %-20s %-7s %s\n", (long long)k->id,
+               store_role_name(k->role), when, k->revoked ? "yes" : "no",
+               k->label ? k->label : "");
+    }
+    store_key_list_free(&l);
+    return CLI_EXIT_OK;
+}
+
 int cmd_keys(int argc, char **argv)
 {
     struct keys_opts o = {0};
@@ -119,9 +139,10 @@ int cmd_keys(int argc, char **argv)
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }
-    if (strcmp(argv[1], "add") != 0 && strcmp(argv[1], "revoke") != 0)
-        return cli_usage_error("keys", "unknown action '%s'; expected add "
-                               "or revoke", argv[1]);
+    if (strcmp(argv[1], "add") != 0 && strcmp(argv[1], "revoke") != 0
+        && strcmp(argv[1], "list") != 0)
+        return cli_usage_error("keys", "unknown action '%s'; expected add, "
+                               "revoke or list", argv[1]);
     rc = parse(argc, argv, &o);
     if (rc != 0) {
         if (rc < 0)
@@ -130,7 +151,10 @@ int cmd_keys(int argc, char **argv)
     }
     if (store_open(o.db, &s, &err) != NS_OK)
         return cli_fail(&err);
-    rc = strcmp(argv[1], "add") == 0 ? add(s, &o) : revoke(s, &o);
+    if (strcmp(argv[1], "list") == 0)
+        rc = list(s);
+    else
+        rc = strcmp(argv[1], "add") == 0 ? add(s, &o) : revoke(s, &o);
     store_close(s);
     return rc;
 }

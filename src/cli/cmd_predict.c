@@ -70,9 +70,10 @@ struct predict {
 
 /* LIMITATION: the history index holds every row of PAST.csv and
  * DATA.csv (52 bytes per row once sorted, plus up to 43 for duplicate
- * detection while this pass reads), so memory grows with the input
- * when the model uses patient history. It matters only for files of
- * tens of millions of rows. --no-file-history
+ * detection while this pass reads; about 100 bytes a row at the peak
+ * measured by bench/scale.sh), so memory grows with the input when the
+ * model uses history. It matters only for files of tens of millions of
+ * rows. --no-file-history
  * (or a model without history features) skips it; a fix needs the
  * file sorted by patient, or history asked of a database. */
 static enum ns_err index_file(const char *path, const struct schema *s,

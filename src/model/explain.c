@@ -100,7 +100,12 @@ static void derived_words(const struct feature *f, float v, char *out,
     int day = (int)v;
 
     if (isnan(v)) {
-        snprintf(out, cap, "%s unknown", f->name);
+        /* Both are NaN exactly when the patient booked nothing before. */
+        if (f->kind == FEAT_HIST_SINCE_BOOKING ||
+            f->kind == FEAT_HIST_PREV_LEAD)
+            snprintf(out, cap, "no earlier booking by this patient");
+        else
+            snprintf(out, cap, "%s unknown", f->name);
         return;
     }
     switch (f->kind) {
@@ -142,6 +147,25 @@ static void derived_words(const struct feature *f, float v, char *out,
         break;
     case FEAT_HIST_BOOKINGS_30D:
         snprintf(out, cap, "%g booking%s in the 30 days before",
+                 (double)v, plural(v));
+        break;
+    case FEAT_HIST_SINCE_BOOKING:
+        snprintf(out, cap, "previous booking %.1f day%s before", (double)v,
+                 plural(v));
+        break;
+    case FEAT_HIST_BOOKINGS_TODAY:
+        snprintf(out, cap, "%g other booking%s made the same day",
+                 (double)v, plural(v));
+        break;
+    case FEAT_HIST_PREV_LEAD:
+        if (v == 0)
+            snprintf(out, cap, "previous booking was for the same day");
+        else
+            snprintf(out, cap, "previous booking was %g day%s ahead",
+                     (double)v, plural(v));
+        break;
+    case FEAT_HIST_SAME_DAY_APPTS:
+        snprintf(out, cap, "%g other appointment%s on the same day",
                  (double)v, plural(v));
         break;
     default:

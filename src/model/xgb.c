@@ -595,43 +595,51 @@ static enum ns_err copy_result(const bst_ulong *shape, bst_ulong dim,
     return NS_OK;
 }
 
-/* Each thread keeps one proxy DMatrix for in-place prediction. Without
- * one, libxgboost builds a proxy per call, and each build reads the
- * cgroup CPU quota files: four system calls on every single-row request
- * of the service. A proxy holds only the last call's array, so it must
- * not be shared between threads; the key's destructor frees it. */
-static pthread_key_t proxy_key;
-static bool proxy_key_ok;
-static pthread_once_t proxy_once = PTHREAD_ONCE_INIT;
+/* Proxy DMatrix handles for in-place prediction, lent to one call at a
+ * time. Without one, libxgboost builds a proxy per call, and each build
+ * reads the cgroup CPU quota files: four system calls on every
+ * single-row request of the service. A proxy holds only the last call's
+ * array, so no two calls share one at once. The pool (as many proxies as
+ * calls ever ran at the same time) lives until the process ends; freeing
+ * proxies from a thread-exit destructor instead leaks libxgboost's
+ * thread-local state, which is torn down before such destructors run. */
+static pthread_mutex_t proxy_lock = PTHREAD_MUTEX_INITIALIZER;
+static DMatrixHandle *proxy_pool;
+static size_t proxy_n, proxy_cap;
 
-static void proxy_free(void *d)
+/* A free proxy, or NULL (libxgboost then makes its own). */
+static DMatrixHandle proxy_take(void)
 {
-    XGDMatrixFree(d);
-}
+    DMatrixHandle d = NULL;
 
-static void proxy_key_init(void)
-{
-    proxy_key_ok = pthread_key_create(&proxy_key, proxy_free) == 0;
-}
-
-/* This thread's proxy, or NULL (libxgboost then makes its own). */
-static DMatrixHandle thread_proxy(void)
-{
-    DMatrixHandle d;
-
-    pthread_once(&proxy_once, proxy_key_init);
-    if (!proxy_key_ok)
+    pthread_mutex_lock(&proxy_lock);
+    if (proxy_n > 0)
+        d = proxy_pool[--proxy_n];
+    pthread_mutex_unlock(&proxy_lock);
+    if (d == NULL && XGProxyDMatrixCreate(&d) != 0)
         return NULL;
-    d = pthread_getspecific(proxy_key);
-    if (d != NULL)
-        return d;
-    if (XGProxyDMatrixCreate(&d) != 0)
-        return NULL;
-    if (pthread_setspecific(proxy_key, d) != 0) {
-        XGDMatrixFree(d);
-        return NULL;
-    }
     return d;
+}
+
+static void proxy_give(DMatrixHandle d)
+{
+    DMatrixHandle *grown;
+
+    if (d == NULL)
+        return;
+    pthread_mutex_lock(&proxy_lock);
+    if (proxy_n == proxy_cap) {
+        grown = realloc(proxy_pool, (proxy_cap + 8) * sizeof(*grown));
+        if (grown == NULL) {
+            pthread_mutex_unlock(&proxy_lock);
+            XGDMatrixFree(d);
+            return;
+        }
+        proxy_pool = grown;
+        proxy_cap += 8;
+    }
+    proxy_pool[proxy_n++] = d;
+    pthread_mutex_unlock(&proxy_lock);
 }
 
 /* In-place margin prediction: no DMatrix, the array is read where it is. */
@@ -643,12 +651,16 @@ static enum ns_err margin_inplace(BoosterHandle h, const float *X, size_t n,
     const bst_ulong *shape = NULL;
     bst_ulong dim = 0;
     const float *res = NULL;
+    DMatrixHandle proxy = proxy_take();
+    int rc;
 
     snprintf(iface, sizeof(iface),
              "{\"data\":[%" PRIuPTR ",true],\"shape\":[%zu,%zu],"
              "\"typestr\":\"<f4\",\"version\":3}", (uintptr_t)X, n, ncols);
-    if (XGBoosterPredictFromDense(h, iface, margin_config, thread_proxy(),
-                                  &shape, &dim, &res) != 0)
+    rc = XGBoosterPredictFromDense(h, iface, margin_config, proxy, &shape,
+                                   &dim, &res);
+    proxy_give(proxy);
+    if (rc != 0)
         return lib_fail(err, "XGBoosterPredictFromDense");
     return copy_result(shape, dim, res, n, out, err);
 }

@@ -110,7 +110,14 @@ void api_h_outcome(struct http_req *req, struct http_resp *resp)
     snprintf(actor, sizeof(actor), "key:%lld", (long long)req->key_id);
     if (store_set_outcome(a->store, id, st, at, actor, ns_now_ms(),
                           &repeat, &err) != NS_OK) {
-        api_appt_error(req, resp, &err);
+        /* A conflict is about the outcome sent, not about the id. */
+        if (strcmp(err.field, "outcome") == 0)
+            http_problem_err(req, resp, &err,
+                             json_incref(json_object_get(req->body,
+                                                         "outcome")),
+                             "the outcome and time already recorded");
+        else
+            api_appt_error(req, resp, &err);
         return;
     }
     ns_format_datetime(at, when);
@@ -210,4 +217,28 @@ void api_h_notify(struct http_req *req, struct http_resp *resp)
         "delivery", a->cfg.webhook_url ? "queued"
                                        : "not delivered: no webhook "
                                          "configured"));
+}
+
+/* The patient's answer to a reminder (or to any call): confirmed. A
+ * second confirmation is harmless; after an outcome it is a 409. */
+void api_h_confirm(struct http_req *req, struct http_resp *resp)
+{
+    struct api *a = req->app;
+    struct ns_error err;
+    char actor[32];
+    int64_t id;
+    int repeat = 0;
+
+    ns_error_clear(&err);
+    if (!api_path_id(req, resp, &id))
+        return;
+    snprintf(actor, sizeof(actor), "key:%lld", (long long)req->key_id);
+    if (store_confirm(a->store, id, actor, ns_now_ms(), &repeat, &err)
+        != NS_OK) {
+        api_appt_error(req, resp, &err);
+        return;
+    }
+    http_resp_json(resp, 200, json_pack("{s:I, s:s, s:b}", "id",
+                                        (json_int_t)id, "status",
+                                        "confirmed", "repeat", repeat));
 }

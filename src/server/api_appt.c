@@ -96,11 +96,91 @@ static json_t *appt_json(const struct store_appt *ap, bool events)
     return j;
 }
 
+char *api_redact_credentials(const char *text)
+{
+    /* Each redaction adds at most 2 bytes and needs at least 4 ("://@"),
+     * so twice the length always fits. */
+    char *out = malloc(2 * strlen(text) + 1);
+    char *o = out;
+    const char *p = text;
+    const char *sep;
+
+    if (out == NULL)
+        return NULL;
+    while ((sep = strstr(p, "://")) != NULL) {
+        const char *user = sep + 3;
+        size_t span = strcspn(user, "/?# \t\"'");
+        const char *at = memchr(user, '@', span);
+
+        memcpy(o, p, (size_t)(user - p));
+        o += user - p;
+        p = user;
+        if (at == NULL)
+            continue;
+        /* Three asterisks: not even the length is told. */
+        memcpy(o, "***", 3);
+        o += 3;
+        p = at;
+    }
+    memcpy(o, p, strlen(p) + 1);
+    return out;
+}
+
+static json_t *ms_time_or_null(int64_t ms)
+{
+    return ms > 0 ? time_or_null(ms / 1000) : json_null();
+}
+
+json_t *api_delivery_json(const struct store_outbox_info *j)
+{
+    char *e = j->last_error ? api_redact_credentials(j->last_error) : NULL;
+    bool waiting = j->state == STORE_OUTBOX_PENDING;
+    json_t *o;
+
+    if (j->last_error != NULL && e == NULL)
+        return NULL;
+    o = json_pack("{s:I, s:s, s:i, s:o, s:s?, s:o}", "outbox_id",
+                  (json_int_t)j->id, "state",
+                  store_outbox_state_name(j->state), "attempts",
+                  j->attempts, "next_attempt_at",
+                  waiting ? ms_time_or_null(j->next_attempt_ms)
+                          : json_null(),
+                  "last_error", e, "updated_at",
+                  ms_time_or_null(j->updated_at_ms));
+    free(e);
+    return o;
+}
+
+/* The appointment's delivery jobs, oldest first: a new JSON array, or
+ * NULL with err. */
+static json_t *deliveries_json(struct api *a, int64_t id,
+                               struct ns_error *err)
+{
+    struct store_outbox_list l = {0};
+    json_t *arr;
+
+    if (store_outbox_list(a->store, id, &l, err) != NS_OK)
+        return NULL;
+    arr = json_array();
+    for (size_t i = 0; arr != NULL && i < l.n; i++) {
+        if (json_array_append_new(arr, api_delivery_json(&l.items[i]))) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    store_outbox_list_free(&l);
+    if (arr == NULL)
+        ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    return arr;
+}
+
 void api_h_appt_get(struct http_req *req, struct http_resp *resp)
 {
     struct api *a = req->app;
     struct store_appt ap;
     struct ns_error err;
+    json_t *j = NULL;
+    json_t *deliveries;
     int64_t id;
 
     ns_error_clear(&err);
@@ -111,8 +191,19 @@ void api_h_appt_get(struct http_req *req, struct http_resp *resp)
         api_appt_error(req, resp, &err);
         return;
     }
-    http_resp_json(resp, 200, appt_json(&ap, true));
+    deliveries = deliveries_json(a, id, &err);
+    if (deliveries != NULL)
+        j = appt_json(&ap, true);
     store_appt_free(&ap);
+    if (j == NULL) {
+        json_decref(deliveries);
+        if (err.code == NS_OK)
+            ns_error_set(&err, NS_ERR_NOMEM, "out of memory");
+        http_problem_err(req, resp, &err, NULL, NULL);
+        return;
+    }
+    json_object_set_new(j, "notifications", deliveries);
+    http_resp_json(resp, 200, j);
 }
 
 bool api_query_fail(const struct http_req *req, struct http_resp *resp,

@@ -1,8 +1,9 @@
-/* Decision support over the store: the day's action list (pending
- * appointments by expected gain, cut at a capacity, patients contacted
- * recently left off, each listed appointment's act/control group
- * recorded once as an event), overbooking advice for a session, and the
- * measured effect of acting. */
+/* Decision support over the store: the day's action list (what was
+ * listed before, with its status now, then pending appointments by
+ * expected gain up to a capacity, patients contacted recently left off,
+ * each listed appointment's act/control group recorded once as an
+ * event), overbooking advice for a session, and the measured effect of
+ * acting. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -120,6 +121,12 @@ static enum ns_err each_appt(struct api *a, int32_t day,
     return rc;
 }
 
+/* A rate, risk or difference as JSON: null when not defined. */
+static json_t *num_or_null(double v)
+{
+    return isnan(v) ? json_null() : json_real(v);
+}
+
 struct actions_ctx {
     struct api *a;
     struct policy_costs costs;
@@ -128,15 +135,90 @@ struct actions_ctx {
     char actor[32];
     int64_t now_ms;
     size_t skipped_recent;
+    int64_t *listed;            /* ids listed before, ascending */
+    size_t nlisted;
     json_t *items;
 };
 
+/* One row of the list: the appointment, its gain and group, whether the
+ * group was drawn by this request, its status now and its latest
+ * reminder's delivery (JSON null when none). Takes delivery; NULL when
+ * out of memory. */
+static json_t *action_json(const struct actions_ctx *x,
+                           const struct store_appt *ap, int control,
+                           int is_new, json_t *delivery)
+{
+    return json_pack("{s:I, s:s?, s:s?, s:o, s:o, s:s, s:b, s:s, s:o}",
+                     "id", (json_int_t)ap->id, "ext_id", ap->ext_id,
+                     "specialty", ap->specialty, "risk",
+                     num_or_null(ap->risk), "gain",
+                     num_or_null(policy_gain(&x->costs, ap->risk)),
+                     "group", control ? "control" : "act", "recorded_now",
+                     is_new, "status", store_status_name(ap->status),
+                     "delivery", delivery ? delivery : json_null());
+}
+
+/* The latest delivery job of appointment id as JSON, JSON null when it
+ * has none; NULL with err on failure. */
+static json_t *latest_delivery(struct api *a, int64_t id,
+                               struct ns_error *err)
+{
+    struct store_outbox_list l = {0};
+    json_t *j;
+
+    if (store_outbox_list(a->store, id, &l, err) != NS_OK)
+        return NULL;
+    j = l.n ? api_delivery_json(&l.items[l.n - 1]) : json_null();
+    store_outbox_list_free(&l);
+    if (j == NULL)
+        ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    return j;
+}
+
+static int cmp_id(const void *pa, const void *pb)
+{
+    int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+
+    return (a > b) - (a < b);
+}
+
+/* The appointments listed before for the day keep their place at the
+ * head of the list and count toward the capacity, whatever their
+ * status now: staff may already have called them. x->listed gets their
+ * ids, sorted, so the fill below skips them. */
+static enum ns_err add_listed(struct actions_ctx *x, int32_t day,
+                              const char *spec, struct ns_error *err)
+{
+    struct store_listed l = {0};
+    enum ns_err rc = store_action_listed(x->a->store, day, spec, &l, err);
+
+    if (rc == NS_OK && l.n > 0 &&
+        (x->listed = malloc(l.n * sizeof(*x->listed))) == NULL)
+        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; rc == NS_OK && i < l.n; i++) {
+        const struct store_listed_appt *it = &l.items[i];
+        json_t *d = latest_delivery(x->a, it->appt.id, err);
+
+        x->listed[x->nlisted++] = it->appt.id;
+        if (d == NULL)
+            rc = err->code;
+        else if (json_array_append_new(x->items, action_json(
+                     x, &it->appt, it->control, 0, d)) != 0)
+            rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    }
+    if (rc == NS_OK && x->nlisted > 1)
+        qsort(x->listed, x->nlisted, sizeof(*x->listed), cmp_id);
+    store_listed_free(&l);
+    return rc;
+}
+
 /* LIMITATION: each candidate costs one query for the no-contact check
- * and one transaction for its group, so a list of capacity N over a day
- * of many recently contacted patients makes a few N round trips (about
- * a millisecond each on a local MariaDB). One set-based query over the
- * day's patients would make it constant. A patient put on a list as
- * "act" counts as contacted even if staff never called. */
+ * and one transaction for its group, and each row listed before one
+ * query for its delivery state, so a list of capacity N over a day of
+ * many recently contacted patients makes a few N round trips (about a
+ * millisecond each on a local MariaDB). Set-based queries over the
+ * day's patients and jobs would make it constant. A patient put on a
+ * list as "act" counts as contacted even if staff never called. */
 static enum ns_err add_action(void *vctx, const struct store_appt *ap,
                               bool *stop, struct ns_error *err)
 {
@@ -150,6 +232,9 @@ static enum ns_err add_action(void *vctx, const struct store_appt *ap,
         *stop = true;
         return NS_OK;
     }
+    if (x->nlisted > 0 && bsearch(&ap->id, x->listed, x->nlisted,
+                                  sizeof(*x->listed), cmp_id) != NULL)
+        return NS_OK;
     if (x->since_ms > 0)
         rc = store_contacted(x->a->store, ap->patient_ref, ap->id,
                              x->since_ms, &recent, err);
@@ -161,14 +246,29 @@ static enum ns_err add_action(void *vctx, const struct store_appt *ap,
                              x->now_ms, &group, &is_new, err);
     if (rc != NS_OK)
         return rc;
-    if (json_array_append_new(x->items, json_pack(
-            "{s:I, s:s?, s:s?, s:f, s:f, s:s, s:b}", "id",
-            (json_int_t)ap->id, "ext_id", ap->ext_id, "specialty",
-            ap->specialty, "risk", ap->risk, "gain",
-            policy_gain(&x->costs, ap->risk), "group",
-            group ? "control" : "act", "recorded_now", is_new)) != 0)
+    if (json_array_append_new(x->items, action_json(x, ap, group, is_new,
+                                                    NULL)) != 0)
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     return NS_OK;
+}
+
+/* The day's list is stable: what was listed before comes back first,
+ * with its status now, and only the capacity left is filled with
+ * pending appointments by expected gain. A capacity below the number
+ * already listed adds none and still shows every listed row. */
+static enum ns_err build_actions(struct actions_ctx *x, int32_t day,
+                                 const char *spec, double threshold,
+                                 struct ns_error *err)
+{
+    enum ns_err rc;
+
+    x->items = json_array();
+    if (x->items == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    rc = add_listed(x, day, spec, err);
+    if (rc == NS_OK && json_array_size(x->items) < x->capacity)
+        rc = each_appt(x->a, day, spec, 1, threshold, add_action, x, err);
+    return rc;
 }
 
 void api_h_actions(struct http_req *req, struct http_resp *resp)
@@ -189,29 +289,28 @@ void api_h_actions(struct http_req *req, struct http_resp *resp)
                policy_breakeven(&x.costs), "a probability from 0 to 1",
                &threshold))
         return;
+    spec = spec && *spec ? spec : NULL;
     x.now_ms = ns_now_ms();
     if (a->cfg.no_contact_days > 0)
         x.since_ms = x.now_ms - (int64_t)a->cfg.no_contact_days * 86400000;
     snprintf(x.actor, sizeof(x.actor), "key:%lld", (long long)req->key_id);
-    x.items = json_array();
-    if (x.items == NULL ||
-        each_appt(a, day, spec && *spec ? spec : NULL, 1, threshold,
-                  add_action, &x, &err) != NS_OK) {
+    if (build_actions(&x, day, spec, threshold, &err) != NS_OK) {
         json_decref(x.items);
-        if (x.items == NULL)
-            ns_error_set(&err, NS_ERR_NOMEM, "out of memory");
+        free(x.listed);
         http_problem_err(req, resp, &err, NULL, NULL);
         return;
     }
+    free(x.listed);
     ns_format_date(day, date);
     http_resp_json(resp, 200, json_pack(
-        "{s:s, s:s?, s:I, s:f, s:f, s:I, s:I, s:{s:f, s:f, s:f}, s:o}",
-        "date", date, "specialty", spec && *spec ? spec : NULL, "capacity",
-        (json_int_t)x.capacity, "threshold", threshold, "control_share",
-        a->cfg.control_share, "no_contact_days",
-        (json_int_t)a->cfg.no_contact_days, "skipped_recent_contact",
-        (json_int_t)x.skipped_recent, "costs", "slot", x.costs.slot, "call",
-        x.costs.call, "reminder_effect", x.costs.effect, "items", x.items));
+        "{s:s, s:s?, s:I, s:I, s:f, s:f, s:I, s:I, s:{s:f, s:f, s:f}, "
+        "s:o}", "date", date, "specialty", spec, "capacity",
+        (json_int_t)x.capacity, "listed_before", (json_int_t)x.nlisted,
+        "threshold", threshold, "control_share", a->cfg.control_share,
+        "no_contact_days", (json_int_t)a->cfg.no_contact_days,
+        "skipped_recent_contact", (json_int_t)x.skipped_recent, "costs",
+        "slot", x.costs.slot, "call", x.costs.call, "reminder_effect",
+        x.costs.effect, "items", x.items));
 }
 
 struct session_ctx {
@@ -355,12 +454,6 @@ void api_h_overbooking(struct http_req *req, struct http_resp *resp)
         risk, "booked", (json_int_t)x.n, "unscored",
         (json_int_t)x.unscored, "advice", advice));
     free(x.risk);
-}
-
-/* A rate or difference as JSON: null when not defined (empty group). */
-static json_t *num_or_null(double v)
-{
-    return isnan(v) ? json_null() : json_real(v);
 }
 
 void api_h_effect(struct http_req *req, struct http_resp *resp)

@@ -137,6 +137,17 @@ bool api_path_id(const struct http_req *req, struct http_resp *resp,
 void api_appt_error(const struct http_req *req, struct http_resp *resp,
                     const struct ns_error *err);
 
+/* A copy of text in which the user name and password of every URL
+ * (between "://" and "@") become three asterisks, so a stored delivery
+ * error never shows a webhook's credentials. Caller frees the
+ * result with free(); NULL when out of memory. */
+char *api_redact_credentials(const char *text);
+
+/* One delivery job as JSON {"outbox_id", "state", "attempts",
+ * "next_attempt_at", "last_error", "updated_at"}, its error redacted.
+ * Caller owns the result (NULL when out of memory). */
+json_t *api_delivery_json(const struct store_outbox_info *j);
+
 /* Abuse guards (api_guard.c): the rate limiter and the TLS key pair
  * that cfg names, set into a and hc (which borrows them). free releases
  * them (wiping the key) and accepts a half-built a. */
@@ -144,6 +155,7 @@ NS_MUST_CHECK enum ns_err api_guard_setup(struct api *a,
                                           struct http_config *hc,
                                           struct ns_error *err);
 void api_guard_free(struct api *a);
+
 /* Answers 422 naming the query parameter, its value and what was
  * expected; returns false so parsers can "return api_query_fail(..)". */
 bool api_query_fail(const struct http_req *req, struct http_resp *resp,
@@ -156,6 +168,7 @@ void api_h_appt_get(struct http_req *req, struct http_resp *resp);
 void api_h_appt_list(struct http_req *req, struct http_resp *resp);
 void api_h_outcome(struct http_req *req, struct http_resp *resp);
 void api_h_notify(struct http_req *req, struct http_resp *resp);
+void api_h_confirm(struct http_req *req, struct http_resp *resp);
 void api_h_predict(struct http_req *req, struct http_resp *resp);
 void api_h_v2_infer(struct http_req *req, struct http_resp *resp);
 void api_h_v2_model(struct http_req *req, struct http_resp *resp);

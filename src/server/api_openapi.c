@@ -20,12 +20,16 @@ static const struct {
     {"POST", "/appointments", "201", "The stored booking and its score",
      "Record"},
     {"GET", "/appointments", "200", "{items, next_cursor}", NULL},
-    {"GET", "/appointments/{id}", "200", "The appointment with events",
-     NULL},
+    {"GET", "/appointments/{id}", "200", "The appointment with events "
+     "and notifications: [{outbox_id, state: pending|delivering|"
+     "delivered|failed, attempts, next_attempt_at, last_error, "
+     "updated_at}]", NULL},
     {"PUT", "/appointments/{id}/outcome", "200", "{id, status, "
      "outcome_at, repeat}", "Outcome"},
     {"POST", "/appointments/{id}/notify", "202", "{id, status, outbox_id, "
      "delivery}", "Notice"},
+    {"POST", "/appointments/{id}/confirm", "200", "{id, status: "
+     "confirmed, repeat}", NULL},
     {"POST", "/predict", "200", "A Score, or a list of them for a list",
      "Record"},
     {"POST", "/v2/models/noshow/infer", "200", "Outputs probability, "
@@ -39,9 +43,11 @@ static const struct {
      "features: [{name, psi, warning}]}, performance: {versions: "
      "[{model_version, rows, roc_auc, brier, observed_rate, "
      "predicted_rate, weeks}]}}", NULL},
-    {"GET", "/actions", "200", "{date, capacity, threshold, costs, "
-     "control_share, skipped_recent_contact, items: [{id, risk, gain, "
-     "group: act|control, recorded_now}]}", NULL},
+    {"GET", "/actions", "200", "{date, capacity, listed_before, "
+     "threshold, costs, control_share, skipped_recent_contact, items: "
+     "[{id, risk, gain, group: act|control, recorded_now, status, "
+     "delivery}]}: rows listed before first, then new ones by gain",
+     NULL},
     {"GET", "/overbooking", "200", "{date, slots, risk, booked, unscored, "
      "advice: {extra, overflow_before, overflow_after, idle_before, "
      "idle_after, show_distribution_before, show_distribution_after, "

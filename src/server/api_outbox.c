@@ -16,13 +16,6 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
-/* LIMITATION: a job's delivery state (pending, delivered, failed, its
- * last error) lives in the store's outbox table, which the store interface
- * does not read back per appointment. Clients see the queued job's id in
- * the notify answer, the outbox depth in /metrics and each attempt in the
- * server log, but not the state of one job through the API. Showing it
- * needs a store read of the outbox by appointment, or delivery events in
- * the appointment's event trace. */
 #define OUTBOX_MAX_ATTEMPTS 8
 #define OUTBOX_STALE_MS (5 * 60 * 1000)
 #define OUTBOX_BACKOFF_MAX_MS (5 * 60 * 1000)

@@ -7,6 +7,7 @@
 
 #include "data/clean.h"
 #include "server/api_int.h"
+#include "util/timeutil.h"
 
 void api_column_expected(const struct schema_column *c, char *buf, size_t n)
 {
@@ -179,6 +180,28 @@ static enum ns_err first_error(const json_t *errors, struct ns_error *err)
     return rc;
 }
 
+/* An appointment day before its booking day: the generic "a date"
+ * would not say what is wrong, so name both fields and both days, in
+ * the expected text and in the message. */
+static void lead_error(const struct schema *s, const struct record *rec,
+                       const char *prefix, char *expected, size_t n,
+                       struct ns_error *err)
+{
+    const char *appt = s->cols[schema_find_role(s, ROLE_APPT_DATE)].name;
+    const char *booked = s->cols[schema_find_role(s, ROLE_BOOKED_AT)].name;
+    char aday[11], bday[11];
+
+    ns_format_date(rec->appt_day, aday);
+    ns_format_date(ns_day_of(rec->booked_at), bday);
+    snprintf(expected, n, "a day on or after the booking day %s of "
+             "'%s%s'", bday, prefix, booked);
+    ns_error_field(err, NS_ERR_INVALID, appt,
+                   "field '%s%s': the appointment day %s is before the "
+                   "booking day %s of field '%s%s'; expected an "
+                   "appointment on or after the day it was booked",
+                   prefix, appt, aday, bday, prefix, booked);
+}
+
 enum ns_err api_rec_parse(const struct schema *s, const json_t *obj,
                           const char *prefix, struct api_rec *r,
                           json_t **errors, struct ns_error *err)
@@ -217,7 +240,9 @@ enum ns_err api_rec_parse(const struct schema *s, const json_t *obj,
     if (rc == NS_ERR_NOMEM)
         return rc;
     col = schema_find_name(s, err->field);
-    if (col >= 0)
+    if (reason == CLEAN_NEGATIVE_LEAD)
+        lead_error(s, r->rec, prefix, expected, sizeof(expected), err);
+    else if (col >= 0)
         api_column_expected(&s->cols[col], expected, sizeof(expected));
     if (add_error(*errors, prefix, err->field,
                   col >= 0 ? json_object_get(obj, err->field) : NULL,

@@ -127,8 +127,15 @@ static const char *const v1[] = {
     NULL,
 };
 
+/* Reading a reminder's delivery state by appointment. */
+static const char *const v2[] = {
+    "CREATE INDEX IF NOT EXISTS outbox_appt ON outbox (appointment_id)",
+    NULL,
+};
+
 static const struct migration migrations[] = {
     {1, v1},
+    {2, v2},
 };
 
 /* Tables in an order that drops children before parents. */

@@ -104,6 +104,51 @@ enum ns_err store_g_key_revoke(struct store *s, int64_t id,
     return store_with_conn(s, key_revoke_conn, &x, err);
 }
 
+static enum ns_err read_key(struct store *s, struct store_stmt *st,
+                            void *item, struct ns_error *err)
+{
+    struct store_key_info *k = item;
+    enum ns_err rc;
+
+    memset(k, 0, sizeof(*k));
+    k->id = s->drv->col_int(st, 0);
+    rc = store_role_parse(s->drv->col_text(st, 1), &k->role, err);
+    if (rc != NS_OK)
+        return rc;
+    k->created_at_ms = s->drv->col_int(st, 3);
+    k->revoked = s->drv->col_int(st, 4) != 0;
+    if (store_col_dup(s, st, 2, &k->label) != NS_OK)
+        return ns_error_set(err, NS_ERR_NOMEM, "store: out of memory");
+    return NS_OK;
+}
+
+static enum ns_err key_list_conn(struct store *s, struct store_conn *c,
+                                 void *vctx, struct ns_error *err)
+{
+    struct store_key_list *l = vctx;
+    struct store_stmt *st = NULL;
+    enum ns_err rc;
+
+    rc = store_query(s, c, "SELECT id, role, label, created_at, revoked"
+                     " FROM api_keys ORDER BY id", 0, &st, err, "");
+    rc = store_collect_rows(s, st, rc, (void **)&l->items, &l->n,
+                            sizeof(*l->items), read_key, err);
+    s->drv->finalize(st);
+    return rc;
+}
+
+enum ns_err store_g_key_list(struct store *s, struct store_key_list *out,
+                             struct ns_error *err)
+{
+    enum ns_err rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = store_with_conn(s, key_list_conn, out, err);
+    if (rc != NS_OK)
+        store_key_list_free(out);
+    return rc;
+}
+
 /* === Model registry === */
 
 struct model_ctx {
@@ -235,6 +280,13 @@ enum ns_err store_g_model_get(struct store *s, const char *version,
     return store_with_conn(s, model_get_conn, &x, err);
 }
 
+static enum ns_err read_listed_model(struct store *s,
+                                     struct store_stmt *st, void *item,
+                                     struct ns_error *err)
+{
+    return read_model(s, st, 0, item, err);
+}
+
 static enum ns_err model_list_conn(struct store *s, struct store_conn *c,
                                    void *vctx, struct ns_error *err)
 {
@@ -246,23 +298,10 @@ static enum ns_err model_list_conn(struct store *s, struct store_conn *c,
                      " metrics, fingerprint FROM models"
                      " ORDER BY created_at DESC, version DESC", 0, &st, err,
                      "");
-    while (rc == NS_OK) {
-        struct store_model *p = realloc(l->items,
-                                        (l->n + 1) * sizeof(*p));
-
-        if (p == NULL) {
-            rc = ns_error_set(err, NS_ERR_NOMEM, "store: out of memory");
-            break;
-        }
-        l->items = p;
-        rc = read_model(s, st, 0, &l->items[l->n], err);
-        if (rc != NS_OK)
-            break;
-        l->n++;
-        rc = s->drv->step(st, err);
-    }
+    rc = store_collect_rows(s, st, rc, (void **)&l->items, &l->n,
+                            sizeof(*l->items), read_listed_model, err);
     s->drv->finalize(st);
-    return rc == NS_DONE ? NS_OK : rc;
+    return rc;
 }
 
 enum ns_err store_g_model_list(struct store *s, struct store_model_list *out,
@@ -564,6 +603,63 @@ enum ns_err store_g_outbox_depth(struct store *s, int64_t *depth,
 
     *depth = 0;
     return store_with_conn(s, count_conn, &x, err);
+}
+
+struct outbox_list_ctx {
+    int64_t appt_id;
+    struct store_outbox_list *out;
+};
+
+static enum ns_err read_job(struct store *s, struct store_stmt *st,
+                            void *item, struct ns_error *err)
+{
+    struct store_outbox_info *j = item;
+
+    memset(j, 0, sizeof(*j));
+    j->id = s->drv->col_int(st, 0);
+    /* An unknown state is a newer writer's: report it as still pending
+     * rather than fail the whole read. */
+    if (store_outbox_state_parse(s->drv->col_text(st, 1), &j->state,
+                                 NULL) != NS_OK)
+        j->state = STORE_OUTBOX_PENDING;
+    j->attempts = (int)s->drv->col_int(st, 2);
+    j->next_attempt_ms = s->drv->col_int(st, 3);
+    j->updated_at_ms = s->drv->col_int(st, 4);
+    if (store_col_dup(s, st, 5, &j->last_error) != NS_OK)
+        return ns_error_set(err, NS_ERR_NOMEM, "store: out of memory");
+    return NS_OK;
+}
+
+static enum ns_err outbox_list_conn(struct store *s, struct store_conn *c,
+                                    void *vctx, struct ns_error *err)
+{
+    struct outbox_list_ctx *x = vctx;
+    struct store_outbox_list *l = x->out;
+    struct store_stmt *st = NULL;
+    enum ns_err rc;
+
+    rc = store_query(s, c, "SELECT id, state, attempts, next_attempt_ms,"
+                     " updated_at, last_error FROM outbox"
+                     " WHERE appointment_id = ? ORDER BY id", 0, &st, err,
+                     "i", x->appt_id);
+    rc = store_collect_rows(s, st, rc, (void **)&l->items, &l->n,
+                            sizeof(*l->items), read_job, err);
+    s->drv->finalize(st);
+    return rc;
+}
+
+enum ns_err store_g_outbox_list(struct store *s, int64_t appt_id,
+                                struct store_outbox_list *out,
+                                struct ns_error *err)
+{
+    struct outbox_list_ctx x = {appt_id, out};
+    enum ns_err rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = store_with_conn(s, outbox_list_conn, &x, err);
+    if (rc != NS_OK)
+        store_outbox_list_free(out);
+    return rc;
 }
 
 static enum ns_err ping_conn(struct store *s, struct store_conn *c,

@@ -2,6 +2,7 @@
  * appointment put on an action list (an event, so the draw is recorded
  * and stable), whether a patient was contacted recently, and the
  * outcome counts of the two groups. */
+#include <stdio.h>
 #include <string.h>
 
 #include "store/store_int.h"
@@ -100,6 +101,76 @@ enum ns_err store_g_contacted(struct store *s, const char *patient_ref,
     if (patient_ref == NULL || patient_ref[0] == '\0')
         return NS_OK;
     return store_with_conn(s, contacted_q, &x, err);
+}
+
+struct listed_ctx {
+    int32_t day;
+    const char *specialty;
+    struct store_listed *out;
+};
+
+static enum ns_err read_listed(struct store *s, struct store_stmt *st,
+                               void *item, struct ns_error *err)
+{
+    struct store_listed_appt *l = item;
+    const char *kind;
+    enum ns_err rc;
+
+    memset(l, 0, sizeof(*l));
+    rc = store_read_appt(s, st, &l->appt, err);
+    kind = s->drv->col_text(st, STORE_APPT_NCOLS);
+    l->control = kind != NULL && strcmp(kind, KIND_CONTROL) == 0;
+    return rc;
+}
+
+static enum ns_err listed_q(struct store *s, struct store_conn *c,
+                            void *vctx, struct ns_error *err)
+{
+    struct listed_ctx *x = vctx;
+    struct store_listed *l = x->out;
+    struct store_stmt *st = NULL;
+    char sql[1024];
+    enum ns_err rc;
+
+    /* One group per appointment (store_action_assign records it once
+     * under a row lock), so MIN picks it; ordering by the listing
+     * event keeps each appointment where it was first put, as one
+     * listing records its events in list order. The index on events
+     * (appointment_id) serves the subqueries. */
+    snprintf(sql, sizeof(sql), "SELECT * FROM (SELECT %s, (SELECT"
+             " MIN(e.kind) FROM events e WHERE e.appointment_id ="
+             " appointments.id AND e.kind IN ('" KIND_ACT "', '"
+             KIND_CONTROL "')) AS grp,"
+             " (SELECT MIN(e.id) FROM events e WHERE e.appointment_id ="
+             " appointments.id AND e.kind IN ('" KIND_ACT "', '"
+             KIND_CONTROL "')) AS listed_at FROM appointments"
+             " WHERE appt_day = ?%s) l WHERE grp IS NOT NULL"
+             " ORDER BY listed_at, id", store_appt_cols,
+             x->specialty ? " AND specialty = ?" : "");
+    if (x->specialty != NULL)
+        rc = store_query(s, c, sql, 0, &st, err, "it", (int64_t)x->day,
+                         x->specialty);
+    else
+        rc = store_query(s, c, sql, 0, &st, err, "i", (int64_t)x->day);
+    rc = store_collect_rows(s, st, rc, (void **)&l->items, &l->n,
+                            sizeof(*l->items), read_listed, err);
+    s->drv->finalize(st);
+    return rc;
+}
+
+enum ns_err store_g_action_listed(struct store *s, int32_t appt_day,
+                                  const char *specialty,
+                                  struct store_listed *out,
+                                  struct ns_error *err)
+{
+    struct listed_ctx x = {appt_day, specialty, out};
+    enum ns_err rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = store_with_conn(s, listed_q, &x, err);
+    if (rc != NS_OK)
+        store_listed_free(out);
+    return rc;
 }
 
 static enum ns_err effect_q(struct store *s, struct store_conn *c,

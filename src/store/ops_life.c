@@ -8,6 +8,7 @@
 
 #include "store/store_int.h"
 #include "util/buf.h"
+#include "util/timeutil.h"
 
 static int is_outcome(int st)
 {
@@ -90,13 +91,16 @@ static enum ns_err outcome_tx(struct store *s, struct store_conn *c,
             *x->repeat = 1;
             return NS_OK;
         }
+        char was[21], now[21];
+
+        ns_format_datetime(cur_at, was);
+        ns_format_datetime(x->outcome_at, now);
         return ns_error_field(err, NS_ERR_CONFLICT, "outcome",
                               "appointment %lld already has outcome %s at "
-                              "%lld; a different outcome (%s at %lld) "
+                              "%s; a different outcome (%s at %s) "
                               "cannot replace it", (long long)x->id,
-                              store_status_name(cur), (long long)cur_at,
-                              store_status_name(x->outcome),
-                              (long long)x->outcome_at);
+                              store_status_name(cur), was,
+                              store_status_name(x->outcome), now);
     }
     rc = store_run(s, c, "UPDATE appointments SET status = ?, label = ?,"
                    " outcome_at = ?, updated_at = ? WHERE id = ?", NULL,

@@ -94,6 +94,18 @@ enum ns_err store_model_status_parse(const char *s,
     return rc;
 }
 
+enum ns_err store_outbox_state_parse(const char *s,
+                                     enum store_outbox_state *out,
+                                     struct ns_error *err)
+{
+    int v = 0;
+    enum ns_err rc = parse_name(outbox_names, COUNT(outbox_names),
+                                "state", s, &v, err);
+
+    *out = (enum store_outbox_state)v;
+    return rc;
+}
+
 enum ns_err store_column_name(const char *name, char *out, size_t outsz,
                               struct ns_error *err)
 {
@@ -469,6 +481,26 @@ enum ns_err store_col_dup(struct store *s, struct store_stmt *st, int col,
     t = s->drv->col_text(st, col);
     *out = strdup(t ? t : "");
     return *out ? NS_OK : NS_ERR_NOMEM;
+}
+
+enum ns_err store_collect_rows(struct store *s, struct store_stmt *st,
+                               enum ns_err rc, void **items, size_t *n,
+                               size_t size, store_row_fn fn,
+                               struct ns_error *err)
+{
+    while (rc == NS_OK) {
+        char *p = realloc(*items, (*n + 1) * size);
+
+        if (p == NULL)
+            return ns_error_set(err, NS_ERR_NOMEM, "store: out of memory");
+        *items = p;
+        rc = fn(s, st, p + *n * size, err);
+        if (rc != NS_OK)
+            return rc;
+        (*n)++;
+        rc = s->drv->step(st, err);
+    }
+    return rc == NS_DONE ? NS_OK : rc;
 }
 
 static enum ns_err version_conn(struct store *s, struct store_conn *c,

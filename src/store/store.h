@@ -70,6 +70,8 @@ NS_MUST_CHECK enum ns_err store_role_parse(const char *s,
                                            struct ns_error *err);
 NS_MUST_CHECK enum ns_err store_model_status_parse(
     const char *s, enum store_model_status *out, struct ns_error *err);
+NS_MUST_CHECK enum ns_err store_outbox_state_parse(
+    const char *s, enum store_outbox_state *out, struct ns_error *err);
 
 /* One value of a feature column: text when type is STORE_COL_TEXT (NULL
  * text stores SQL NULL), num otherwise (NaN stores SQL NULL). */
@@ -276,10 +278,45 @@ struct store_outbox_job {
 
 void store_outbox_job_free(struct store_outbox_job *j);
 
+/* The delivery state of one outbox job, as read back. last_error is
+ * owned (NULL when none); release a list with store_outbox_list_free(). */
+struct store_outbox_info {
+    int64_t id;
+    enum store_outbox_state state;
+    int attempts;               /* made so far */
+    int64_t next_attempt_ms;    /* when pending: the next try */
+    int64_t updated_at_ms;
+    char *last_error;
+};
+
+struct store_outbox_list {
+    struct store_outbox_info *items;    /* oldest job first */
+    size_t n;
+};
+
+void store_outbox_list_free(struct store_outbox_list *l);
+
 struct store_key {
     int64_t id;
     enum store_role role;
 };
+
+/* An API key as listed: never its hash. label is owned (NULL when none);
+ * release a list with store_key_list_free(). */
+struct store_key_info {
+    int64_t id;
+    enum store_role role;
+    char *label;
+    int64_t created_at_ms;
+    int revoked;                /* 1 once revoked */
+};
+
+struct store_key_list {
+    struct store_key_info *items;   /* by id */
+    size_t n;
+};
+
+void store_key_list_free(struct store_key_list *l);
 
 /* Outcomes of the appointments put on action lists (decision support):
  * those acted on and those held back as control, among the ones whose
@@ -288,6 +325,20 @@ struct store_action_counts {
     int64_t acted, acted_noshows;
     int64_t control, control_noshows;
 };
+
+/* An appointment already put on an action list, with its group. */
+struct store_listed_appt {
+    struct store_appt appt;     /* without events_json */
+    int control;                /* 1 control, 0 act */
+};
+
+/* Owned; release with store_listed_free(). */
+struct store_listed {
+    struct store_listed_appt *items;    /* in the order first listed */
+    size_t n;
+};
+
+void store_listed_free(struct store_listed *l);
 
 /* The operation table each backend fills. Callers use the store_*
  * functions below, which dispatch through it. */
@@ -361,6 +412,13 @@ struct store_ops {
                                  struct store_action_counts *,
                                  struct ns_error *);
     enum ns_err (*integrity_check)(struct store *, struct ns_error *);
+    enum ns_err (*outbox_list)(struct store *, int64_t,
+                               struct store_outbox_list *,
+                               struct ns_error *);
+    enum ns_err (*key_list)(struct store *, struct store_key_list *,
+                            struct ns_error *);
+    enum ns_err (*action_listed)(struct store *, int32_t, const char *,
+                                 struct store_listed *, struct ns_error *);
 };
 
 /* Opens the database named by url, creating an SQLite file on first use,
@@ -518,6 +576,13 @@ NS_MUST_CHECK enum ns_err store_key_lookup(struct store *s,
 NS_MUST_CHECK enum ns_err store_key_revoke(struct store *s, int64_t id,
                                            struct ns_error *err);
 
+/* Every API key, revoked ones included, by id: id, role, label, creation
+ * time and revocation, never the hash. out: caller frees with
+ * store_key_list_free(). */
+NS_MUST_CHECK enum ns_err store_key_list(struct store *s,
+                                         struct store_key_list *out,
+                                         struct ns_error *err);
+
 /* Model registry. put: a new version (NS_ERR_CONFLICT if it exists) with
  * the status given in m (putting a production one archives the current
  * production in the same transaction). get: version NULL means the
@@ -583,6 +648,14 @@ NS_MUST_CHECK enum ns_err store_outbox_depth(struct store *s,
                                              int64_t *depth,
                                              struct ns_error *err);
 
+/* The delivery jobs queued for appointment appt_id, oldest first (an
+ * empty list when none). out: caller frees with
+ * store_outbox_list_free(). */
+NS_MUST_CHECK enum ns_err store_outbox_list(struct store *s,
+                                            int64_t appt_id,
+                                            struct store_outbox_list *out,
+                                            struct ns_error *err);
+
 /* Decision support. action_assign: the group of appointment id on an
  * action list: the one recorded earlier (an "action:act" or
  * "action:control" event), or else control (0/1) recorded now, in one
@@ -605,6 +678,17 @@ NS_MUST_CHECK enum ns_err store_contacted(struct store *s,
                                           int64_t exclude_id,
                                           int64_t since_ms, int *contacted,
                                           struct ns_error *err);
+
+/* The appointments of day appt_day (and of specialty, when not NULL)
+ * already given a group on an action list, whatever their status now,
+ * in the order they were first listed (then by id). An empty list is
+ * not an error. out: caller frees with store_listed_free(), also after
+ * a failure. */
+NS_MUST_CHECK enum ns_err store_action_listed(struct store *s,
+                                             int32_t appt_day,
+                                             const char *specialty,
+                                             struct store_listed *out,
+                                             struct ns_error *err);
 
 /* Counts of acted-on and control appointments with a known outcome. */
 NS_MUST_CHECK enum ns_err store_action_counts(

@@ -71,6 +71,36 @@ void store_outbox_job_free(struct store_outbox_job *j)
     memset(j, 0, sizeof(*j));
 }
 
+void store_outbox_list_free(struct store_outbox_list *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i].last_error);
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+void store_key_list_free(struct store_key_list *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i].label);
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+void store_listed_free(struct store_listed *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        store_appt_free(&l->items[i].appt);
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
 enum ns_err store_ensure_schema_columns(struct store *s,
                                         const char *const *names,
                                         const enum store_col_type *types,
@@ -182,6 +212,12 @@ enum ns_err store_key_revoke(struct store *s, int64_t id,
     return s->ops->key_revoke(s, id, err);
 }
 
+enum ns_err store_key_list(struct store *s, struct store_key_list *out,
+                           struct ns_error *err)
+{
+    return s->ops->key_list(s, out, err);
+}
+
 enum ns_err store_model_put(struct store *s, const struct store_model *m,
                             struct ns_error *err)
 {
@@ -252,6 +288,13 @@ enum ns_err store_outbox_depth(struct store *s, int64_t *depth,
     return s->ops->outbox_depth(s, depth, err);
 }
 
+enum ns_err store_outbox_list(struct store *s, int64_t appt_id,
+                              struct store_outbox_list *out,
+                              struct ns_error *err)
+{
+    return s->ops->outbox_list(s, appt_id, out, err);
+}
+
 enum ns_err store_ping(struct store *s, struct ns_error *err)
 {
     return s->ops->ping(s, err);
@@ -284,4 +327,12 @@ enum ns_err store_action_counts(struct store *s,
                                 struct ns_error *err)
 {
     return s->ops->action_counts(s, out, err);
+}
+
+enum ns_err store_action_listed(struct store *s, int32_t appt_day,
+                                const char *specialty,
+                                struct store_listed *out,
+                                struct ns_error *err)
+{
+    return s->ops->action_listed(s, appt_day, specialty, out, err);
 }

@@ -162,6 +162,21 @@ NS_MUST_CHECK enum ns_err store_query(struct store *s, struct store_conn *c,
                                       struct ns_error *err,
                                       const char *fmt, ...);
 
+/* Reads one row into item (an element of a growing array). */
+typedef enum ns_err (*store_row_fn)(struct store *s, struct store_stmt *st,
+                                    void *item, struct ns_error *err);
+
+/* Appends every row of st to *items (elements of size bytes, *n of them,
+ * grown with realloc), starting from the result rc of the query's first
+ * step: NS_OK when the rows ran out, else the failure. The caller
+ * finalizes st and frees the items (also those read before a failure). */
+NS_MUST_CHECK enum ns_err store_collect_rows(struct store *s,
+                                             struct store_stmt *st,
+                                             enum ns_err rc, void **items,
+                                             size_t *n, size_t size,
+                                             store_row_fn fn,
+                                             struct ns_error *err);
+
 /* Copies a nullable text column; NS_ERR_NOMEM. */
 NS_MUST_CHECK enum ns_err store_col_dup(struct store *s,
                                         struct store_stmt *st, int col,
@@ -196,8 +211,10 @@ NS_MUST_CHECK enum ns_err store_event_add(struct store *s,
                                           const char *detail,
                                           struct ns_error *err);
 
-/* The appointment columns in the order store_read_appt() reads them. */
+/* The appointment columns in the order store_read_appt() reads them;
+ * a query may select more after these, from STORE_APPT_NCOLS on. */
 extern const char *const store_appt_cols;
+#define STORE_APPT_NCOLS 18
 
 /* Fills a from the current row of a SELECT of store_appt_cols; a is
  * freed with store_appt_free(). */
@@ -245,6 +262,8 @@ enum ns_err store_g_key_add(struct store *, const char *, enum store_role,
 enum ns_err store_g_key_lookup(struct store *, const char *,
                                struct store_key *, struct ns_error *);
 enum ns_err store_g_key_revoke(struct store *, int64_t, struct ns_error *);
+enum ns_err store_g_key_list(struct store *, struct store_key_list *,
+                             struct ns_error *);
 enum ns_err store_g_model_put(struct store *, const struct store_model *,
                               struct ns_error *);
 enum ns_err store_g_model_get(struct store *, const char *,
@@ -269,12 +288,17 @@ enum ns_err store_g_outbox_retry(struct store *, int64_t, const char *,
                                  struct ns_error *);
 enum ns_err store_g_outbox_depth(struct store *, int64_t *,
                                  struct ns_error *);
+enum ns_err store_g_outbox_list(struct store *, int64_t,
+                                struct store_outbox_list *,
+                                struct ns_error *);
 enum ns_err store_g_ping(struct store *, struct ns_error *);
 enum ns_err store_g_action_assign(struct store *, int64_t, int,
                                   const char *, int64_t, int *, int *,
                                   struct ns_error *);
 enum ns_err store_g_contacted(struct store *, const char *, int64_t,
                               int64_t, int *, struct ns_error *);
+enum ns_err store_g_action_listed(struct store *, int32_t, const char *,
+                                  struct store_listed *, struct ns_error *);
 enum ns_err store_g_action_counts(struct store *,
                                   struct store_action_counts *,
                                   struct ns_error *);
@@ -300,8 +324,10 @@ enum ns_err store_g_action_counts(struct store *,
     .outbox_done = store_g_outbox_done,                                   \
     .outbox_retry = store_g_outbox_retry,                                 \
     .outbox_depth = store_g_outbox_depth, .ping = store_g_ping,         \
+    .outbox_list = store_g_outbox_list, .key_list = store_g_key_list,     \
     .action_assign = store_g_action_assign,                               \
     .contacted = store_g_contacted,                                       \
-    .action_counts = store_g_action_counts
+    .action_counts = store_g_action_counts,                               \
+    .action_listed = store_g_action_listed
 
 #endif

@@ -540,6 +540,39 @@ async function run(browser) {
         }
     });
 
+    await test('reminders: asked again, the list keeps its rows with ' +
+        'their status and offers no second reminder', async () => {
+        const again = await call('GET',
+            `/actions?date=${remDay.d}&capacity=50`);
+        const want = remDay.items.map((i) => String(i.id)).join();
+        check(again.items.map((i) => String(i.id)).join() === want,
+            `GET /actions refilled the list: ${again.items.map((i) =>
+                i.id)} instead of ${want}`);
+        check(again.listed_before === remDay.items.length,
+            `listed_before ${again.listed_before}`);
+        await page.click('#rem-show');
+        await page.waitForFunction((n) => document.querySelectorAll(
+            '#rem-table tbody tr').length === n, remDay.items.length);
+        const rows = await page.$$eval('#rem-table tbody tr', (rs) =>
+            rs.map((r) => ({ id: r.dataset.id, group: r.dataset.group,
+                status: r.querySelector('.status').dataset.status,
+                text: r.querySelector('.status').textContent,
+                button: r.querySelector('.notify-btn') !== null })));
+        check(rows.map((r) => r.id).join() === want,
+            `rows ${rows.map((r) => r.id)} after asking again`);
+        for (const r of rows) {
+            const st = r.group === 'act' ? 'pending_confirmation'
+                : 'pending';
+            check(r.status === st && !r.button,
+                `row ${r.id}: ${JSON.stringify(r)}`);
+        }
+        check(rows.some((r) => r.text.includes('confirmation')),
+            'no row reads as awaiting confirmation');
+        check(await page.isDisabled('#rem-notify-all'),
+            'notify-all still offered for a list already notified');
+        await shot(page, '12b-reminders-asked-again');
+    });
+
     await test('reminder effect: rates of both groups, interval, sentence',
         async () => {
             const e = await call('GET', '/actions/effect', undefined, READER);
@@ -606,6 +639,13 @@ async function run(browser) {
                 'no metrics');
             const thr = await page.textContent('#model-threshold');
             check(/\d/.test(thr), `threshold '${thr}'`);
+            // Monitoring from GET /monitoring: the performance table (or
+            // its "no outcome yet" line) and one drift row per input.
+            await page.waitForSelector('#monitoring-perf');
+            await page.waitForSelector('#monitoring-drift');
+            const inputs = (await page.$$('#monitoring-drift tbody tr'))
+                .length;
+            check(inputs > 0, 'no drift row on the model page');
         });
 
     await test('English switch and tablet width', async () => {

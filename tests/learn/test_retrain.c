@@ -2,8 +2,9 @@
  * through the API, their outcomes posted, a retraining round promoting a
  * challenger that the running service then serves and stamps on new
  * bookings; a challenger trained on shuffled labels kept out; rollback
- * through the API; the event export. SQLite always, MariaDB when
- * NOSHOW_TEST_MYSQL_URL names one. */
+ * through the API; the event export; input drift seen by a replica on a
+ * shifted stream of requests and not on an unshifted one. SQLite always,
+ * MariaDB when NOSHOW_TEST_MYSQL_URL names one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -531,6 +532,118 @@ static void test_scheduled_retrain_one_replica_per_period(void **state)
                  "expected 1", now - before);
 }
 
+/* A made-up stream of n records (another seed than the bookings, labels
+ * left out) with Age moved by age_shift years, as one /predict list. */
+static char *stream(struct fx *f, uint64_t seed, int n, int age_shift)
+{
+    char path[160], header[512], line[512];
+    char *names[16], *vals[16];
+    json_t *list = json_array();
+    size_t nh;
+    FILE *in;
+    char *body;
+
+    snprintf(path, sizeof(path), "%s/stream-%llu.csv", f->dir,
+             (unsigned long long)seed);
+    assert_int_equal(synth_write(path, n, seed, 0), 0);
+    in = fopen(path, "r");
+    assert_non_null(in);
+    assert_non_null(fgets(header, sizeof(header), in));
+    nh = split(header, names, 16);
+    while (fgets(line, sizeof(line), in)) {
+        json_t *rec = json_object();
+        char age[16];
+
+        assert_int_equal(split(line, vals, 16), nh);
+        for (size_t k = 0; k + 1 < nh; k++)
+            json_object_set_new(rec, names[k], json_string(vals[k]));
+        snprintf(age, sizeof(age), "%ld", strtol(vals[5], NULL, 10)
+                 + age_shift);
+        json_object_set_new(rec, "Age", json_string(age));
+        json_array_append_new(list, rec);
+    }
+    fclose(in);
+    body = json_dumps(list, JSON_COMPACT);
+    json_decref(list);
+    return body;
+}
+
+/* Starts a fresh replica (its drift counts start at zero), posts body to
+ * its /predict and returns the drift part of its /monitoring. */
+static json_t *drift_of_replica(struct fx *f, const char *body)
+{
+    struct api *a = replica(f, 0);
+    const char *h[3] = {f->h_clinic, "Content-Type: application/json",
+                        NULL};
+    json_t *j, *d;
+    struct reply r;
+
+    assert_int_equal(http_call(api_port(a), "POST", "/predict", body,
+                               strlen(body), h, &r), CURLE_OK);
+    if (r.status != 200)
+        fail_msg("POST /predict answered %ld: %.300s", r.status, r.body);
+    reply_free(&r);
+    h[1] = NULL;
+    assert_int_equal(http_call(api_port(a), "GET", "/monitoring", NULL, 0,
+                               h, &r), CURLE_OK);
+    assert_int_equal(r.status, 200);
+    j = json_loads(r.body, 0, NULL);
+    reply_free(&r);
+    api_stop(a, 1000);
+    assert_non_null(j);
+    d = json_incref(json_object_get(j, "drift"));
+    json_decref(j);
+    if (!json_is_object(d))
+        fail_msg("/monitoring has no drift report for the serving model");
+    return d;
+}
+
+/* Names of the inputs whose PSI warns, comma-separated, in buf. */
+static size_t warned(const json_t *drift, char *buf, size_t n)
+{
+    const json_t *ft;
+    size_t i, count = 0;
+
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(drift, "features"), i, ft) {
+        if (!json_is_true(json_object_get(ft, "warning")))
+            continue;
+        snprintf(buf + strlen(buf), n - strlen(buf), "%s%s",
+                 count++ ? "," : "",
+                 json_string_value(json_object_get(ft, "name")));
+    }
+    return count;
+}
+
+/* 300 requests from the bookings' own process: no input warns. The same
+ * requests with every age 25 years higher: Age warns. Each stream goes
+ * to a fresh replica serving the registry's production version. */
+static void test_monitoring_drift_warns_on_shifted_stream_only(
+    void **state)
+{
+    struct fx *f = *state;
+    char names[512];
+    char *body;
+    json_t *d;
+
+    book_all(f);
+    body = stream(f, 21, 300, 0);
+    d = drift_of_replica(f, body);
+    free(body);
+    assert_int_equal(json_integer_value(json_object_get(d, "rows")), 300);
+    if (warned(d, names, sizeof(names)) != 0)
+        fail_msg("an unshifted stream raised drift on %s", names);
+    json_decref(d);
+    body = stream(f, 21, 300, 25);
+    d = drift_of_replica(f, body);
+    free(body);
+    if (warned(d, names, sizeof(names)) == 0
+        || strstr(names, "Age") == NULL)
+        fail_msg("ages moved by 25 years: drift warned on '%s', expected "
+                 "Age", names);
+    json_decref(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -542,6 +655,8 @@ int main(void)
         cmocka_unit_test(test_export_jsonl_has_every_booking_event),
         cmocka_unit_test(test_monitoring_reports_versions_weeks_and_drift),
         cmocka_unit_test(test_scheduled_retrain_one_replica_per_period),
+        cmocka_unit_test(
+            test_monitoring_drift_warns_on_shifted_stream_only),
     };
 
     return run_backends("learning loop", tests,

@@ -1,6 +1,7 @@
 /* Explanations: contributions add up to the margin for every row,
  * grouping keeps the sum, reasons say the sign of their numbers, and
  * global importance finds the generated signal. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -248,6 +249,72 @@ static void test_explain_history_words_name_the_counts(void **state)
     explain_result_free(&r);
 }
 
+/* The text of the one group that carries a contribution on feature k. */
+static void text_of(struct fixture *f, float *x, size_t k, char *out,
+                    size_t cap)
+{
+    double contrib[PIPELINE_MAX_FEATURES + 1] = {0};
+    struct explain_result r;
+    struct ns_error err;
+
+    contrib[k] = 0.25;
+    if (explain_from_contribs(&f->c, x, contrib, &r, &err) != NS_OK)
+        fail_msg("explain_from_contribs failed: %s", err.msg);
+    snprintf(out, cap, "%s", r.groups[0].text);
+    explain_result_free(&r);
+}
+
+/* Every derived feature is said in words, never by its internal name,
+ * including the booking-context counts and the no-history case. */
+static void test_explain_derived_features_are_said_in_words(void **state)
+{
+    static const struct {
+        enum feat_kind kind;
+        float value;
+        const char *want;
+    } cases[] = {
+        {FEAT_HIST_SINCE_BOOKING, 2.5f,
+         "previous booking 2.5 days before: raises risk (+0.25)"},
+        {FEAT_HIST_SINCE_BOOKING, NAN,
+         "no earlier booking by this patient: raises risk (+0.25)"},
+        {FEAT_HIST_BOOKINGS_TODAY, 1,
+         "1 other booking made the same day: raises risk (+0.25)"},
+        {FEAT_HIST_PREV_LEAD, 0,
+         "previous booking was for the same day: raises risk (+0.25)"},
+        {FEAT_HIST_PREV_LEAD, 12,
+         "previous booking was 12 days ahead: raises risk (+0.25)"},
+        {FEAT_HIST_SAME_DAY_APPTS, 2,
+         "2 other appointments on the same day: raises risk (+0.25)"},
+    };
+    struct fixture *f = *state;
+    float x[PIPELINE_MAX_FEATURES];
+    char text[EXPLAIN_TEXT_MAX];
+    size_t hit = 0;
+
+    memcpy(x, f->X, f->nf * sizeof(float));
+    for (size_t k = 0; k < f->nf; k++) {
+        const struct feature *ft = pipeline_feature(f->p, k);
+
+        if (ft->kind == FEAT_NUMERIC || ft->kind == FEAT_CATEGORY)
+            continue;
+        text_of(f, x, k, text, sizeof(text));
+        if (strstr(text, ft->name) != NULL)
+            fail_msg("%s is shown by its name: \"%s\"", ft->name, text);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+            float keep = x[k];
+
+            if (cases[i].kind != ft->kind)
+                continue;
+            x[k] = cases[i].value;
+            text_of(f, x, k, text, sizeof(text));
+            assert_string_equal(text, cases[i].want);
+            x[k] = keep;
+            hit++;
+        }
+    }
+    assert_int_equal(hit, sizeof(cases) / sizeof(cases[0]));
+}
+
 static void test_explain_json_lists_top_k_reasons(void **state)
 {
     struct fixture *f = *state;
@@ -373,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_explain_reason_words_match_sign),
         cmocka_unit_test(test_explain_reason_texts_use_values_and_labels),
         cmocka_unit_test(test_explain_history_words_name_the_counts),
+        cmocka_unit_test(test_explain_derived_features_are_said_in_words),
         cmocka_unit_test(test_explain_json_lists_top_k_reasons),
         cmocka_unit_test(test_explain_importance_finds_signal),
         cmocka_unit_test(test_explain_interactions_sum_to_contributions),

@@ -5,6 +5,7 @@
  * tested whether or not a model is loaded. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@ struct hook {
     struct http_server *srv;
     pthread_mutex_t lock;
     int calls;
+    int fail_next;              /* answer 503 to that many calls first */
     char last[512];
 };
 
@@ -56,12 +58,20 @@ static void h_hook(struct http_req *req, struct http_resp *resp)
     struct hook *h = req->app;
     char *text = json_dumps(req->body, JSON_COMPACT);
 
+    bool fail;
+
     pthread_mutex_lock(&h->lock);
     h->calls++;
+    fail = h->fail_next > 0;
+    if (fail)
+        h->fail_next--;
     snprintf(h->last, sizeof(h->last), "%s", text ? text : "");
     pthread_mutex_unlock(&h->lock);
     free(text);
-    http_resp_json(resp, 200, json_object());
+    if (fail)
+        http_problem(req, resp, 503, "the receiver is down", NULL);
+    else
+        http_resp_json(resp, 200, json_object());
 }
 
 static const struct http_route hook_routes[] = {
@@ -347,6 +357,7 @@ static void test_api_outcome_repeat_and_conflict(void **state)
                           "\"at\":\"2016-05-02T10:00:00Z\"}";
     char path[64];
     struct reply r;
+    json_t *doc, *e;
 
     snprintf(path, sizeof(path), "/appointments/%lld/outcome",
              (long long)id);
@@ -359,6 +370,18 @@ static void test_api_outcome_repeat_and_conflict(void **state)
     assert_int_equal(call(f, "PUT", path, "{\"outcome\":\"no_show\","
                           "\"at\":\"2016-05-02T10:00:00Z\"}", "c", &r),
                      409);
+    /* The conflict names the outcome sent and both times as dates. */
+    doc = json_loads(r.body, 0, NULL);
+    assert_non_null(doc);
+    e = json_array_get(json_object_get(doc, "errors"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "field")),
+                        "outcome");
+    assert_string_equal(json_string_value(json_object_get(e, "value")),
+                        "no_show");
+    assert_non_null(strstr(json_string_value(json_object_get(doc,
+                                                             "detail")),
+                           "honored at 2016-05-02T10:00:00Z"));
+    json_decref(doc);
     reply_free(&r);
     assert_int_equal(call(f, "PUT", "/appointments/999999999/outcome",
                           honored, "c", &r), 404);
@@ -456,6 +479,140 @@ static void test_api_injection_message_stored_verbatim(void **state)
         json_decref(msg);
         free(m);
     }
+}
+
+/* The first notification of appointment path, polled until its state
+ * is want or 5 s have passed; a new reference. */
+/* The first notification once it is in state want after at least
+ * attempts delivery attempts (a queued job is "pending" with none). */
+static json_t *wait_delivery(struct fx *f, const char *path,
+                             const char *want, json_int_t attempts)
+{
+    for (int t = 0; t < 250; t++) {
+        struct reply r;
+        json_t *got, *n;
+        const char *st;
+
+        assert_int_equal(call(f, "GET", path, NULL, "r", &r), 200);
+        got = json_loads(r.body, 0, NULL);
+        reply_free(&r);
+        n = json_array_get(json_object_get(got, "notifications"), 0);
+        st = json_string_value(json_object_get(n, "state"));
+        if (st != NULL && strcmp(st, want) == 0 &&
+            json_integer_value(json_object_get(n, "attempts")) >= attempts) {
+            json_incref(n);
+            json_decref(got);
+            return n;
+        }
+        json_decref(got);
+        usleep(20000);
+    }
+    fail_msg("%s: no notification reached state '%s' after %lld "
+             "attempt(s) within 5 s", path, want, (long long)attempts);
+    return NULL;
+}
+
+/* GET /appointments/{id} shows no notification before a reminder, then
+ * the queued job until the webhook took it: delivered, one attempt. */
+static void test_api_appointment_shows_delivery_state(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = book_direct(f, "state", 0.7, "cardio");
+    char path[64], notify[80];
+    struct reply r;
+    json_t *n;
+
+    snprintf(path, sizeof(path), "/appointments/%lld", (long long)id);
+    assert_int_equal(call(f, "GET", path, NULL, "r", &r), 200);
+    assert_non_null(strstr(r.body, "\"notifications\":[]"));
+    reply_free(&r);
+    snprintf(notify, sizeof(notify), "%s/notify", path);
+    assert_int_equal(call(f, "POST", notify, NULL, "c", &r), 202);
+    reply_free(&r);
+    n = wait_delivery(f, path, "delivered", 1);
+    assert_int_equal(json_integer_value(json_object_get(n, "attempts")), 1);
+    assert_true(json_is_null(json_object_get(n, "last_error")));
+    assert_true(json_is_null(json_object_get(n, "next_attempt_at")));
+    assert_true(json_integer_value(json_object_get(n, "outbox_id")) > 0);
+    assert_true(json_is_string(json_object_get(n, "updated_at")));
+    json_decref(n);
+}
+
+/* A webhook that fails once: the job goes back with its error and a
+ * next attempt about 2 s later (the first backoff step), then the
+ * worker delivers it on the second attempt. */
+static void test_api_failed_delivery_is_retried_with_backoff(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = book_direct(f, "retry", 0.6, "cardio");
+    char path[64], notify[80];
+    struct reply r;
+    json_t *n;
+    int calls;
+
+    pthread_mutex_lock(&f->hook.lock);
+    f->hook.fail_next = 1;
+    calls = f->hook.calls;
+    pthread_mutex_unlock(&f->hook.lock);
+    snprintf(path, sizeof(path), "/appointments/%lld", (long long)id);
+    snprintf(notify, sizeof(notify), "%s/notify", path);
+    assert_int_equal(call(f, "POST", notify, NULL, "c", &r), 202);
+    reply_free(&r);
+    n = wait_delivery(f, path, "pending", 1);
+    assert_int_equal(json_integer_value(json_object_get(n, "attempts")), 1);
+    assert_non_null(strstr(json_string_value(json_object_get(
+                               n, "last_error")), "HTTP 503"));
+    assert_true(json_is_string(json_object_get(n, "next_attempt_at")));
+    json_decref(n);
+    n = wait_delivery(f, path, "delivered", 2);
+    assert_int_equal(json_integer_value(json_object_get(n, "attempts")), 2);
+    json_decref(n);
+    pthread_mutex_lock(&f->hook.lock);
+    assert_int_equal(f->hook.calls - calls, 2);
+    pthread_mutex_unlock(&f->hook.lock);
+}
+
+/* The patient's confirmation after a reminder: confirmed, with its
+ * event; again is harmless; a reader may not; after an outcome, 409. */
+static void test_api_confirm_after_notify_then_outcome(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = book_direct(f, "confirm", 0.5, "derm");
+    char path[64], sub[96];
+    struct reply r;
+    json_t *doc;
+
+    snprintf(path, sizeof(path), "/appointments/%lld", (long long)id);
+    snprintf(sub, sizeof(sub), "%s/notify", path);
+    assert_int_equal(call(f, "POST", sub, NULL, "c", &r), 202);
+    reply_free(&r);
+    snprintf(sub, sizeof(sub), "%s/confirm", path);
+    assert_int_equal(call(f, "POST", sub, NULL, "r", &r), 403);
+    reply_free(&r);
+    assert_int_equal(call(f, "POST", sub, NULL, "c", &r), 200);
+    assert_non_null(strstr(r.body, "\"status\":\"confirmed\""));
+    assert_non_null(strstr(r.body, "\"repeat\":false"));
+    reply_free(&r);
+    assert_int_equal(call(f, "POST", sub, NULL, "c", &r), 200);
+    assert_non_null(strstr(r.body, "\"repeat\":true"));
+    reply_free(&r);
+    assert_int_equal(call(f, "GET", path, NULL, "r", &r), 200);
+    doc = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(doc, "status")),
+                        "confirmed");
+    assert_non_null(strstr(r.body, "\"kind\":\"confirmed\""));
+    json_decref(doc);
+    reply_free(&r);
+    snprintf(sub, sizeof(sub), "%s/outcome", path);
+    assert_int_equal(call(f, "PUT", sub, "{\"outcome\":\"honored\"}", "c",
+                          &r), 200);
+    reply_free(&r);
+    snprintf(sub, sizeof(sub), "%s/confirm", path);
+    assert_int_equal(call(f, "POST", sub, NULL, "c", &r), 409);
+    reply_free(&r);
+    assert_int_equal(call(f, "POST", "/appointments/999999999/confirm",
+                          NULL, "c", &r), 404);
+    reply_free(&r);
 }
 
 static void test_api_notify_after_outcome_is_409(void **state)
@@ -641,7 +798,10 @@ static const struct CMUnitTest tests[] = {
     T(test_api_outcome_repeat_and_conflict),
     T(test_api_outcome_bad_bodies),
     T(test_api_injection_message_stored_verbatim),
+    T(test_api_appointment_shows_delivery_state),
+    T(test_api_failed_delivery_is_retried_with_backoff),
     T(test_api_notify_after_outcome_is_409),
+    T(test_api_confirm_after_notify_then_outcome),
     T(test_api_list_filters_sorts_and_pages),
     T(test_api_ten_megabyte_body_is_413),
     T(test_api_slow_client_is_cut_by_timeout),

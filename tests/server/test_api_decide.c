@@ -1,6 +1,7 @@
 /* The decision routes end to end: GET /actions (order, capacity, the
  * recorded and stable control group, patients contacted recently left
- * off), GET /overbooking and GET /actions/effect, with their errors, on
+ * off, a list kept with its statuses once its patients are notified),
+ * GET /overbooking and GET /actions/effect, with their errors, on
  * SQLite and, when NOSHOW_TEST_MYSQL_URL names one, MariaDB. Rows of a
  * run carry a unique specialty, since MariaDB keeps earlier runs' rows. */
 #include <math.h>
@@ -217,7 +218,13 @@ static void test_actions_empty_answers_and_errors(void **state)
     struct fx *f = *state;
     json_t *j;
 
-    assert_int_equal(get(f, 'c', &j, "/actions?date=" DAY "&capacity=0"
+    int32_t day = ns_days_from_civil(2016, 5, 23);
+
+    /* A day of its own: DAY's list is kept from the earlier tests. */
+    book(f, "e0", 40, day, 0.8);
+    book(f, "e1", 41, day, 0.65);
+    book(f, "e2", 42, day, 0.2);
+    assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-23&capacity=0"
                          "&specialty=%s", f->tag), 200);
     assert_int_equal(json_array_size(items(j)), 0);
     json_decref(j);
@@ -225,7 +232,7 @@ static void test_actions_empty_answers_and_errors(void **state)
                          "&specialty=%s", f->tag), 200);
     assert_int_equal(json_array_size(items(j)), 0);
     json_decref(j);
-    assert_int_equal(get(f, 'c', &j, "/actions?date=" DAY "&capacity=5"
+    assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-23&capacity=5"
                          "&threshold=0.6&specialty=%s", f->tag), 200);
     assert_int_equal(json_array_size(items(j)), 2);
     json_decref(j);
@@ -262,6 +269,151 @@ static void test_actions_recent_contact_left_off(void **state)
     assert_int_equal(json_array_size(items(j)), 1);
     assert_int_equal(json_integer_value(json_object_get(
                          j, "skipped_recent_contact")), 1);
+    json_decref(j);
+}
+
+/* POST /appointments/{id}/notify as a clinic key; 202 expected. */
+static void notify(struct fx *f, int64_t id)
+{
+    const char *h[3] = {f->h_clinic, "Content-Type: application/json",
+                        NULL};
+    char path[80];
+    struct reply r;
+
+    snprintf(path, sizeof(path), "/appointments/%lld/notify",
+             (long long)id);
+    assert_int_equal(http_call(f->port, "POST", path, "{}", 2, h, &r),
+                     CURLE_OK);
+    if (r.status != 202)
+        fail_msg("POST %s: %ld %s", path, r.status, r.body);
+    reply_free(&r);
+}
+
+static int64_t item_id(json_t *j, size_t k)
+{
+    return json_integer_value(json_object_get(json_array_get(items(j), k),
+                                              "id"));
+}
+
+static const char *item_str(json_t *j, size_t k, const char *key)
+{
+    return json_string_value(json_object_get(json_array_get(items(j), k),
+                                             key));
+}
+
+/* Regression: the list was recomputed from pending appointments, so once
+ * staff notified the listed patients it refilled with others and more
+ * than the capacity were contacted in a day. */
+static void test_actions_capacity_kept_after_notifications(void **state)
+{
+    struct fx *f = *state;
+    int32_t day = ns_days_from_civil(2016, 5, 30);
+    int64_t id[4], late;
+    json_t *j;
+
+    for (int i = 0; i < 4; i++) {
+        char ext[16];
+
+        snprintf(ext, sizeof(ext), "k%d", i);
+        id[i] = book(f, ext, 30 + i, day, 0.9 - 0.1 * i);
+    }
+    assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-30&capacity=2"
+                         "&specialty=%s", f->tag), 200);
+    assert_int_equal(json_array_size(items(j)), 2);
+    assert_int_equal(item_id(j, 0), id[0]);
+    assert_int_equal(item_id(j, 1), id[1]);
+    assert_string_equal(item_str(j, 0, "status"), "pending");
+    assert_true(json_is_null(json_object_get(json_array_get(items(j), 0),
+                                             "delivery")));
+    json_decref(j);
+    notify(f, id[0]);
+    notify(f, id[1]);
+
+    /* Asked again: the same two, notified now, and no one else. */
+    assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-30&capacity=2"
+                         "&specialty=%s", f->tag), 200);
+    if (json_array_size(items(j)) != 2 || item_id(j, 0) != id[0] ||
+        item_id(j, 1) != id[1])
+        fail_msg("after notifying the list, it became %s",
+                 json_dumps(items(j), JSON_COMPACT));
+    assert_int_equal(json_integer_value(json_object_get(j,
+                                                        "listed_before")),
+                     2);
+    for (size_t k = 0; k < 2; k++) {
+        json_t *it = json_array_get(items(j), k);
+
+        assert_string_equal(item_str(j, k, "status"),
+                            "pending_confirmation");
+        assert_true(json_is_false(json_object_get(it, "recorded_now")));
+        if (json_string_value(json_object_get(json_object_get(
+                it, "delivery"), "state")) == NULL)
+            fail_msg("row %zu has no delivery state: %s", k,
+                     json_dumps(it, JSON_COMPACT));
+    }
+    json_decref(j);
+
+    /* More capacity adds the next by gain after the kept rows; a riskier
+     * appointment booked later goes after them too. */
+    assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-30&capacity=3"
+                         "&specialty=%s", f->tag), 200);
+    assert_int_equal(json_array_size(items(j)), 3);
+    assert_int_equal(item_id(j, 2), id[2]);
+    assert_string_equal(item_str(j, 2, "status"), "pending");
+    assert_true(json_is_true(json_object_get(json_array_get(items(j), 2),
+                                             "recorded_now")));
+    json_decref(j);
+    late = book(f, "k-late", 35, day, 0.95);
+    assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-30&capacity=4"
+                         "&specialty=%s", f->tag), 200);
+    assert_int_equal(json_array_size(items(j)), 4);
+    assert_int_equal(item_id(j, 0), id[0]);
+    assert_int_equal(item_id(j, 2), id[2]);
+    assert_int_equal(item_id(j, 3), late);
+    json_decref(j);
+
+    /* A capacity below what is listed drops no listed row, adds none. */
+    assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-30&capacity=1"
+                         "&specialty=%s", f->tag), 200);
+    assert_int_equal(json_array_size(items(j)), 4);
+    json_decref(j);
+}
+
+/* Without a webhook a reminder is closed at once as failed, and
+ * GET /appointments/{id} says so. */
+static void test_notification_without_webhook_reads_failed(void **state)
+{
+    struct fx *f = *state;
+    const char *h[3] = {f->h_clinic, "Content-Type: application/json",
+                        NULL};
+    int64_t id = book(f, "nohook", 20, ns_days_from_civil(2016, 5, 20),
+                      0.4);
+    const char *st = NULL;
+    char path[80];
+    struct reply r;
+    json_t *j = NULL, *n = NULL;
+
+    snprintf(path, sizeof(path), "/appointments/%lld/notify",
+             (long long)id);
+    assert_int_equal(http_call(f->port, "POST", path, "{}", 2, h, &r),
+                     CURLE_OK);
+    assert_int_equal(r.status, 202);
+    reply_free(&r);
+    for (int t = 0; t < 250; t++) {
+        json_decref(j);
+        assert_int_equal(get(f, 'r', &j, "/appointments/%lld",
+                             (long long)id), 200);
+        n = json_array_get(json_object_get(j, "notifications"), 0);
+        st = json_string_value(json_object_get(n, "state"));
+        if (st != NULL && strcmp(st, "failed") == 0)
+            break;
+        usleep(20000);
+    }
+    if (st == NULL || strcmp(st, "failed") != 0)
+        fail_msg("notification never failed: %s",
+                 json_dumps(j, JSON_COMPACT));
+    assert_string_equal(json_string_value(json_object_get(n, "last_error")),
+                        "no webhook configured");
+    assert_int_equal(json_integer_value(json_object_get(n, "attempts")), 1);
     json_decref(j);
 }
 
@@ -360,6 +512,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_actions_order_capacity_and_stable_groups),
     cmocka_unit_test(test_actions_empty_answers_and_errors),
     cmocka_unit_test(test_actions_recent_contact_left_off),
+    cmocka_unit_test(test_actions_capacity_kept_after_notifications),
+    cmocka_unit_test(test_notification_without_webhook_reads_failed),
     cmocka_unit_test(test_overbooking_advice_and_errors),
     cmocka_unit_test(test_effect_counts_listed_outcomes),
 };

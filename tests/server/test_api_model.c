@@ -303,6 +303,16 @@ static void test_api_book_invalid_records_are_422(void **state)
                      400);
     assert_non_null(strstr(r.body, "column"));
     reply_free(&r);
+    /* Booked after the appointment day: the answer names both fields
+     * and both days. */
+    free(rec);
+    rec = record(f, "{\"AppointmentDay\": \"2016-04-28T00:00:00Z\"}");
+    assert_int_equal(call(f, "POST", "/appointments", rec, NULL, &r), 422);
+    if (!strstr(r.body, "appointment day 2016-04-28 is before the booking "
+                "day 2016-04-29 of field 'ScheduledDay'")
+        || !strstr(r.body, "\"field\":\"AppointmentDay\""))
+        fail_msg("422 does not name both days and fields: %s", r.body);
+    reply_free(&r);
     json_decref(obj);
     free(missing);
     free(rec);

@@ -193,6 +193,35 @@ static void test_api_rec_list_prefix_reaches_field_names(void **state)
     api_rec_free(&r);
 }
 
+/* An appointment day before the booking day was reported as needing "a
+ * date such as 2016-04-29"; both fields and both days must be named. */
+static void test_api_rec_appointment_before_booking_names_both(void **state)
+{
+    const struct schema *s = *state;
+    struct api_rec r;
+    json_t *errors = NULL;
+    struct ns_error err;
+    const char *exp;
+
+    assert_int_equal(parse_with(s, "AppointmentDay",
+                                json_string("2016-04-27T00:00:00Z"), &r,
+                                &errors, &err), NS_ERR_INVALID);
+    assert_string_equal(entry(errors, 0, "field"), "AppointmentDay");
+    assert_string_equal(entry(errors, 0, "value"), "2016-04-27T00:00:00Z");
+    exp = entry(errors, 0, "expected");
+    if (!strstr(exp, "2016-04-29") || !strstr(exp, "ScheduledDay"))
+        fail_msg("expected text '%s' names neither the booking day nor "
+                 "its field", exp);
+    if (!strstr(err.msg, "AppointmentDay") || !strstr(err.msg,
+                                                      "ScheduledDay")
+        || !strstr(err.msg, "2016-04-27") || !strstr(err.msg, "2016-04-29")
+        || !strstr(err.msg, "before the booking day"))
+        fail_msg("message does not name both fields and days: %s",
+                 err.msg);
+    json_decref(errors);
+    api_rec_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_api_rec_out_of_range_names_value_and_range),
         cmocka_unit_test(test_api_rec_not_an_object_is_refused),
         cmocka_unit_test(test_api_rec_list_prefix_reaches_field_names),
+        cmocka_unit_test(test_api_rec_appointment_before_booking_names_both),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -159,9 +159,9 @@ static void test_migrations_open_twice_is_idempotent(void **state)
     id = book(f->s, "A1", "p1", 1000, 10, 0.5, NULL);
     check_ok(store_open(url, &s2, &e), &e, "second open");
     check_ok(store_schema_version(s2, &v, &e), &e, "schema version");
-    assert_int_equal(v, 1);
+    assert_int_equal(v, 2);
     assert_int_equal(count_rows(s2, "appointments"), 1);
-    assert_int_equal(count_rows(s2, "schema_migrations"), 1);
+    assert_int_equal(count_rows(s2, "schema_migrations"), 2);
     store_close(s2);
     assert_true(id > 0);
 }
@@ -510,6 +510,62 @@ static void test_notify_outbox_claimed_exactly_once(void **state)
     assert_int_equal(repeat, 1);
 }
 
+/* Each job of an appointment reads back with its state, attempts, next
+ * attempt and last error; another appointment's jobs stay out. */
+static void test_outbox_list_reads_delivery_state(void **state)
+{
+    struct fx *f = *state;
+    struct store_outbox_list l = {0};
+    struct store_outbox_job j;
+    struct ns_error e = {0};
+    int64_t id = book(f->s, "A1", "p1", 1000, 10, 0.5, NULL);
+    int64_t other = book(f->s, "A2", "p2", 1000, 10, 0.5, NULL);
+    int64_t box1 = 0, box2 = 0, box3 = 0;
+
+    check_ok(store_outbox_list(f->s, id, &l, &e), &e, "empty list");
+    assert_int_equal(l.n, 0);
+    store_outbox_list_free(&l);
+    check_ok(store_notify(f->s, id, "m1", "{}", "clinic", 5000, &box1, &e),
+             &e, "notify 1");
+    check_ok(store_outbox_claim(f->s, "w1", 6000, 60000, &j, &e), &e,
+             "claim");
+    assert_int_equal(j.id, box1);
+    check_ok(store_outbox_retry(f->s, box1, "w1", "webhook answered HTTP "
+                                "500", 6100, 8000, 8, &e), &e, "retry");
+    store_outbox_job_free(&j);
+    /* Queued later than the retry is due, so the next claim is box1's. */
+    check_ok(store_notify(f->s, id, "m2", "{}", "clinic", 9000, &box2, &e),
+             &e, "notify 2");
+    check_ok(store_notify(f->s, other, "m", "{}", "clinic", 9000, &box3,
+                          &e), &e, "notify other");
+
+    check_ok(store_outbox_list(f->s, id, &l, &e), &e, "list");
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.items[0].id, box1);
+    assert_int_equal(l.items[0].state, STORE_OUTBOX_PENDING);
+    assert_int_equal(l.items[0].attempts, 1);
+    assert_int_equal(l.items[0].next_attempt_ms, 8000);
+    assert_int_equal(l.items[0].updated_at_ms, 6100);
+    assert_string_equal(l.items[0].last_error, "webhook answered HTTP 500");
+    assert_int_equal(l.items[1].id, box2);
+    assert_int_equal(l.items[1].attempts, 0);
+    assert_null(l.items[1].last_error);
+    store_outbox_list_free(&l);
+
+    /* A last attempt that fails closes the job as failed. */
+    check_ok(store_outbox_claim(f->s, "w2", 8000, 60000, &j, &e), &e,
+             "claim again");
+    assert_int_equal(j.id, box1);
+    check_ok(store_outbox_retry(f->s, box1, "w2", "timeout", 8100, 9000, 2,
+                                &e), &e, "last retry");
+    store_outbox_job_free(&j);
+    check_ok(store_outbox_list(f->s, id, &l, &e), &e, "list after fail");
+    assert_int_equal(l.items[0].state, STORE_OUTBOX_FAILED);
+    assert_int_equal(l.items[0].attempts, 2);
+    assert_string_equal(l.items[0].last_error, "timeout");
+    store_outbox_list_free(&l);
+}
+
 /* A hand-made timeline for patient P (D is the UTC day of the booking
  * instant t, as in src/features/history.h):
  *   #1 booked day 0,  appt day 5,  honored
@@ -854,6 +910,36 @@ static void test_keys_add_lookup_revoke(void **state)
     assert_int_equal(store_key_revoke(f->s, id + 7, &e), NS_ERR_NOT_FOUND);
 }
 
+/* Listing gives every key with its state, never the hash. */
+static void test_keys_list_shows_role_label_revocation(void **state)
+{
+    struct fx *f = *state;
+    struct store_key_list l = {0};
+    struct ns_error e = {0};
+    int64_t a = 0, b = 0;
+
+    check_ok(store_key_list(f->s, &l, &e), &e, "empty list");
+    assert_int_equal(l.n, 0);
+    store_key_list_free(&l);
+    check_ok(store_key_add(f->s, "ha", STORE_ROLE_READER, "wall screen",
+                           1000, &a, &e), &e, "add a");
+    check_ok(store_key_add(f->s, "hb", STORE_ROLE_ADMIN, NULL, 2000, &b,
+                           &e), &e, "add b");
+    check_ok(store_key_revoke(f->s, a, &e), &e, "revoke a");
+    check_ok(store_key_list(f->s, &l, &e), &e, "list");
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.items[0].id, a);
+    assert_int_equal(l.items[0].role, STORE_ROLE_READER);
+    assert_string_equal(l.items[0].label, "wall screen");
+    assert_int_equal(l.items[0].created_at_ms, 1000);
+    assert_int_equal(l.items[0].revoked, 1);
+    assert_int_equal(l.items[1].id, b);
+    assert_int_equal(l.items[1].role, STORE_ROLE_ADMIN);
+    assert_null(l.items[1].label);
+    assert_int_equal(l.items[1].revoked, 0);
+    store_key_list_free(&l);
+}
+
 struct collect {
     int n;
     int labelled;
@@ -983,6 +1069,7 @@ static const struct CMUnitTest tests[] = {
     T(test_list_filters_sort_and_cursor),
     T(test_outcome_repeat_noop_conflict_refused),
     T(test_notify_outbox_claimed_exactly_once),
+    T(test_outbox_list_reads_delivery_state),
     T(test_history_matches_timeline),
     T(test_history_agrees_with_index),
     T(test_lease_exclusive_until_expiry),
@@ -990,6 +1077,7 @@ static const struct CMUnitTest tests[] = {
     T(test_erase_nulls_personal_fields),
     T(test_schema_columns_added_once),
     T(test_keys_add_lookup_revoke),
+    T(test_keys_list_shows_role_label_revocation),
     T(test_train_rows_and_events_stream),
     T(test_bad_url_rejected_without_password),
 };

@@ -1,7 +1,9 @@
 /* The store operations behind the decision routes, on an in-memory
  * SQLite database: an action group is recorded once and then kept,
  * recent contact looks at other appointments within the period only,
- * and the effect counts take listed appointments with an outcome. (The
+ * the effect counts take listed appointments with an outcome, and the
+ * listed appointments of a day come back in listing order whatever
+ * their status. (The
  * API tests run the same operations on MariaDB.) */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,7 +26,8 @@ static void ok(enum ns_err rc, const struct ns_error *e, const char *what)
         fail_msg("%s: %s", what, e->msg);
 }
 
-static int64_t book(struct store *s, const char *patient, int32_t day)
+static int64_t book_in(struct store *s, const char *patient, int32_t day,
+                       const char *specialty, double risk)
 {
     struct store_appt_new a = {0};
     struct store_book_result r = {0};
@@ -34,11 +37,17 @@ static int64_t book(struct store *s, const char *patient, int32_t day)
     a.booked_at = 1461945600;
     a.appt_day = day;
     a.appt_time = -1;
-    a.risk = 0.5;
+    a.specialty = specialty;
+    a.risk = risk;
     a.now_ms = NOW;
     ok(store_book(s, &a, NULL, NULL, NULL, &r, &e), &e, "store_book");
     store_book_result_free(&r);
     return r.id;
+}
+
+static int64_t book(struct store *s, const char *patient, int32_t day)
+{
+    return book_in(s, patient, day, NULL, 0.5);
 }
 
 static int setup(void **state)
@@ -133,6 +142,48 @@ static void test_action_counts_only_with_outcome(void **state)
     assert_int_equal(after.control_noshows - before.control_noshows, 0);
 }
 
+/* The listing order, not the risk, decides the place: a later listing of
+ * a riskier appointment goes after the earlier ones. */
+static void test_action_listed_order_status_and_specialty(void **state)
+{
+    struct store *s = *state;
+    int32_t day = 16950;
+    int64_t low = book_in(s, "p4", day, "eye", 0.3);
+    int64_t high = book_in(s, "p5", day, "skin", 0.9);
+    int64_t never = book_in(s, "p6", day, "eye", 0.8);
+    int64_t other = book_in(s, "p7", day + 1, "eye", 0.7);
+    struct store_listed l = {0};
+    struct ns_error e;
+    int64_t job;
+    int g, n;
+
+    (void)never;     /* on the day, never listed: must not come back */
+    ok(store_action_listed(s, day, NULL, &l, &e), &e, "listed, none yet");
+    assert_int_equal(l.n, 0);
+    store_listed_free(&l);
+    ok(store_action_assign(s, low, 0, "t", NOW, &g, &n, &e), &e, "low");
+    ok(store_action_assign(s, high, 1, "t", NOW, &g, &n, &e), &e, "high");
+    ok(store_action_assign(s, other, 0, "t", NOW, &g, &n, &e), &e, "other");
+    ok(store_notify(s, low, "m", "{}", "t", NOW, &job, &e), &e, "notify");
+    ok(store_action_listed(s, day, NULL, &l, &e), &e, "listed");
+    if (l.n != 2 || l.items[0].appt.id != low || l.items[1].appt.id != high)
+        fail_msg("expected appointments %lld then %lld listed, got %zu "
+                 "rows", (long long)low, (long long)high, l.n);
+    if (l.items[0].control != 0 || l.items[1].control != 1)
+        fail_msg("groups %d, %d; expected act then control",
+                 l.items[0].control, l.items[1].control);
+    if (l.items[0].appt.status != STORE_PENDING_CONFIRMATION)
+        fail_msg("the notified appointment reads as %s",
+                 store_status_name(l.items[0].appt.status));
+    assert_string_equal(l.items[1].appt.specialty, "skin");
+    store_listed_free(&l);
+    ok(store_action_listed(s, day, "eye", &l, &e), &e, "listed eye");
+    if (l.n != 1 || l.items[0].appt.id != low)
+        fail_msg("specialty eye: %zu rows, expected appointment %lld only",
+                 l.n, (long long)low);
+    store_listed_free(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -140,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_action_assign_unknown_id_not_found),
         cmocka_unit_test(test_contacted_other_appointment_within_period),
         cmocka_unit_test(test_action_counts_only_with_outcome),
+        cmocka_unit_test(test_action_listed_order_status_and_specialty),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -113,6 +113,10 @@ const DICT = {
         last_update: 'Mis à jour à {time}',
         none_pending: 'Aucun rendez-vous en attente.',
         st_pending: 'en attente',
+        deliv_pending: 'envoi en attente',
+        deliv_delivering: 'envoi en cours',
+        deliv_delivered: 'envoyé',
+        deliv_failed: 'échec de l’envoi',
         st_pending_confirmation: 'attente de confirmation',
         st_confirmed: 'confirmé',
         st_honored: 'honoré',
@@ -146,6 +150,29 @@ const DICT = {
         pr: 'Précision-rappel',
         calibration: 'Calibration',
         importance: 'Importance globale',
+        mon_title: 'Suivi sur les issues réelles',
+        mon_performance: 'Performance par version et par semaine',
+        mon_week: 'Semaine',
+        mon_all_weeks: 'toutes',
+        mon_rows: 'Rendez-vous',
+        mon_auc: 'ROC AUC',
+        mon_brier: 'Brier',
+        mon_observed: 'Taux observé',
+        mon_predicted: 'Taux prédit',
+        mon_no_outcomes: 'Aucune issue enregistrée pour un rendez-vous ' +
+            'prédit.',
+        mon_drift: 'Dérive des entrées (modèle servi)',
+        mon_drift_intro: '{n} demandes notées depuis le chargement ; ' +
+            'alerte au-dessus d’un PSI de {warn}, calculé à partir de ' +
+            '{min} demandes.',
+        mon_drift_warn: 'Dérive : {names}. Le modèle voit une population ' +
+            'différente de celle de son entraînement.',
+        mon_input: 'Entrée',
+        mon_state: 'État',
+        mon_stable: 'stable',
+        mon_drifting: 'dérive',
+        mon_too_few: 'trop peu de demandes',
+        mon_failed: 'Suivi indisponible : {detail}',
         fpr: 'Taux de faux positifs',
         tpr: 'Taux de vrais positifs',
         recall: 'Rappel',
@@ -163,12 +190,15 @@ const DICT = {
         nav_reminders: 'Rappels du jour',
         nav_overbooking: 'Surréservation',
         rem_title: 'Rappels du jour',
-        rem_intro: 'Les rendez-vous en attente du jour à relancer, par ' +
-            'gain attendu décroissant, dans la limite des appels possibles. ' +
-            'Statuts actualisés toutes les {s} s.',
+        rem_intro: 'La liste du jour des rendez-vous à relancer : ceux ' +
+            'déjà retenus gardent leur place et leur statut, les places ' +
+            'restantes vont aux rendez-vous en attente par gain attendu ' +
+            'décroissant, dans la limite des appels possibles. Statuts ' +
+            'actualisés toutes les {s} s.',
         capacity: 'Appels possibles',
         show_list: 'Afficher la liste',
-        rem_summary: '{n} rendez-vous retenus, dont {control} témoin(s) ; ' +
+        rem_summary: '{n} rendez-vous retenus ({kept} déjà retenus ' +
+            'auparavant), dont {control} témoin(s) ; ' +
             'seuil {thr}, capacité {cap}. {skipped} patient(s) déjà ' +
             'contacté(s) dans les {days} derniers jours écarté(s).',
         rem_none: 'Aucun rendez-vous à relancer pour ce jour.',
@@ -349,6 +379,10 @@ const DICT = {
         last_update: 'Updated at {time}',
         none_pending: 'No pending appointment.',
         st_pending: 'pending',
+        deliv_pending: 'sending queued',
+        deliv_delivering: 'sending',
+        deliv_delivered: 'delivered',
+        deliv_failed: 'delivery failed',
         st_pending_confirmation: 'awaiting confirmation',
         st_confirmed: 'confirmed',
         st_honored: 'honored',
@@ -382,6 +416,29 @@ const DICT = {
         pr: 'Precision-recall',
         calibration: 'Calibration',
         importance: 'Global importance',
+        mon_title: 'Monitoring on real outcomes',
+        mon_performance: 'Performance per version and week',
+        mon_week: 'Week',
+        mon_all_weeks: 'all',
+        mon_rows: 'Appointments',
+        mon_auc: 'ROC AUC',
+        mon_brier: 'Brier',
+        mon_observed: 'Observed rate',
+        mon_predicted: 'Predicted rate',
+        mon_no_outcomes: 'No outcome recorded yet for a scored ' +
+            'appointment.',
+        mon_drift: 'Input drift (serving model)',
+        mon_drift_intro: '{n} requests scored since the model was ' +
+            'loaded; warning above a PSI of {warn}, computed from {min} ' +
+            'requests.',
+        mon_drift_warn: 'Drift: {names}. The model sees a population ' +
+            'unlike its training data.',
+        mon_input: 'Input',
+        mon_state: 'State',
+        mon_stable: 'stable',
+        mon_drifting: 'drifting',
+        mon_too_few: 'too few requests',
+        mon_failed: 'Monitoring unavailable: {detail}',
         fpr: 'False positive rate',
         tpr: 'True positive rate',
         recall: 'Recall',
@@ -397,12 +454,14 @@ const DICT = {
         nav_reminders: 'Today’s reminders',
         nav_overbooking: 'Overbooking',
         rem_title: 'Today’s reminders',
-        rem_intro: 'The day’s pending appointments worth a reminder, by ' +
-            'expected gain, cut at the calls staff can make. Statuses ' +
-            'refreshed every {s} s.',
+        rem_intro: 'The day’s list of appointments worth a reminder: ' +
+            'those listed before keep their place and status, the places ' +
+            'left go to pending appointments by expected gain, up to the ' +
+            'calls staff can make. Statuses refreshed every {s} s.',
         capacity: 'Calls possible',
         show_list: 'Show the list',
-        rem_summary: '{n} appointments listed, {control} of them control; ' +
+        rem_summary: '{n} appointments listed ({kept} kept from before), ' +
+            '{control} of them control; ' +
             'threshold {thr}, capacity {cap}. {skipped} patient(s) ' +
             'contacted within the last {days} days left off.',
         rem_none: 'No appointment to remind on this day.',
@@ -550,6 +609,12 @@ export function fmtClock(d) {
 
 export function statusLabel(s) {
     const key = 'st_' + s;
+    return DICT[lang][key] ? t(key) : s;
+}
+
+// A reminder's delivery state (pending, delivering, delivered, failed).
+export function deliveryLabel(s) {
+    const key = 'deliv_' + s;
     return DICT[lang][key] ? t(key) : s;
 }
 

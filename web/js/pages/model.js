@@ -1,8 +1,11 @@
 // The model in force: version, threshold, metrics, ROC, precision-recall
-// and calibration curves, global importance (all from GET /model).
+// and calibration curves, global importance (all from GET /model); then
+// its monitoring on real outcomes: performance per model version and
+// week, and input drift of the serving model (GET /monitoring).
 
+import { api } from '../api.js';
 import { barChart, chartFigure, curveChart } from '../charts.js';
-import { h } from '../dom.js';
+import { h, put } from '../dom.js';
 import { thresholdOf } from '../schema.js';
 import { fmtDate, fmtNumber, fmtPercent, t } from '../i18n.js';
 
@@ -90,6 +93,105 @@ function bandsFact(bands) {
         lo: fmtPercent(lo), hi: fmtPercent(hi) }))];
 }
 
+// Performance rows of GET /monitoring: one per model version, each
+// followed by its weeks ({version, week, rows, auc, brier, observed,
+// predicted}); week is null on a version's total row.
+export function performanceRows(mon) {
+    const out = [];
+    const row = (version, week, g) => ({ version, week, rows: g.rows ?? 0,
+        auc: g.roc_auc ?? null, brier: g.brier ?? null,
+        observed: g.observed_rate ?? null,
+        predicted: g.predicted_rate ?? null });
+
+    for (const v of mon?.performance?.versions ?? []) {
+        out.push(row(v.model_version, null, v));
+        for (const w of v.weeks ?? []) {
+            out.push(row(v.model_version, w.week, w));
+        }
+    }
+    return out;
+}
+
+// Drift rows of GET /monitoring, the drifting inputs first, then by PSI
+// (inputs without a PSI yet, below the minimum rows, last).
+export function driftRows(mon) {
+    const feats = mon?.drift?.features ?? [];
+    const key = (f) => f.psi ?? -1;
+
+    return feats.map((f) => ({ name: f.name, psi: f.psi ?? null,
+        warning: Boolean(f.warning) }))
+        .sort((a, b) => Number(b.warning) - Number(a.warning) ||
+            key(b) - key(a));
+}
+
+const num = (x, d) => (x === null ? '—' : fmtNumber(x, d));
+const pct = (x) => (x === null ? '—' : fmtPercent(x));
+
+function performanceTable(rows) {
+    if (!rows.length) {
+        return h('p', { class: 'hint', id: 'monitoring-perf' },
+            t('mon_no_outcomes'));
+    }
+    const cols = ['version', 'mon_week', 'mon_rows', 'mon_auc', 'mon_brier',
+        'mon_observed', 'mon_predicted'];
+    return h('table', { class: 'data compact', id: 'monitoring-perf' },
+        h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' },
+            t(c))))),
+        h('tbody', {}, rows.map((r) => h('tr', {
+            class: r.week ? null : 'total' },
+        h('td', {}, r.version), h('td', {}, r.week ? fmtDate(r.week)
+            : t('mon_all_weeks')),
+        h('td', { class: 'num' }, fmtNumber(r.rows, 0)),
+        h('td', { class: 'num' }, num(r.auc, 3)),
+        h('td', { class: 'num' }, num(r.brier, 4)),
+        h('td', { class: 'num' }, pct(r.observed)),
+        h('td', { class: 'num' }, pct(r.predicted))))));
+}
+
+function driftSection(mon) {
+    const d = mon?.drift;
+    const rows = driftRows(mon);
+    const warned = rows.filter((r) => r.warning).map((r) => r.name);
+
+    if (!d) {
+        return h('p', { class: 'hint', id: 'monitoring-drift' },
+            t('no_data'));
+    }
+    return [
+        h('p', { class: 'hint' }, t('mon_drift_intro', { n: d.rows ?? 0,
+            warn: fmtNumber(d.warn_above ?? 0.2, 2),
+            min: d.min_rows ?? 100 })),
+        warned.length ? h('p', { class: 'notice notice-warn',
+            id: 'drift-warning', role: 'status' }, t('mon_drift_warn',
+            { names: warned.join(', ') })) : null,
+        h('table', { class: 'data compact', id: 'monitoring-drift' },
+            h('thead', {}, h('tr', {}, h('th', { scope: 'col' },
+                t('mon_input')), h('th', { scope: 'col' }, 'PSI'),
+            h('th', { scope: 'col' }, t('mon_state')))),
+            h('tbody', {}, rows.map((r) => h('tr', {},
+                h('td', {}, r.name), h('td', { class: 'num' },
+                    num(r.psi, 3)),
+                h('td', { class: r.warning ? 'band-high' : null },
+                    r.psi === null ? t('mon_too_few') : r.warning
+                        ? t('mon_drifting') : t('mon_stable')))))),
+    ];
+}
+
+// Fills the monitoring section once GET /monitoring answers; a failure
+// is shown in place, the rest of the page stays.
+async function loadMonitoring(slot) {
+    try {
+        const mon = await api('GET', '/monitoring');
+        slot.replaceChildren();
+        put(slot, h('h3', {}, t('mon_performance')),
+            performanceTable(performanceRows(mon)),
+            h('h3', {}, t('mon_drift')), driftSection(mon));
+    } catch (e) {
+        slot.replaceChildren(h('p', { class: 'notice notice-error' },
+            t('mon_failed', { detail: e.message })));
+    }
+}
+
 export function render(main, ctx) {
     const m = ctx.model;
     const metrics = m.metrics ?? {};
@@ -154,4 +256,8 @@ export function render(main, ctx) {
         fig.querySelector('.chart-box').replaceWith(h('p',
             { class: 'hint' }, t('no_data')));
     }
+    const slot = h('section', { id: 'monitoring', 'aria-live': 'polite' },
+        h('p', { class: 'hint' }, t('loading')));
+    main.append(h('h2', {}, t('mon_title')), slot);
+    loadMonitoring(slot);
 }

@@ -1,14 +1,15 @@
-// Today's reminders: the day's action list of GET /actions (pending
-// appointments by expected gain, cut at the capacity), one-click notify
-// per row or for every row shown, statuses refreshed by polling, and the
-// measured effect of reminders (GET /actions/effect). Control-group rows
-// get no notify button: leaving them alone is what makes the effect
-// measurable.
+// Today's reminders: the day's action list of GET /actions (the rows
+// listed before keep their place with their status now, the capacity
+// left is filled with pending appointments by expected gain), one-click
+// notify per row or for every row still pending, statuses refreshed by
+// polling, and the measured effect of reminders (GET /actions/effect).
+// Control-group rows get no notify button: leaving them alone is what
+// makes the effect measurable.
 
 import { api } from '../api.js';
 import { h, clear, announce, put } from '../dom.js';
-import { fmtClock, fmtDate, fmtNumber, fmtPercent, intlLocale, statusLabel,
-    t } from '../i18n.js';
+import { deliveryLabel, fmtClock, fmtDate, fmtNumber, fmtPercent,
+    intlLocale, statusLabel, t } from '../i18n.js';
 import { bandBadge, bandOf } from '../result.js';
 import { findColumn } from '../schema.js';
 import { apptDate, apptRef } from '../appt.js';
@@ -50,6 +51,30 @@ export function effectSentence(e) {
         return t('effect_more');
     }
     return t('effect_unclear');
+}
+
+// The rows of a GET /actions answer, each with its status and latest
+// delivery state as the service gave them (a row it did not describe
+// reads as pending, with no delivery).
+export function actionRows(answer) {
+    return (answer?.items ?? []).map((it) => ({ ...it,
+        status: it.status ?? 'pending',
+        delivery: it.delivery?.state ?? null }));
+}
+
+// Whether staff should still remind this row: acted-on group, never
+// notified. A row notified before, even by another tab or an earlier
+// visit, is not offered again.
+export function canNotify(r) {
+    return r.group !== 'control' && r.status === 'pending';
+}
+
+// The status cell's text: the status, then the reminder's delivery
+// state when there is one ("awaiting confirmation · delivered").
+export function statusText(r) {
+    const st = statusLabel(r.status);
+
+    return r.delivery ? `${st} · ${deliveryLabel(r.delivery)}` : st;
 }
 
 function groupRow(label, g) {
@@ -139,8 +164,7 @@ class RemindersPage {
         }
         try {
             this.answer = await api('GET', `/actions?${q.toString()}`);
-            this.rows = (this.answer.items ?? []).map((it) => ({ ...it,
-                status: 'pending' }));
+            this.rows = actionRows(this.answer);
             announce(this.status, '', 'info');
             this.drawSummary();
             this.drawTable();
@@ -156,30 +180,33 @@ class RemindersPage {
 
         this.summary.textContent = t('rem_summary', {
             n: this.rows.length, control: control.length,
+            kept: a.listed_before ?? 0,
             thr: fmtPercent(a.threshold), cap: a.capacity,
             skipped: a.skipped_recent_contact ?? 0,
             days: a.no_contact_days ?? 0 });
     }
 
-    // Status, band and day of every listed appointment that may still
-    // change; the list itself stays as it was asked for, so a row does
-    // not vanish once its patient is notified.
+    // Status, delivery, band and day of every listed appointment that may
+    // still change. The list itself stays as it was asked for; asking
+    // again (or reloading the page) brings back the same rows with their
+    // status, since GET /actions keeps the day's list.
     // LIMITATION: one GET /appointments/{id} per open row and poll (eight
     // at a time), so a list of several hundred rows makes several hundred
     // requests every 5 s. The daily capacities this page is meant for
-    // (tens of calls) keep it small. A fix needs GET /actions to give each
-    // row's status, or a status lookup for a list of ids. Asking for the
-    // list again (or reloading the page) shows only the rows still
-    // pending: GET /actions lists pending appointments, so the ones
-    // already notified leave the list and the capacity is counted afresh.
+    // (tens of calls) keep it small. Polling GET /actions itself would
+    // not do: each call may list new appointments into free capacity. A
+    // fix needs a status lookup for a list of ids.
     async poll() {
         const open = this.rows.filter((r) => !SETTLED.has(r.status));
 
         for (let i = 0; i < open.length; i += POLL_BATCH) {
             await Promise.all(open.slice(i, i + POLL_BATCH).map(async (r) => {
                 const d = await api('GET', `/appointments/${r.id}`);
+                const jobs = d.notifications ?? [];
+
                 Object.assign(r, { status: d.status, band: bandOf(d),
-                    day: apptDate(d) });
+                    day: apptDate(d),
+                    delivery: jobs.at(-1)?.state ?? r.delivery });
             }));
         }
         this.drawTable();
@@ -203,7 +230,7 @@ class RemindersPage {
                 const res = await api('POST', `/appointments/${r.id}/notify`,
                     { message: t('default_message', {
                         date: fmtDate(r.day || this.answer.date, 'auto') }) });
-                r.status = res?.status ?? r.status;
+                r.status = res?.status ?? 'pending_confirmation';
                 n++;
             }
             announce(this.status, t('notified', { n }), 'ok');
@@ -216,8 +243,7 @@ class RemindersPage {
 
     // Rows staff should still remind: acted-on group, not yet notified.
     toNotify() {
-        return this.rows.filter((r) => r.group !== 'control' &&
-            r.status === 'pending');
+        return this.rows.filter(canNotify);
     }
 
     row(r, rank) {
@@ -233,8 +259,9 @@ class RemindersPage {
         this.specCol ? h('td', {}, r.specialty ?? '') : null,
         h('td', {}, control ? h('span', { class: 'group-control' },
             t('group_control')) : t('group_act')),
-        h('td', { class: 'status' }, statusLabel(r.status)),
-        this.canAct ? h('td', {}, !control && r.status === 'pending' ?
+        h('td', { class: 'status', dataset: { status: r.status } },
+            statusText(r)),
+        this.canAct ? h('td', {}, canNotify(r) ?
             h('button', { type: 'button', class: 'notify-btn',
                 'aria-label': `${t('notify')} ${apptRef(r)}`,
                 onclick: () => this.notify([r]) }, t('notify'))
