@@ -289,10 +289,11 @@ out:
  * 128 bytes a row with 32 features) in memory while XGBoost builds its
  * quantised copy of the rows it fits (about one byte a feature) and a
  * plain copy of the held-out tenth. A month of 15 million bookings
- * peaks near 7.5 GiB: it needs an 8 GiB machine and larger files need
- * more. A fix streams the file twice: a first pass for the split, the
- * encoders and a compact history index, a second that hands feature
- * batches straight to XGBoost's data iterator without a table. */
+ * peaked at 7.41 GiB (bench/results/scale.md): it needs an 8 GiB
+ * machine and larger files need more. A fix streams the file twice: a
+ * first pass for the split, the encoders and a compact history index, a
+ * second that hands feature batches straight to XGBoost's data
+ * iterator without a table. */
 static enum ns_err features(struct run *r, struct ns_error *err)
 {
     struct pipeline_opts po = {.history = r->o->history, .time = true};
