@@ -79,6 +79,7 @@ stat() { # side name column (4 wall ms, 5 peak RSS kB, 6 CPU ms, 7 work ms)
     echo "- machine: nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo \
         | cut -d: -f2 | sed 's/^ //'), $(free -m | awk '/Mem:/{print $2}') MiB"
     echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "- run: \`REPS=$REPS bash bench/ingest.sh\`"
     echo "- repetitions: $REPS, C and pandas alternating; medians shown"
     echo "- load average (1, 5, 15 min) at start: $LOAD_START; at end:" \
          "$(cut -d' ' -f1-3 /proc/loadavg) (the 2 vCPUs are shared)"

@@ -3,9 +3,12 @@
 #   bench/retrain_load.sh MODEL DATA.csv
 # POST /predict under wrk (2 threads, 16 connections) for DURATION seconds
 # (default 8), once alone and once while `noshow retrain` runs back to
-# back on DATA.csv the way `serve --retrain-every` runs it (nice 10, one
+# back on DATA.csv the way `serve --retrain-every` runs it (SCHED_IDLE, one
 # XGBoost thread). Prints requests/s, p50 and p99 of both runs and the
 # number of retraining rounds completed during the second.
+# RATE=N paces the load instead (8 connections, each waiting 8000/N ms
+# between requests: about N requests/s), to see the latency a request
+# gets at a given traffic rather than at saturation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:?usage: bench/retrain_load.sh MODEL DATA.csv}
@@ -32,6 +35,11 @@ f:close()
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $key"
 LUA
+conns=16
+if [ -n "${RATE:-}" ]; then
+    conns=8
+    echo "function delay() return $((8000 / RATE)) end" >> "$work/predict.lua"
+fi
 NOSHOW_LOG=warn NOSHOW_PSEUDONYM_KEY=bench-pseudonym-key-0123456789 \
     build/noshow serve --model "$model" --db "sqlite:$work/c.db" \
     --listen 127.0.0.1:0 > "$work/c.out" 2> "$work/c.err" &
@@ -45,7 +53,7 @@ done
 [ -n "$port" ] || { cat "$work/c.err" >&2; exit 1; }
 
 run_wrk() {   # label
-    wrk -t2 -c16 -d"${dur}s" --latency -s "$work/predict.lua" \
+    wrk -t2 -c"$conns" -d"${dur}s" --latency -s "$work/predict.lua" \
         "http://127.0.0.1:$port/predict" > "$work/wrk.out"
     awk -v l="$1" '/Requests\/sec/ {r=$2} /^ +50%/ {p50=$2}
         /^ +99%/ {p99=$2}
@@ -61,7 +69,7 @@ run_wrk "/predict alone"
     n=0
     while [ "$SECONDS" -lt "$end" ]; do
         rm -f "$work/r.db"*
-        nice -n 10 build/noshow retrain --db "sqlite:$work/r.db" \
+        chrt --idle 0 build/noshow retrain --db "sqlite:$work/r.db" \
             --also "$data" --model "$model" --threads 1 \
             > /dev/null 2>&1 && n=$((n + 1))
     done

@@ -8,7 +8,8 @@
 #   PREDICT_ROWS="100000 1000000" TRAIN_ROWS=1000000 bash bench/scale.sh
 #
 # Knobs (environment):
-#   PREDICT_ROWS  sizes scored by noshow predict (100000 1000000 15000000)
+#   PREDICT_ROWS  sizes scored by noshow predict (100000 1000000 15000000);
+#                 " " (a blank) scores nothing, to time training alone
 #   TRAIN_ROWS    sizes trained on (1000000 15000000); the first one's
 #                 model scores the predict sizes
 #   WORK          where the generated files go (/tmp/noshow-scale); a

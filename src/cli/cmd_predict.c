@@ -69,9 +69,11 @@ struct predict {
 };
 
 /* LIMITATION: the history index holds every row of PAST.csv and
- * DATA.csv (about 30 bytes per row plus 16 for duplicate detection), so
- * memory grows with the input when the model uses patient history. It
- * matters only for files of tens of millions of rows. --no-file-history
+ * DATA.csv (52 bytes per row once sorted, plus up to 43 for duplicate
+ * detection while this pass reads; about 100 bytes a row at the peak
+ * measured by bench/scale.sh), so memory grows with the input when the
+ * model uses history. It matters only for files of tens of millions of
+ * rows. --no-file-history
  * (or a model without history features) skips it; a fix needs the
  * file sorted by patient, or history asked of a database. */
 static enum ns_err index_file(const char *path, const struct schema *s,
@@ -284,6 +286,11 @@ static enum ns_err put_row(struct predict *pr, const struct batch *bt,
     return rc == NS_OK ? ns_buf_append(&pr->obuf, "\n", 1) : rc;
 }
 
+/* LIMITATION: batch scoring reaches 3.4 to 5.5x the Python reference's
+ * rate at 1 million rows, not 10x: half of the CPU time is inside
+ * libxgboost's prediction (called here), which the reference shares,
+ * leaving too little for reading, cleaning and writing a million rows
+ * within a tenth of the reference's time (docs/KNOWN_LIMITATIONS.md). */
 static enum ns_err flush_batch(struct predict *pr, struct batch *bt,
                                struct ns_error *err)
 {

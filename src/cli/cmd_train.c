@@ -19,6 +19,8 @@ static const char usage[] =
     "  --test-from DATE      train before DATE, test from it (time "
     "split)\n"
     "  --test-size F         random stratified split (default 0.25)\n"
+    "  --holdout-days N      time split: hold out the latest N days of\n"
+    "                        training rows (default: the latest tenth)\n"
     "  --seed N              (default 42)\n"
     "  --imbalance M         none|weight|oversample|smote (default none)\n"
     "  --ratio R             minority/majority after rebalancing (1.0)\n"
@@ -90,7 +92,8 @@ static int parse_number(struct args *a, const char *opt, const char *v)
 
     if (strcmp(opt, "--trees") == 0 || strcmp(opt, "--depth") == 0 ||
         strcmp(opt, "--early-stop") == 0 || strcmp(opt, "--folds") == 0 ||
-        strcmp(opt, "--threads") == 0 || strcmp(opt, "--seed") == 0) {
+        strcmp(opt, "--threads") == 0 || strcmp(opt, "--seed") == 0 ||
+        strcmp(opt, "--holdout-days") == 0) {
         if (!cli_parse_long(v, 0, 1000000000L, &l))
             return bad_value(opt, v, "a whole number >= 0");
         if (strcmp(opt, "--trees") == 0)
@@ -103,6 +106,8 @@ static int parse_number(struct args *a, const char *opt, const char *v)
             a->o.folds = (int)l;
         else if (strcmp(opt, "--threads") == 0)
             p->nthread = (int)l;
+        else if (strcmp(opt, "--holdout-days") == 0)
+            a->o.holdout_days = (int)l;
         else
             a->o.seed = (uint64_t)l;
         return 0;

@@ -175,48 +175,60 @@ static void release_sorted(struct history_index *h)
     h->entries = NULL;
 }
 
-/* Counting sort of the rows into patient groups, then each group sorted
- * by instant and (separately) by day. */
-static void group_and_sort(struct history_index *h, struct booking *booked,
-                           struct dated *days)
+/* Counting sort of the rows into patient groups, straight into the
+ * entries: each holds its row's booking instant and day, with the label
+ * parked in `missed` (plus one) until fill_entries() sorts the group.
+ * Returns the size of the largest group. */
+static size_t group_rows(struct history_index *h)
 {
     size_t *fill = h->start;
+    size_t largest = 0;
 
     for (size_t i = 0; i < h->n; i++)
         h->start[h->pat[i] + 1]++;
     h->npatients = 0;
     for (size_t p = 0; p < h->nkeys; p++) {
         h->npatients += h->start[p + 1] > 0;
+        if (h->start[p + 1] > largest)
+            largest = h->start[p + 1];
         h->start[p + 1] += h->start[p];
     }
     for (size_t i = 0; i < h->n; i++) {
         size_t at = fill[h->pat[i]]++;
 
-        booked[at] = (struct booking){h->booked[i], h->dated[i].day};
-        days[at] = h->dated[i];
+        h->entries[at] = (struct entry){
+            .booked = h->booked[i], .booked_for = h->dated[i].day,
+            .day = h->dated[i].day,
+            .missed = (uint32_t)(h->dated[i].label + 1)};
     }
     /* The fill pass moved every start to the next group's: shift back. */
     memmove(h->start + 1, h->start, h->nkeys * sizeof(*h->start));
     h->start[0] = 0;
-    for (size_t p = 0; p < h->nkeys; p++) {
-        size_t s = h->start[p];
-        size_t m = h->start[p + 1] - s;
-
-        if (m > 1) {
-            qsort(booked + s, m, sizeof(*booked), cmp_booking);
-            qsort(days + s, m, sizeof(*days), cmp_dated);
-        }
-    }
+    return largest;
 }
 
-static void fill_entries(struct history_index *h,
-                         const struct booking *booked,
-                         const struct dated *days)
+/* Sorts each group by instant and, independently, by day, in scratch
+ * room the size of the largest group, and writes the running counts.
+ * Working group by group keeps the extra memory to one patient's rows
+ * instead of 24 bytes for every row of the file. */
+static void fill_entries(struct history_index *h, struct booking *booked,
+                         struct dated *days)
 {
     for (size_t p = 0; p < h->nkeys; p++) {
         struct entry run = {0, 0, 0, NS_DAY_NONE, 0, 0};
+        struct entry *e = h->entries + h->start[p];
+        size_t m = h->start[p + 1] - h->start[p];
 
-        for (size_t i = h->start[p]; i < h->start[p + 1]; i++) {
+        for (size_t i = 0; i < m; i++) {
+            booked[i] = (struct booking){e[i].booked, e[i].booked_for};
+            days[i] = (struct dated){e[i].day,
+                                     (int8_t)((int)e[i].missed - 1)};
+        }
+        if (m > 1) {
+            qsort(booked, m, sizeof(*booked), cmp_booking);
+            qsort(days, m, sizeof(*days), cmp_dated);
+        }
+        for (size_t i = 0; i < m; i++) {
             run.booked = booked[i].at;
             run.booked_for = booked[i].day;
             run.day = days[i].day;
@@ -225,7 +237,7 @@ static void fill_entries(struct history_index *h,
                 run.last_known = days[i].day;
             }
             run.missed += days[i].label == 1;
-            h->entries[i] = run;
+            e[i] = run;
         }
     }
 }
@@ -235,6 +247,7 @@ enum ns_err history_index_finish(struct history_index *h)
     size_t n = h->n ? h->n : 1;
     struct booking *booked = NULL;
     struct dated *days = NULL;
+    size_t largest;
 
     release_sorted(h);
     h->finished = false;
@@ -242,16 +255,20 @@ enum ns_err history_index_finish(struct history_index *h)
         return NS_ERR_TOO_LARGE;
     h->start = calloc(h->nkeys + 1, sizeof(*h->start));
     h->entries = malloc(n * sizeof(*h->entries));
-    booked = malloc(n * sizeof(*booked));
-    days = malloc(n * sizeof(*days));
-    if (h->start == NULL || h->entries == NULL || booked == NULL ||
-        days == NULL) {
+    if (h->start == NULL || h->entries == NULL) {
+        release_sorted(h);
+        return NS_ERR_NOMEM;
+    }
+    largest = group_rows(h);
+    largest = largest ? largest : 1;
+    booked = malloc(largest * sizeof(*booked));
+    days = malloc(largest * sizeof(*days));
+    if (booked == NULL || days == NULL) {
         free(booked);
         free(days);
         release_sorted(h);
         return NS_ERR_NOMEM;
     }
-    group_and_sort(h, booked, days);
     fill_entries(h, booked, days);
     free(booked);
     free(days);

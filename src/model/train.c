@@ -173,6 +173,53 @@ static int cmp_time(const void *pa, const void *pb, void *ctx)
     return a < b ? -1 : (a > b);
 }
 
+static bool both_classes(const float *y, const size_t *rows, size_t n)
+{
+    bool pos = false;
+    bool neg = false;
+
+    for (size_t i = 0; i < n; i++) {
+        pos |= y[rows[i]] > 0.5f;
+        neg |= y[rows[i]] <= 0.5f;
+    }
+    return pos && neg;
+}
+
+/* *nv = the number of rows of idx[0..n) (sorted by time) dated in the
+ * latest holdout_days calendar days of the training rows. Both sides
+ * must keep rows: the model fitted before the slice is the one whose
+ * bias on it the calibration measures.
+ * LIMITATION: that bias (a model fitted on earlier weeks, scoring the
+ * next week) is applied to the model refitted on every training row,
+ * scoring the weeks after them; it carries over only while the base
+ * rate drifts steadily. A drop that starts after the training rows is
+ * invisible to it (docs/model-card.md). */
+static enum ns_err slice_days(const struct run *r, const size_t *idx,
+                              size_t n, size_t *nv, struct ns_error *err)
+{
+    int32_t last = r->t->appt_day[idx[n - 1]];
+    int32_t from = last - r->o->holdout_days + 1;
+    size_t k = n;
+
+    while (k > 0 && r->t->appt_day[idx[k - 1]] >= from)
+        k--;
+    if (k == 0 || k == n || !both_classes(r->y, idx, k) ||
+        !both_classes(r->y, idx + k, n - k)) {
+        char a[11], b[11];
+
+        ns_format_date(from, a);
+        ns_format_date(last, b);
+        return ns_error_field(err, NS_ERR_INVALID, "--holdout-days",
+                              "--holdout-days %d holds out %zu of %zu "
+                              "training rows (%s to %s); both sides "
+                              "need rows of both outcomes (pick fewer "
+                              "days)", r->o->holdout_days, n - k, n, a,
+                              b);
+    }
+    *nv = n - k;
+    return NS_OK;
+}
+
 /* Held-out part of the training rows: the latest tenth for a time split
  * (as the test rows are later than all of them), a stratified random
  * tenth otherwise.
@@ -195,6 +242,11 @@ static enum ns_err hold_out(struct run *r, struct ns_error *err)
         size_t nv = (size_t)((double)n * TRAIN_VALID_FRACTION + 0.5);
 
         qsort_r(idx, n, sizeof(size_t), cmp_time, (void *)r->t);
+        if (r->o->holdout_days > 0) {
+            rc = slice_days(r, idx, n, &nv, err);
+            if (rc != NS_OK)
+                goto out;
+        }
         r->nfit = n - nv;
         r->nval = nv;
         r->fit = malloc((r->nfit ? r->nfit : 1) * sizeof(size_t));
@@ -229,18 +281,6 @@ out:
     return rc;
 }
 
-static bool both_classes(const float *y, const size_t *rows, size_t n)
-{
-    bool pos = false;
-    bool neg = false;
-
-    for (size_t i = 0; i < n; i++) {
-        pos |= y[rows[i]] > 0.5f;
-        neg |= y[rows[i]] <= 0.5f;
-    }
-    return pos && neg;
-}
-
 /* ---- features ------------------------------------------------------ */
 
 /* Feature matrix of every row of the table.
@@ -249,10 +289,11 @@ static bool both_classes(const float *y, const size_t *rows, size_t n)
  * 128 bytes a row with 32 features) in memory while XGBoost builds its
  * quantised copy of the rows it fits (about one byte a feature) and a
  * plain copy of the held-out tenth. A month of 15 million bookings
- * peaks near 7.5 GiB: it needs an 8 GiB machine and larger files need
- * more. A fix streams the file twice: a first pass for the split, the
- * encoders and a compact history index, a second that hands feature
- * batches straight to XGBoost's data iterator without a table. */
+ * peaked at 7.41 GiB (bench/results/scale.md): it needs an 8 GiB
+ * machine and larger files need more. A fix streams the file twice: a
+ * first pass for the split, the encoders and a compact history index, a
+ * second that hands feature batches straight to XGBoost's data
+ * iterator without a table. */
 static enum ns_err features(struct run *r, struct ns_error *err)
 {
     struct pipeline_opts po = {.history = r->o->history, .time = true};
@@ -411,12 +452,27 @@ static const int GRID_DEPTH[] = {3, 4, 6};
 static const double GRID_MCW[] = {1, 5};
 static const double GRID_SUB[] = {0.8, 1};
 static const double GRID_COL[] = {0.8, 1};
-#define GRID_SIZE 48
+#define GRID_PRODUCT 48
+/* Slower and deeper settings past the product, eta depth min_child_weight
+ * (subsample and colsample 0.8): patient-grouped CV on the bundled
+ * file's training rows put them near or above the product's best
+ * (bench/quality_candidates.py and docs/model-card.md). */
+static const double GRID_EXTRA[][3] = {{0.02, 6, 1}, {0.05, 8, 20},
+                                       {0.02, 8, 20}};
+#define GRID_SIZE (GRID_PRODUCT + 3)
 
 static void grid_params(int g, const struct xgb_params *base,
                         struct xgb_params *p)
 {
     *p = *base;
+    if (g >= GRID_PRODUCT) {
+        p->eta = GRID_EXTRA[g - GRID_PRODUCT][0];
+        p->max_depth = (int)GRID_EXTRA[g - GRID_PRODUCT][1];
+        p->min_child_weight = GRID_EXTRA[g - GRID_PRODUCT][2];
+        p->subsample = 0.8;
+        p->colsample_bytree = 0.8;
+        return;
+    }
     p->colsample_bytree = GRID_COL[g % 2];
     p->subsample = GRID_SUB[(g / 2) % 2];
     p->min_child_weight = GRID_MCW[(g / 4) % 2];
@@ -743,8 +799,8 @@ static json_t *params_json(const struct train_opts *o,
     if (o->test_from != NS_DAY_NONE)
         ns_format_date(o->test_from, day);
     return json_pack("{s:s, s:s, s:i, s:f, s:i, s:f, s:f, s:f, s:f, s:i, "
-                     "s:s, s:f, s:b, s:s, s:f, s:I, s:b, s:i, s:o, "
-                     "s:I, s:I, s:I, s:I}",
+                     "s:s, s:f, s:b, s:s, s:f, s:I, s:b, s:i, s:i, "
+                     "s:o, s:I, s:I, s:I, s:I}",
                      "objective", p->objective, "tree_method",
                      p->tree_method, "max_depth", p->max_depth, "eta",
                      p->eta, "trees", res->trees, "min_child_weight",
@@ -758,6 +814,7 @@ static json_t *params_json(const struct train_opts *o,
                                       ? o->test_size : 0.0,
                      "seed", (json_int_t)o->seed, "search", o->search,
                      "folds", o->folds,
+                     "holdout_days", o->holdout_days,
                      "cv_logloss", isfinite(res->cv_logloss)
                                        ? json_real(res->cv_logloss)
                                        : json_null(),
@@ -872,6 +929,13 @@ static enum ns_err prepare(struct run *r, struct train_result *res,
                             "needs at least 2 folds and at least as many "
                             "training rows (%zu)", r->o->folds,
                             r->sp.n_train);
+    if (rc == NS_OK && r->o->holdout_days != 0 &&
+        (r->o->test_from == NS_DAY_NONE || r->o->holdout_days < 0))
+        rc = ns_error_field(err, NS_ERR_INVALID, "--holdout-days",
+                            "--holdout-days %d: expected a positive "
+                            "number of days, with --test-from (a random "
+                            "split has no latest days)",
+                            r->o->holdout_days);
     if (rc == NS_OK)
         rc = features(r, err);
     if (rc == NS_OK)

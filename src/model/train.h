@@ -46,6 +46,9 @@ enum train_calibrate {
 
 struct train_opts {
     int32_t test_from;          /* NS_DAY_NONE: stratified random split */
+    int holdout_days;           /* time split only: hold out the training
+                                   rows of the latest N appointment days
+                                   instead of the latest tenth (0) */
     double test_size;           /* random split: share of rows in test */
     uint64_t seed;
     enum train_imbalance imbalance;

@@ -3,10 +3,12 @@
  * version when it changes, so replicas on one database follow a promotion
  * or rollback made anywhere; and, with retrain_every_s, runs a retraining
  * round under the store's "retrain" lease, so only one replica retrains
- * per period. The thread runs at nice 10 and trains with one XGBoost
- * thread: requests keep the cores. Also the /models routes. */
+ * per period. The thread runs under SCHED_IDLE (nice 10 where that is
+ * refused) and trains with one XGBoost thread: requests keep the cores.
+ * Also the /models routes. */
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,10 +103,13 @@ static void *learn_main(void *arg)
     unsigned poll = a->cfg.registry_poll_ms ? a->cfg.registry_poll_ms
                                             : LEARN_POLL_MS_DEFAULT;
 
-    /* This thread only: Linux applies a thread id's nice value to that
-     * thread. */
-    if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10) != 0)
-        ns_log_debug("learn", "setpriority failed errno=%d", errno);
+    /* This thread only (Linux schedules thread ids one by one), and the
+     * OpenMP workers it starts inherit it. SCHED_IDLE runs it only when
+     * no request handler wants the core; nice 10 still shares it. */
+    if (sched_setscheduler(gettid(), SCHED_IDLE,
+                           &(struct sched_param){0}) != 0 &&
+        setpriority(PRIO_PROCESS, (id_t)gettid(), 10) != 0)
+        ns_log_debug("learn", "no lower priority errno=%d", errno);
     pthread_mutex_lock(&l->lock);
     while (!l->stop) {
         struct timespec ts;

@@ -126,6 +126,35 @@ static void test_train_cli_test_from_outside_names_range(void **state)
                dir));
 }
 
+/* --holdout-days: stored in the bundle when it fits, named when not. */
+static void test_train_cli_holdout_days(void **state)
+{
+    static char text[1 << 22];  /* the whole bundle (a few hundred kB) */
+    char p[160];
+    FILE *f;
+    size_t n;
+
+    (void)state;
+    expect(2, "--holdout-days", run("train %s/all.csv -o %s/m.json "
+                                    "--test-from 2016-05-21 "
+                                    "--holdout-days -3", dir, dir));
+    expect(1, "--holdout-days 7", run("train %s/all.csv -o %s/m.json "
+                                      "--holdout-days 7", dir, dir));
+    expect(0, "", run("train %s/all.csv -o %s/h.json --test-from "
+                      "2016-05-21 --holdout-days 7 --trees 20 "
+                      "--threads 1", dir, dir));
+    snprintf(p, sizeof(p), "%s/h.json", dir);
+    f = fopen(p, "r");
+    assert_non_null(f);
+    n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    assert_true(n < sizeof(text) - 1);
+    if (strstr(text, "\"holdout_days\": 7") == NULL &&
+        strstr(text, "\"holdout_days\":7") == NULL)
+        fail_msg("bundle does not record holdout_days 7");
+}
+
 static void test_train_cli_bad_option_value_exits_2(void **state)
 {
     (void)state;
@@ -313,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_train_cli_more_folds_than_rows_exits_1),
         cmocka_unit_test(test_train_cli_test_from_outside_names_range),
         cmocka_unit_test(test_train_cli_bad_option_value_exits_2),
+        cmocka_unit_test(test_train_cli_holdout_days),
         cmocka_unit_test(test_train_cli_constant_column_warns),
         cmocka_unit_test(test_evaluate_halves_reproduce_train_metrics),
         cmocka_unit_test(test_predict_equals_record_path_and_evaluate),

@@ -301,6 +301,52 @@ static void test_clean_time_column_wins_over_date_time(void **state)
     schema_free(s);
 }
 
+/* Plain decimals are read without strtod; every one must give strtod's
+ * double to the bit, for 1 to 18 digits with the point anywhere. */
+static void test_clean_decimals_read_as_strtod_does(void **state)
+{
+    struct schema *s = NULL;
+    struct record *r;
+    struct csv_field v[27] = {{0}};
+    enum clean_reason why;
+    struct ns_error err;
+    int fee;
+    uint64_t x = 88172645463325252ULL;
+
+    (void)state;
+    assert_int_equal(schema_builtin("doctolib", &s, &err), NS_OK);
+    r = record_new(s);
+    assert_non_null(r);
+    fee = schema_find_name(s, "Average_Fee");
+    for (int i = 0; i < 20000; i++) {
+        char text[32];
+        size_t n = 0, digits;
+        double want, got;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        digits = 1 + x % 18;
+        for (size_t k = 0; k < digits; k++) {
+            if (k == (x >> 8) % (digits + 1) && i % 7 != 0)
+                text[n++] = '.';
+            text[n++] = (char)('0' + (x >> (k * 3 % 60)) % 10);
+        }
+        if (i % 11 == 0 && memchr(text, '.', n) == NULL)
+            text[n++] = '.';
+        text[n] = '\0';
+        want = strtod(text, NULL);
+        v[fee] = (struct csv_field){text, n};
+        if (clean_values(s, v, false, r, &why, &err) != NS_OK)
+            fail_msg("'%s': %s", text, err.msg);
+        got = r->num[fee];
+        if (memcmp(&got, &want, sizeof(got)) != 0)
+            fail_msg("'%s': read %.17g, strtod %.17g", text, got, want);
+    }
+    record_free(r);
+    schema_free(s);
+}
+
 static void test_clean_field_count_names_row(void **state)
 {
     struct fixture *f = *state;
@@ -486,6 +532,7 @@ int main(void)
             test_clean_empty_values_follow_policy, setup, teardown),
         cmocka_unit_test(test_clean_impute_keep_and_time_of_day),
         cmocka_unit_test(test_clean_time_column_wins_over_date_time),
+        cmocka_unit_test(test_clean_decimals_read_as_strtod_does),
         cmocka_unit_test_setup_teardown(test_clean_field_count_names_row,
                                         setup, teardown),
         cmocka_unit_test(test_clean_dedup_spots_exact_copies),

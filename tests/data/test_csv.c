@@ -335,6 +335,65 @@ static void test_csv_utf8_edge_sequences(void **state)
     assert_contains(a.err.msg, "byte 0x00 at byte 3");
 }
 
+/* The reader scans plain lines 8 bytes at a time: a separator, quote,
+ * CR, NUL or non-ASCII byte at any offset of a word, or in the tail
+ * after the last whole word, must be found as byte by byte. */
+static void test_csv_word_scan_sees_every_offset(void **state)
+{
+    char line[64];
+    struct readall a;
+
+    (void)state;
+    for (size_t at = 0; at < 40; at++) {
+        struct csv_reader *r = NULL;
+        const struct csv_row *row;
+        char text[128];
+        int n;
+
+        /* One separator at byte `at` of a 40-byte line of 'x'. */
+        memset(line, 'x', 40);
+        line[40] = '\0';
+        line[at] = ';';
+        n = snprintf(text, sizeof(text), "h1;h2\n%s\n", line);
+        assert_int_equal(csv_reader_open_mem(text, (size_t)n, "t.csv", NULL,
+                                             &r, NULL), NS_OK);
+        assert_int_equal(csv_reader_next(r, &row, NULL), NS_OK);
+        assert_int_equal(csv_reader_next(r, &row, NULL), NS_OK);
+        assert_int_equal(row->nfields, 2);
+        assert_int_equal(row->fields[0].len, at);
+        assert_int_equal(row->fields[1].len, 39 - at);
+        assert_true(row->plain);
+        csv_reader_close(r);
+
+        /* A quote there makes the line a quoted one (libcsv refuses a
+         * quote inside an unquoted field); an invalid byte is named. */
+        line[at] = '"';
+        snprintf(text, sizeof(text), "h\n%s\n", line);
+        read_str(text, ',', &a);
+        assert_int_equal(a.rc, NS_ERR_PARSE);
+        line[at] = '\xFF';
+        snprintf(text, sizeof(text), "h\n%s\n", line);
+        read_str(text, ',', &a);
+        assert_int_equal(a.rc, NS_ERR_PARSE);
+        assert_contains(a.err.msg, "byte 0xFF");
+        /* A bare CR ends a record, as libcsv reads it: the line splits
+         * in two unless the CR is first (a blank line) or last (CRLF). */
+        line[at] = '\r';
+        snprintf(text, sizeof(text), "h\n%s\n", line);
+        read_str(text, ',', &a);
+        assert_int_equal(a.rc, NS_DONE);
+        assert_int_equal(a.nrows, at == 0 || at == 39 ? 2 : 3);
+        assert_int_equal(strlen(a.last[a.nrows - 1]),
+                         at == 0 || at == 39 ? 39 : 39 - at);
+    }
+    /* Many one-byte fields, several separators in one word. */
+    read_str("h\n1,2,3,4,5,6,7,8,9,a,b,c,d,e,f,g,h,i,j\n", ',', &a);
+    assert_int_equal(a.rc, NS_DONE);
+    assert_int_equal(a.nfields[1], 19);
+    assert_string_equal(a.first[1], "1");
+    assert_string_equal(a.last[1], "j");
+}
+
 /* The line of a bad byte inside a multi-line field is its own line. */
 static void test_csv_invalid_utf8_in_second_line_of_field(void **state)
 {
@@ -555,6 +614,7 @@ int main(void)
         cmocka_unit_test(test_csv_default_limit_is_one_mebibyte),
         cmocka_unit_test(test_csv_invalid_utf8_names_byte_and_place),
         cmocka_unit_test(test_csv_utf8_edge_sequences),
+        cmocka_unit_test(test_csv_word_scan_sees_every_offset),
         cmocka_unit_test(test_csv_invalid_utf8_in_second_line_of_field),
         cmocka_unit_test(test_csv_empty_input_is_done_at_once),
         cmocka_unit_test(test_csv_header_only_gives_one_row),

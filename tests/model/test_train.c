@@ -167,7 +167,7 @@ static void test_train_search_grouped_cv_stores_choice(void **st)
     assert_int_equal(train_run(f->t, &o, &r, &err), NS_OK);
     assert_true(isfinite(r.cv_logloss));
     assert_true(r.chosen.max_depth == 3 || r.chosen.max_depth == 4 ||
-                r.chosen.max_depth == 6);
+                r.chosen.max_depth == 6 || r.chosen.max_depth == 8);
     train_result_free(&r);
 }
 
@@ -184,6 +184,69 @@ static void test_train_test_from_outside_names_range(void **st)
     if (strstr(err.msg, "2016-04-29") == NULL ||
         strstr(err.msg, "2016-05-31") == NULL)
         fail_msg("message does not name the range: %s", err.msg);
+    assert_null(r.bundle);
+}
+
+/* --holdout-days N holds out exactly the training rows of the latest N
+ * appointment days: the model that early stopping and calibration see
+ * was fitted on earlier days only. */
+static void test_train_holdout_days_takes_latest_days(void **st)
+{
+    struct fixture *f = *st;
+    struct train_opts o;
+    struct train_result r;
+    struct ns_error err = {0};
+    int32_t cut = ns_days_from_civil(2016, 5, 21);
+    int32_t last = INT32_MIN;
+    size_t want = 0, train = 0;
+
+    for (size_t i = 0; i < f->t->nrows; i++) {
+        if (f->t->appt_day[i] < cut && f->t->label[i] >= 0 &&
+            f->t->appt_day[i] > last)
+            last = f->t->appt_day[i];
+    }
+    for (size_t i = 0; i < f->t->nrows; i++) {
+        if (f->t->appt_day[i] >= cut || f->t->label[i] < 0)
+            continue;
+        train++;
+        want += f->t->appt_day[i] > last - 7;
+    }
+    assert_true(want > 0 && want < train);
+    small_opts(&o);
+    o.test_from = cut;
+    o.holdout_days = 7;
+    o.calibrate = TRAIN_CAL_INTERCEPT;
+    assert_int_equal(train_run(f->t, &o, &r, &err), NS_OK);
+    if (r.n_valid != want || r.n_train != train)
+        fail_msg("held out %zu of %zu, expected %zu of %zu", r.n_valid,
+                 r.n_train, want, train);
+    /* the final model is still fitted on every training row */
+    assert_int_equal(r.n_fit, train);
+    train_result_free(&r);
+}
+
+static void test_train_holdout_days_refusals_name_option(void **st)
+{
+    struct fixture *f = *st;
+    struct train_opts o;
+    struct train_result r;
+    struct ns_error err = {0};
+
+    small_opts(&o);
+    o.holdout_days = 7;        /* a random split has no latest days */
+    assert_int_equal(train_run(f->t, &o, &r, &err), NS_ERR_INVALID);
+    if (strstr(err.msg, "--holdout-days 7") == NULL ||
+        strstr(err.msg, "--test-from") == NULL)
+        fail_msg("unexpected message: %s", err.msg);
+    assert_null(r.bundle);
+
+    o.test_from = ns_days_from_civil(2016, 5, 21);
+    o.holdout_days = 400;      /* every training day: nothing to fit */
+    assert_int_equal(train_run(f->t, &o, &r, &err), NS_ERR_INVALID);
+    if (strstr(err.msg, "--holdout-days 400") == NULL ||
+        strstr(err.msg, "2016-05-20") == NULL ||
+        strstr(err.msg, "fewer days") == NULL)
+        fail_msg("unexpected message: %s", err.msg);
     assert_null(r.bundle);
 }
 
@@ -211,6 +274,8 @@ int main(void)
         cmocka_unit_test(test_train_cost_rule_cheap_reminders_flag_more),
         cmocka_unit_test(test_train_search_grouped_cv_stores_choice),
         cmocka_unit_test(test_train_test_from_outside_names_range),
+        cmocka_unit_test(test_train_holdout_days_takes_latest_days),
+        cmocka_unit_test(test_train_holdout_days_refusals_name_option),
         cmocka_unit_test(test_train_one_class_refused),
     };
 
