@@ -105,7 +105,10 @@ static void *learn_main(void *arg)
 
     /* This thread only (Linux schedules thread ids one by one), and the
      * OpenMP workers it starts inherit it. SCHED_IDLE runs it only when
-     * no request handler wants the core; nice 10 still shares it. */
+     * no request handler wants the core; nice 10 still shares it.
+     * LIMITATION: this keeps p99 only when a core is free: on two vCPUs
+     * busy with other work, /predict's p99 rose from about 1 to 8 ms
+     * while a round ran. Such hosts should retrain in a separate job. */
     if (sched_setscheduler(gettid(), SCHED_IDLE,
                            &(struct sched_param){0}) != 0 &&
         setpriority(PRIO_PROCESS, (id_t)gettid(), 10) != 0)
