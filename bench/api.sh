@@ -9,6 +9,7 @@
 # (VmHWM). The access log is off (NOSHOW_LOG=warn) as in the reference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 model=${1:?usage: bench/api.sh MODEL [MYSQL_URL]}
 mysql_url=${2:-}
 dur=${DURATION:-10}
@@ -27,16 +28,6 @@ make -j2 > /dev/null
 # wrk scripts: one fixed body for /predict, a fresh appointment id per
 # request for bookings (ids must be unique) over 5,000 patients per wrk
 # thread.
-predict_lua() {
-    cat > "$work/predict.lua" <<LUA
-local f = assert(io.open("$record", "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $1"
-LUA
-}
 book_lua() {
     cat > "$work/book.lua" <<LUA
 local f = assert(io.open("$record", "rb"))
@@ -84,18 +75,14 @@ start_c() {   # db-url -> sets port, pid
         --listen 127.0.0.1:0 > "$work/c.out" 2> "$work/c.err" &
     pid=$!
     pids+=("$pid")
-    for _ in $(seq 50); do
-        port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/c.out")
-        [ -n "$port" ] && return 0
-        sleep 0.1
-    done
+    port=$(listen_port "$work/c.out" 50) && return 0
     cat "$work/c.err" >&2
     return 1
 }
 
 key=$(build/noshow keys add --db "sqlite:$work/c.db" --role clinic \
       2>/dev/null)
-predict_lua "$key"
+predict_lua "$work/predict.lua" "$record" "$key"
 book_lua "$key"
 start_c "sqlite:$work/c.db"
 run_wrk "C /predict" "http://127.0.0.1:$port/predict" "$work/predict.lua"

@@ -19,6 +19,7 @@
 # scripts/mariadb.sh). Ends with "replicas: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 REPLICAS=${REPLICAS:-1 2 4}
 DURATION=${DURATION:-10}
@@ -43,6 +44,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Unlike the check of scripts/lib.sh, runs a command.
 check() {   # what, then a command that must succeed
     local what=$1
     shift
@@ -84,18 +86,6 @@ sql() {
     --trees 20 --depth 3 --threads 1 >/dev/null 2>&1 || exit 1
 key=$("$BIN" keys add --db "$url" --role clinic 2>/dev/null) || exit 1
 
-free_port() {
-    local p
-    for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
 start_replica() {   # index -> appends "server 127.0.0.1:PORT;" to upstream
     local i=$1 port
     NOSHOW_LOG=warn NOSHOW_PSEUDONYM_KEY=replica-bench-key-0123456789 \
@@ -103,14 +93,10 @@ start_replica() {   # index -> appends "server 127.0.0.1:PORT;" to upstream
         --listen 127.0.0.1:0 --threads "$THREADS" \
         > "$work/r$i.out" 2> "$work/r$i.err" &
     pids+=($!)
-    for _ in $(seq 100); do
-        port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/r$i.out")
-        if [ -n "$port" ]; then
-            echo "        server 127.0.0.1:$port;" >> "$work/upstream"
-            return 0
-        fi
-        sleep 0.1
-    done
+    if port=$(listen_port "$work/r$i.out" 100); then
+        echo "        server 127.0.0.1:$port;" >> "$work/upstream"
+        return 0
+    fi
     cat "$work/r$i.err" >&2
     return 1
 }

@@ -11,6 +11,7 @@
 # gets at a given traffic rather than at saturation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 model=${1:?usage: bench/retrain_load.sh MODEL DATA.csv}
 data=${2:?usage: bench/retrain_load.sh MODEL DATA.csv}
 dur=${DURATION:-8}
@@ -27,14 +28,7 @@ make -j2 > /dev/null
 
 key=$(build/noshow keys add --db "sqlite:$work/c.db" --role clinic \
       2>/dev/null)
-cat > "$work/predict.lua" <<LUA
-local f = assert(io.open("$record", "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $key"
-LUA
+predict_lua "$work/predict.lua" "$record" "$key"
 conns=16
 if [ -n "${RATE:-}" ]; then
     conns=8
@@ -44,13 +38,7 @@ NOSHOW_LOG=warn NOSHOW_PSEUDONYM_KEY=bench-pseudonym-key-0123456789 \
     build/noshow serve --model "$model" --db "sqlite:$work/c.db" \
     --listen 127.0.0.1:0 > "$work/c.out" 2> "$work/c.err" &
 pids+=("$!")
-port=
-for _ in $(seq 50); do
-    port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/c.out")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/c.err" >&2; exit 1; }
+port=$(listen_port "$work/c.out" 50) || { cat "$work/c.err" >&2; exit 1; }
 
 run_wrk() {   # label
     wrk -t2 -c"$conns" -d"${dur}s" --latency -s "$work/predict.lua" \

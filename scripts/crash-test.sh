@@ -15,6 +15,7 @@
 # CRASH_KILL_S (default 3). Prints "crash-BACKEND: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 backend=${1:-sqlite}
 LOAD_S=${CRASH_LOAD_S:-6}
@@ -35,17 +36,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-check() {
-    local what=$1 got=$2 want=$3
-    if [ "$got" = "$want" ]; then
-        echo "ok   $what"
-        pass=$((pass + 1))
-    else
-        echo "FAIL $what: got '$got', expected '$want'"
-        fail=$((fail + 1))
-    fi
-}
-
 make -j2 build/noshow > /dev/null || exit 1
 export NOSHOW_PSEUDONYM_KEY=crash-test-pseudonym-key-0123456789
 export NOSHOW_LOG=warn
@@ -56,14 +46,10 @@ sqlite)
     ;;
 mariadb)
     url=$(bash scripts/mariadb.sh start "$dir/maria") || exit 1
-    sql() {
-        mariadb --no-defaults --protocol=socket -S "$dir/maria/mysqld.sock" \
-            -uroot -N -B noshow_test
-    }
+    sql() { maria_root "$dir/maria" -N -B noshow_test; }
     # A fresh database: earlier runs' rows would muddle the counts.
     echo "DROP DATABASE noshow_test; CREATE DATABASE noshow_test;" |
-        mariadb --no-defaults --protocol=socket \
-            -S "$dir/maria/mysqld.sock" -uroot
+        maria_root "$dir/maria"
     ;;
 *)
     echo "crash-test.sh: unknown backend $backend; expected sqlite or" \
@@ -82,12 +68,7 @@ start_server() {
         --listen 127.0.0.1:0 --threads 4 > "$dir/serve.out" \
         2>> "$dir/serve.err" &
     srv_pid=$!
-    local i
-    for i in $(seq 1 100); do
-        port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$dir/serve.out")
-        [ -n "$port" ] && return 0
-        sleep 0.1
-    done
+    port=$(listen_port "$dir/serve.out" 100) && return 0
     echo "server did not start; its log:"
     tail -n 20 "$dir/serve.err"
     exit 1

@@ -8,6 +8,7 @@
 #                                  later start on DIR keeps the URL)
 # The user noshow gets a random password and rights on noshow_test only.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 READY_TIMEOUT_S=${MARIADB_READY_TIMEOUT_S:-60}
 STOP_TIMEOUT_S=20
@@ -17,21 +18,8 @@ die() {
     exit 1
 }
 
-# A port nobody listens on (bash only: no extra tools on a clean machine).
-free_port() {
-    local p i
-    for i in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
 client() {
-    mariadb --no-defaults --protocol=socket -S "$dir/mysqld.sock" -uroot "$@"
+    maria_root "$dir" "$@"
 }
 
 start() {

@@ -15,6 +15,7 @@
 # Prints "outage: N passed, N failed". Bounded: about a minute.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 parts=("$@")
 [ ${#parts[@]} -eq 0 ] && parts=(mariadb reload disk)
@@ -33,16 +34,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-check() {
-    if [ "$2" = "$3" ]; then
-        echo "ok   $1"
-        pass=$((pass + 1))
-    else
-        echo "FAIL $1: got '$2', expected '$3'"
-        fail=$((fail + 1))
-    fi
-}
-
 make -j2 build/noshow > /dev/null || exit 1
 export NOSHOW_PSEUDONYM_KEY=outage-test-pseudonym-key-0123456789
 export NOSHOW_LOG=info
@@ -58,12 +49,7 @@ start_server() {
         --listen 127.0.0.1:0 --threads 2 > "$dir/serve.out" \
         2> "$dir/serve.err" &
     srv_pid=$!
-    port=""
-    for _ in $(seq 1 100); do
-        port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$dir/serve.out")
-        [ -n "$port" ] && return 0
-        sleep 0.1
-    done
+    port=$(listen_port "$dir/serve.out" 100) && return 0
     echo "server did not start:"
     tail -n 5 "$dir/serve.err"
     exit 1

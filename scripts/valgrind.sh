@@ -8,6 +8,7 @@
 #   scripts/valgrind.sh      prints "valgrind: N passed, N failed"
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 dir=$(mktemp -d)
 srv_pid=""
@@ -20,6 +21,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Quieter than the check of scripts/lib.sh: only failures are printed.
 check() {
     if [ "$2" = "$3" ]; then
         pass=$((pass + 1))
@@ -50,14 +52,7 @@ timeout 170 valgrind --error-exitcode=99 --leak-check=full \
     --listen 127.0.0.1:0 --threads 2 --webhook-url http://127.0.0.1:9/hook \
     > "$dir/serve.out" 2> "$dir/serve.err" &
 srv_pid=$!
-port=""
-for _ in $(seq 1 600); do
-    port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$dir/serve.out")
-    [ -n "$port" ] && break
-    kill -0 "$srv_pid" 2> /dev/null || break
-    sleep 0.1
-done
-if [ -z "$port" ]; then
+if ! port=$(listen_port "$dir/serve.out" 600 "$srv_pid"); then
     echo "the server did not start under valgrind"
     tail -n 20 "$dir/serve.err" "$dir/memcheck.log"
     echo "valgrind: 0 passed, 1 failed"
