@@ -7,8 +7,9 @@ import { h, clear, announce, put } from '../dom.js';
 import { bandLabel, fmtClock, fmtDate, fmtPercent, statusLabel, t }
     from '../i18n.js';
 import { bandBadge, bandOf, probabilityOf } from '../result.js';
-import { findColumn, thresholdOf } from '../schema.js';
+import { thresholdOf } from '../schema.js';
 import { apptDate, apptRef, eventOf, field } from '../appt.js';
+import { specialtyFilter } from '../filters.js';
 
 const POLL_MS = 5000;
 const MAX_LISTED = 1000;
@@ -23,7 +24,8 @@ function select(id, options) {
 class PendingPage {
     constructor(ctx) {
         this.canAct = ctx.role !== 'reader';
-        this.specCol = findColumn(ctx.schema, /special/i, ['categorical']);
+        this.spec = specialtyFilter(ctx.schema, 'f-spec');
+        this.specCol = this.spec.col;
         this.items = [];
         this.selected = new Set();
         this.status = h('div', { id: 'auto-status', role: 'status',
@@ -39,7 +41,6 @@ class PendingPage {
 
     filterForm() {
         const all = [['', t('all')]];
-        const cats = this.specCol?.categories;
 
         this.from = h('input', { id: 'f-from', type: 'date' });
         this.to = h('input', { id: 'f-to', type: 'date' });
@@ -49,9 +50,6 @@ class PendingPage {
             `${statusLabel('pending')} + ${statusLabel(
                 'pending_confirmation')}`],
         ...STATUSES.map((s) => [s, statusLabel(s)])]);
-        this.spec = Array.isArray(cats) ? select('f-spec', [...all,
-            ...cats.map((c) => [c, c])]) : h('input', { id: 'f-spec',
-            type: 'text' });
         return h('form', { class: 'filters card', onsubmit: (ev) => {
             ev.preventDefault();
             this.refresh();
@@ -59,8 +57,7 @@ class PendingPage {
         h('label', { for: 'f-from' }, t('from')), this.from,
         h('label', { for: 'f-to' }, t('to')), this.to,
         // Only a schema with a specialty column can filter on it.
-        this.specCol ? [h('label', { for: 'f-spec' }, t('specialty')),
-            this.spec] : null,
+        this.spec.fields,
         h('label', { for: 'f-band' }, t('band')), this.band,
         h('label', { for: 'f-status' }, t('status')), this.statusSel,
         h('button', { type: 'submit' }, t('apply')));
@@ -77,8 +74,8 @@ class PendingPage {
             if (this.to.value) {
                 q.to = this.to.value;
             }
-            if (this.specCol && this.spec.value) {
-                q.specialty = this.spec.value;
+            if (this.spec.input.value) {
+                q.specialty = this.spec.input.value;
             }
             lists.push(...await fetchAll('/appointments', q, MAX_LISTED));
         }

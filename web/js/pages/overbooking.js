@@ -9,8 +9,7 @@ import { chartFigure, COLORS, destroyCharts, makeChart }
     from '../charts.js';
 import { h, clear, announce, put } from '../dom.js';
 import { fmtNumber, fmtPercent, t } from '../i18n.js';
-import { findColumn } from '../schema.js';
-import { dayInput } from './reminders.js';
+import { dayInput, specialtyFilter } from '../filters.js';
 
 const DEFAULT_SLOTS = 20;
 const DEFAULT_RISK_PCT = 10;
@@ -138,8 +137,7 @@ function drawAdvice(slot, ans) {
 }
 
 export async function render(main, ctx) {
-    const specCol = findColumn(ctx.schema, /special/i, ['categorical']);
-    const cats = specCol?.categories;
+    const spec = specialtyFilter(ctx.schema, 'ob-spec');
     const status = h('div', { id: 'ob-status', role: 'status',
         'aria-live': 'polite' });
     const out = h('div', { id: 'ob-out' });
@@ -148,16 +146,12 @@ export async function render(main, ctx) {
         max: 1000, step: 1, required: true, value: DEFAULT_SLOTS });
     const risk = h('input', { id: 'ob-risk', type: 'number', min: 1,
         max: 99, step: 1, required: true, value: DEFAULT_RISK_PCT });
-    const spec = Array.isArray(cats) ? h('select', { id: 'ob-spec' },
-        h('option', { value: '' }, t('all')),
-        cats.map((c) => h('option', { value: c }, c)))
-        : h('input', { id: 'ob-spec', type: 'text' });
 
     const ask = async () => {
         const q = new URLSearchParams({ date: date.value, slots: slots.value,
             risk: String(Number(risk.value) / 100) });
-        if (specCol && spec.value) {
-            q.set('specialty', spec.value);
+        if (spec.input.value) {
+            q.set('specialty', spec.input.value);
         }
         try {
             announce(status, '', 'info');
@@ -174,8 +168,7 @@ export async function render(main, ctx) {
             ask();
         } },
         h('label', { for: 'ob-date' }, t('date')), date,
-        specCol ? [h('label', { for: 'ob-spec' }, t('specialty')), spec]
-            : null,
+        spec.fields,
         h('label', { for: 'ob-slots' }, t('ob_slots')), slots,
         h('label', { for: 'ob-risk' }, t('ob_risk')), risk,
         h('button', { type: 'submit', class: 'primary', id: 'ob-go' },

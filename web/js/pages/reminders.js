@@ -11,8 +11,8 @@ import { h, clear, announce, put } from '../dom.js';
 import { deliveryLabel, fmtClock, fmtDate, fmtNumber, fmtPercent,
     intlLocale, statusLabel, t } from '../i18n.js';
 import { bandBadge, bandOf } from '../result.js';
-import { findColumn } from '../schema.js';
 import { apptDate, apptRef } from '../appt.js';
+import { dayInput, specialtyFilter } from '../filters.js';
 
 const POLL_MS = 5000;
 const DEFAULT_CAPACITY = 40;
@@ -20,20 +20,6 @@ const DEFAULT_CAPACITY = 40;
 const SETTLED = new Set(['honored', 'cancelled', 'no_show']);
 // Status requests in flight at once while polling a long list.
 const POLL_BATCH = 8;
-
-// The day both decision pages work on: today until staff pick another,
-// then that one for the rest of the tab's life, so moving between the
-// reminders and the overbooking pages keeps the day.
-export function dayInput(id) {
-    return h('input', { id, type: 'date', required: true,
-        value: sessionStorage.getItem('noshow.day') ||
-            new Date().toISOString().slice(0, 10),
-        onchange: (ev) => {
-            if (ev.target.value) {
-                sessionStorage.setItem('noshow.day', ev.target.value);
-            }
-        } });
-}
 
 // The effect panel: no-show rate of acted-on and control appointments,
 // the difference with its 95% interval, and what it means in words.
@@ -117,7 +103,8 @@ export async function drawEffect(slot) {
 class RemindersPage {
     constructor(ctx) {
         this.canAct = ctx.role !== 'reader';
-        this.specCol = findColumn(ctx.schema, /special/i, ['categorical']);
+        this.spec = specialtyFilter(ctx.schema, 'rem-spec');
+        this.specCol = this.spec.col;
         this.rows = [];
         this.answer = null;
         this.busy = false;
@@ -132,24 +119,17 @@ class RemindersPage {
     }
 
     form() {
-        const cats = this.specCol?.categories;
-
         this.date = dayInput('rem-date');
         this.capacity = h('input', { id: 'rem-capacity', type: 'number',
             min: 0, max: 1000, step: 1, required: true,
             value: DEFAULT_CAPACITY });
-        this.spec = Array.isArray(cats) ? h('select', { id: 'rem-spec' },
-            h('option', { value: '' }, t('all')),
-            cats.map((c) => h('option', { value: c }, c)))
-            : h('input', { id: 'rem-spec', type: 'text' });
         return h('form', { class: 'filters card', id: 'rem-form',
             onsubmit: (ev) => {
                 ev.preventDefault();
                 this.load();
             } },
         h('label', { for: 'rem-date' }, t('date')), this.date,
-        this.specCol ? [h('label', { for: 'rem-spec' }, t('specialty')),
-            this.spec] : null,
+        this.spec.fields,
         h('label', { for: 'rem-capacity' }, t('capacity')), this.capacity,
         h('button', { type: 'submit', class: 'primary', id: 'rem-show' },
             t('show_list')));
@@ -159,8 +139,8 @@ class RemindersPage {
         const q = new URLSearchParams({ date: this.date.value,
             capacity: this.capacity.value });
 
-        if (this.specCol && this.spec.value) {
-            q.set('specialty', this.spec.value);
+        if (this.spec.input.value) {
+            q.set('specialty', this.spec.input.value);
         }
         try {
             this.answer = await api('GET', `/actions?${q.toString()}`);
