@@ -16,7 +16,7 @@ PKGS=(
     python3 python3-xgboost python3-pandas python3-sklearn
     python3-fastapi python3-uvicorn python3-uvloop python3-httptools
     python3-joblib python3-openpyxl
-    valgrind curl ca-certificates time
+    valgrind curl ca-certificates time systemd
 )
 
 missing=()
