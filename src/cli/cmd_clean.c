@@ -168,15 +168,6 @@ static int parse_args(int argc, char **argv, struct clean_args *a,
     return CLI_EXIT_OK;
 }
 
-static bool is_builtin(const char *name)
-{
-    for (const char *const *n = schema_builtin_names(); *n; n++) {
-        if (strcmp(*n, name) == 0)
-            return true;
-    }
-    return false;
-}
-
 static enum ns_err pick_schema(struct run *r, const struct csv_row *header,
                                struct ns_error *err)
 {
@@ -184,10 +175,8 @@ static enum ns_err pick_schema(struct run *r, const struct csv_row *header,
 
     if (r->a.schema == NULL)
         rc = schema_detect(header, &r->schema, err);
-    else if (is_builtin(r->a.schema))
-        rc = schema_builtin(r->a.schema, &r->schema, err);
     else
-        rc = schema_load_file(r->a.schema, &r->schema, err);
+        rc = schema_from_spec(r->a.schema, &r->schema, err);
     if (rc == NS_OK)
         rc = schema_bind(r->schema, header, r->a.path, &r->bind, err);
     return rc;
