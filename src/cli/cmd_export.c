@@ -102,7 +102,6 @@ static int parse(int argc, char **argv, struct export_opts *o)
     };
     int c;
 
-    o->db = getenv("NOSHOW_DB");
     o->format = "jsonl";
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
@@ -122,9 +121,8 @@ static int parse(int argc, char **argv, struct export_opts *o)
     if (optind < argc)
         return cli_usage_error("export", "unexpected argument '%s'",
                                argv[optind]);
-    if (o->db == NULL || *o->db == '\0')
-        return cli_usage_error("export", "--db is required (or "
-                               "NOSHOW_DB)");
+    if (cli_database("export", &o->db) != 0)
+        return CLI_EXIT_USAGE;
     if (o->since == NULL)
         return cli_usage_error("export", "--since DATE is required");
     if (strcmp(o->format, "jsonl") != 0 && strcmp(o->format, "csv") != 0)
