@@ -22,6 +22,7 @@
 #include "features/encode.h"
 #include "features/history.h"
 #include "features/pipeline.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -376,23 +377,6 @@ out:
     return rc;
 }
 
-static char *put_int64(char *p, int64_t v)
-{
-    char tmp[24];
-    size_t n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
-    if (v < 0)
-        *p++ = '-';
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    while (n > 0)
-        *p++ = tmp[--n];
-    return p;
-}
-
 /* Writes the n digits of an integer as a decimal with k of them after
  * the point: ("5", 2) -> "0.05", ("443", 1) -> "44.3". */
 static char *put_scaled(char *p, const char *digits, size_t n, size_t k)
@@ -434,7 +418,7 @@ static char *put_float(char *p, float v)
         if (d < 0)
             *p++ = '-';
         return put_scaled(p, digits,
-                          (size_t)(put_int64(digits, (int64_t)m) - digits),
+                          (size_t)(ns_put_u64(digits, (uint64_t)m) - digits),
                           k);
     }
     return p + snprintf(p, 32, "%.9g", d);
