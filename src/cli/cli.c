@@ -53,6 +53,15 @@ int cli_parse_double(const char *s, double min, double max, double *out)
     return 1;
 }
 
+int cli_database(const char *cmd, const char **db)
+{
+    if (*db == NULL)
+        *db = getenv("NOSHOW_DB");
+    if (*db == NULL || **db == '\0')
+        return cli_usage_error(cmd, "--db is required (or NOSHOW_DB)");
+    return 0;
+}
+
 int cli_interactive(void)
 {
     return isatty(STDERR_FILENO);

@@ -31,6 +31,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) NS_PRINTF(2, 3);
 int cli_parse_long(const char *s, long min, long max, long *out);
 int cli_parse_double(const char *s, double min, double max, double *out);
 
+/* The database a command works on: *db as given by --db, else (when
+ * NULL) the environment's NOSHOW_DB. Returns 0, or CLI_EXIT_USAGE with
+ * a message naming cmd when neither names one. */
+int cli_database(const char *cmd, const char **db);
+
 /* True when stderr is a terminal (progress output is shown then only). */
 int cli_interactive(void);
 

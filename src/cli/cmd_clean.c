@@ -22,6 +22,7 @@
 #include "features/encode.h"
 #include "features/history.h"
 #include "features/pipeline.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -168,15 +169,6 @@ static int parse_args(int argc, char **argv, struct clean_args *a,
     return CLI_EXIT_OK;
 }
 
-static bool is_builtin(const char *name)
-{
-    for (const char *const *n = schema_builtin_names(); *n; n++) {
-        if (strcmp(*n, name) == 0)
-            return true;
-    }
-    return false;
-}
-
 static enum ns_err pick_schema(struct run *r, const struct csv_row *header,
                                struct ns_error *err)
 {
@@ -184,10 +176,8 @@ static enum ns_err pick_schema(struct run *r, const struct csv_row *header,
 
     if (r->a.schema == NULL)
         rc = schema_detect(header, &r->schema, err);
-    else if (is_builtin(r->a.schema))
-        rc = schema_builtin(r->a.schema, &r->schema, err);
     else
-        rc = schema_load_file(r->a.schema, &r->schema, err);
+        rc = schema_from_spec(r->a.schema, &r->schema, err);
     if (rc == NS_OK)
         rc = schema_bind(r->schema, header, r->a.path, &r->bind, err);
     return rc;
@@ -387,23 +377,6 @@ out:
     return rc;
 }
 
-static char *put_int64(char *p, int64_t v)
-{
-    char tmp[24];
-    size_t n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
-    if (v < 0)
-        *p++ = '-';
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    while (n > 0)
-        *p++ = tmp[--n];
-    return p;
-}
-
 /* Writes the n digits of an integer as a decimal with k of them after
  * the point: ("5", 2) -> "0.05", ("443", 1) -> "44.3". */
 static char *put_scaled(char *p, const char *digits, size_t n, size_t k)
@@ -445,7 +418,7 @@ static char *put_float(char *p, float v)
         if (d < 0)
             *p++ = '-';
         return put_scaled(p, digits,
-                          (size_t)(put_int64(digits, (int64_t)m) - digits),
+                          (size_t)(ns_put_u64(digits, (uint64_t)m) - digits),
                           k);
     }
     return p + snprintf(p, 32, "%.9g", d);

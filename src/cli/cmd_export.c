@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "data/csv.h"
 #include "store/store.h"
 #include "util/timeutil.h"
 
@@ -35,22 +36,10 @@ struct sink {
     size_t n;
 };
 
-/* A CSV field: quoted when it holds a comma, quote or line break. */
-static void csv_field(FILE *f, const char *s)
+/* A CSV field of text that may be NULL (written empty). */
+static struct csv_field field(const char *s)
 {
-    if (s == NULL)
-        return;
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    return (struct csv_field){s ? s : "", s ? strlen(s) : 0};
 }
 
 static enum ns_err write_event(void *ctx, const struct store_event *ev,
@@ -65,14 +54,20 @@ static enum ns_err write_event(void *ctx, const struct store_event *ev,
     ns_format_datetime(ev->at_ms / 1000, at);
     k->n++;
     if (k->csv) {
-        fprintf(k->f, "%lld,%lld,%s,", (long long)ev->id,
-                (long long)ev->appointment_id, at);
-        csv_field(k->f, ev->kind);
-        fputc(',', k->f);
-        csv_field(k->f, ev->actor);
-        fputc(',', k->f);
-        csv_field(k->f, ev->detail_json);
-        fputc('\n', k->f);
+        char id[24], appt[24];
+        struct csv_field row[6];
+
+        snprintf(id, sizeof(id), "%lld", (long long)ev->id);
+        snprintf(appt, sizeof(appt), "%lld", (long long)ev->appointment_id);
+        row[0] = field(id);
+        row[1] = field(appt);
+        row[2] = field(at);
+        row[3] = field(ev->kind);
+        row[4] = field(ev->actor);
+        row[5] = field(ev->detail_json);
+        if (csv_write_row(k->f, ',', row, 6) != NS_OK)
+            return ns_error_set(err, NS_ERR_IO, "export: cannot write "
+                                "event %lld", (long long)ev->id);
         return NS_OK;
     }
     if (ev->detail_json)
@@ -102,7 +97,6 @@ static int parse(int argc, char **argv, struct export_opts *o)
     };
     int c;
 
-    o->db = getenv("NOSHOW_DB");
     o->format = "jsonl";
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
@@ -122,9 +116,8 @@ static int parse(int argc, char **argv, struct export_opts *o)
     if (optind < argc)
         return cli_usage_error("export", "unexpected argument '%s'",
                                argv[optind]);
-    if (o->db == NULL || *o->db == '\0')
-        return cli_usage_error("export", "--db is required (or "
-                               "NOSHOW_DB)");
+    if (cli_database("export", &o->db) != 0)
+        return CLI_EXIT_USAGE;
     if (o->since == NULL)
         return cli_usage_error("export", "--since DATE is required");
     if (strcmp(o->format, "jsonl") != 0 && strcmp(o->format, "csv") != 0)

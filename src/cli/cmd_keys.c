@@ -41,7 +41,6 @@ static int parse(int argc, char **argv, struct keys_opts *o)
     };
     int c;
 
-    o->db = getenv("NOSHOW_DB");
     optind = 2;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 'd')
@@ -60,9 +59,7 @@ static int parse(int argc, char **argv, struct keys_opts *o)
     if (optind < argc)
         return cli_usage_error("keys", "unexpected argument '%s'",
                                argv[optind]);
-    if (o->db == NULL || *o->db == '\0')
-        return cli_usage_error("keys", "--db is required (or NOSHOW_DB)");
-    return 0;
+    return cli_database("keys", &o->db);
 }
 
 static int add(struct store *s, const struct keys_opts *o)

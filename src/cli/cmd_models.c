@@ -30,7 +30,6 @@ static int parse(int argc, char **argv, const char **db,
     };
     int c;
 
-    *db = getenv("NOSHOW_DB");
     optind = 2;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 'd')
@@ -49,10 +48,7 @@ static int parse(int argc, char **argv, const char **db,
     if (optind < argc)
         return cli_usage_error("models", "unexpected argument '%s'",
                                argv[optind]);
-    if (*db == NULL || **db == '\0')
-        return cli_usage_error("models", "--db is required (or "
-                               "NOSHOW_DB)");
-    return 0;
+    return cli_database("models", db);
 }
 
 static int list(struct store *s)

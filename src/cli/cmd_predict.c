@@ -503,22 +503,20 @@ static void batch_free(struct batch *bt)
     free(bt);
 }
 
-static enum ns_err run(struct predict *pr, const char *model,
-                       const char *past, bool file_history,
-                       const char *out, struct ns_error *err)
+/* Scores pr->data with the bundle b (borrowed) into the CSV file out. */
+static enum ns_err score(struct predict *pr, const struct bundle *b,
+                         const char *past, bool file_history,
+                         const char *out, struct ns_error *err)
 {
-    struct bundle *b = NULL;
-    enum ns_err rc = bundle_load(model, &b, err);
+    enum ns_err rc = NS_OK;
 
     pr->b = b;
     pthread_mutex_init(&pr->mu, NULL);
     pthread_cond_init(&pr->cv, NULL);
-    if (rc == NS_OK) {
-        pr->bt[0] = batch_new(b);
-        pr->bt[1] = batch_new(b);
-        if (pr->bt[0] == NULL || pr->bt[1] == NULL)
-            rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-    }
+    pr->bt[0] = batch_new(b);
+    pr->bt[1] = batch_new(b);
+    if (pr->bt[0] == NULL || pr->bt[1] == NULL)
+        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     if (rc == NS_OK)
         rc = build_history(pr, past, file_history, err);
     if (rc == NS_OK) {
@@ -538,6 +536,18 @@ static enum ns_err run(struct predict *pr, const char *model,
     pthread_mutex_destroy(&pr->mu);
     ns_buf_free(&pr->obuf);
     history_index_free(pr->hidx);
+    return rc;
+}
+
+static enum ns_err run(struct predict *pr, const char *model,
+                       const char *past, bool file_history,
+                       const char *out, struct ns_error *err)
+{
+    struct bundle *b = NULL;
+    enum ns_err rc = bundle_load(model, &b, err);
+
+    if (rc == NS_OK)
+        rc = score(pr, b, past, file_history, out, err);
     bundle_free(b);
     return rc;
 }
@@ -589,7 +599,7 @@ static enum ns_err run_xlsx(struct predict *pr, const char *model,
     if (rc == NS_OK && (numeric = numeric_names(b)) == NULL)
         rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     if (rc == NS_OK)
-        rc = run(pr, model, past, file_history, tmp_csv, err);
+        rc = score(pr, b, past, file_history, tmp_csv, err);
     if (rc == NS_OK)
         rc = xlsx_out_from_csv(tmp_csv, tmp_xlsx, numeric, err);
     if (rc == NS_OK && rename(tmp_xlsx, out) != 0)

@@ -105,7 +105,6 @@ static int parse(int argc, char **argv, struct retrain_cli *o)
     };
     int c;
 
-    o->db = getenv("NOSHOW_DB");
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         int rc;
@@ -121,10 +120,7 @@ static int parse(int argc, char **argv, struct retrain_cli *o)
     if (optind < argc)
         return cli_usage_error("retrain", "unexpected argument '%s'",
                                argv[optind]);
-    if (o->db == NULL || *o->db == '\0')
-        return cli_usage_error("retrain", "--db is required (or "
-                               "NOSHOW_DB)");
-    return 0;
+    return cli_database("retrain", &o->db);
 }
 
 static void print_text(const struct retrain_result *r)

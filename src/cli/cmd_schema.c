@@ -54,17 +54,6 @@ static int do_show(const char *name)
     return CLI_EXIT_OK;
 }
 
-/* A built-in name, else a schema file. */
-static enum ns_err load_schema(const char *spec, struct schema **out,
-                               struct ns_error *err)
-{
-    for (const char *const *n = schema_builtin_names(); *n; n++) {
-        if (strcmp(*n, spec) == 0)
-            return schema_builtin(spec, out, err);
-    }
-    return schema_load_file(spec, out, err);
-}
-
 static void print_roles(const struct schema *s,
                         const struct schema_binding *b,
                         const struct csv_row *h)
@@ -162,7 +151,7 @@ static int do_check(const char *path, const char *spec, char sep,
         goto out;
     }
     if (rc == NS_OK && spec)
-        rc = load_schema(spec, &s, &err);
+        rc = schema_from_spec(spec, &s, &err);
     else if (rc == NS_OK && (rc = schema_detect(h, &s, &err)) != NS_OK)
         ns_error_prefix(&err, "%s", path);
     if (rc == NS_OK)

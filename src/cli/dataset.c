@@ -7,16 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum ns_err pick_schema(const char *spec, struct schema **out,
-                               struct ns_error *err)
-{
-    for (const char *const *n = schema_builtin_names(); *n; n++) {
-        if (strcmp(*n, spec) == 0)
-            return schema_builtin(spec, out, err);
-    }
-    return schema_load_file(spec, out, err);
-}
-
 enum ns_err cli_dataset_load(const char *path, const char *spec,
                              const struct schema *schema, bool need_label,
                              struct cli_dataset *d, struct ns_error *err)
@@ -27,7 +17,7 @@ enum ns_err cli_dataset_load(const char *path, const char *spec,
 
     memset(d, 0, sizeof(*d));
     if (schema == NULL && spec != NULL) {
-        if ((rc = pick_schema(spec, &d->own_schema, err)) != NS_OK)
+        if ((rc = schema_from_spec(spec, &d->own_schema, err)) != NS_OK)
             return rc;
         schema = d->own_schema;
     }

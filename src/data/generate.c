@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/timeutil.h"
 
 /* Intercept chosen so the overall missed rate is about 20% with the
@@ -461,29 +462,6 @@ void generate_next(struct generate *g, struct generate_row *r)
     r->status = uni(g) < 1.0 / (1.0 + exp(-r->logit));
 }
 
-static char *put_u64(char *p, uint64_t v)
-{
-    char tmp[20];
-    size_t n = 0;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n > 0)
-        *p++ = tmp[--n];
-    return p;
-}
-
-static char *put_int(char *p, int v)
-{
-    if (v < 0) {
-        *p++ = '-';
-        return put_u64(p, (uint64_t)(-(int64_t)v));
-    }
-    return put_u64(p, (uint64_t)v);
-}
-
 static char *put_2(char *p, int v)
 {
     *p++ = (char)('0' + v / 10);
@@ -496,7 +474,7 @@ static char *put_fixed(char *p, int v, int decimals)
 {
     int scale = decimals == 1 ? 10 : 100;
 
-    p = put_int(p, v / scale);
+    p = ns_put_i64(p, v / scale);
     *p++ = '.';
     if (decimals == 1)
         *p++ = (char)('0' + v % 10);
@@ -568,9 +546,9 @@ size_t generate_format_row(const struct generate_row *r, char *buf,
 
     if (cap < GENERATE_LINE_MAX)
         return 0;
-    p = put_u64(p, r->patient_id);
+    p = ns_put_u64(p, r->patient_id);
     SEP(p);
-    p = put_u64(p, r->appt_id);
+    p = ns_put_u64(p, r->appt_id);
     SEP(p);
     p = put_when(p, r);
     SEP(p);
@@ -579,7 +557,7 @@ size_t generate_format_row(const struct generate_row *r, char *buf,
     FLAG(p, r->diabetes);
     FLAG(p, r->alcoholism);
     FLAG(p, r->disability);
-    p = put_int(p, r->lead_days);
+    p = ns_put_i64(p, r->lead_days);
     SEP(p);
     p = put_text(p, r->area);
     SEP(p);
@@ -592,7 +570,7 @@ size_t generate_format_row(const struct generate_row *r, char *buf,
     p = put_text(p, r->care);
     SEP(p);
     FLAG(p, r->prev_treated);
-    p = put_int(p, r->age);
+    p = ns_put_i64(p, r->age);
     SEP(p);
     p = put_text(p, r->social);
     SEP(p);
@@ -601,9 +579,9 @@ size_t generate_format_row(const struct generate_row *r, char *buf,
     SEP(p);
     *p++ = r->gender;
     SEP(p);
-    p = put_int(p, r->consultations);
+    p = ns_put_i64(p, r->consultations);
     SEP(p);
-    p = put_int(p, r->waiting_min);
+    p = ns_put_i64(p, r->waiting_min);
     SEP(p);
     FLAG(p, r->rating);
     p = put_fixed(p, r->fee_cents, 2);

@@ -654,6 +654,16 @@ enum ns_err schema_builtin(const char *name, struct schema **out,
                         "expected kaggle-noshow or doctolib", name);
 }
 
+enum ns_err schema_from_spec(const char *spec, struct schema **out,
+                             struct ns_error *err)
+{
+    for (size_t i = 0; builtin_names[i]; i++) {
+        if (strcmp(builtin_names[i], spec) == 0)
+            return schema_builtin(spec, out, err);
+    }
+    return schema_load_file(spec, out, err);
+}
+
 int schema_find_role(const struct schema *s, enum schema_role role)
 {
     for (size_t i = 0; i < s->ncols; i++) {

@@ -82,6 +82,13 @@ NS_MUST_CHECK enum ns_err schema_builtin(const char *name,
 /* Names of the built-in schemas, NULL-terminated; static storage. */
 const char *const *schema_builtin_names(void);
 
+/* The schema a command-line option names: a built-in schema when spec
+ * is one's name, else the schema file at path spec. Caller frees with
+ * schema_free(). */
+NS_MUST_CHECK enum ns_err schema_from_spec(const char *spec,
+                                           struct schema **out,
+                                           struct ns_error *err);
+
 /* Picks the built-in schema whose required columns all appear in the
  * header; when none fits, the message lists the columns found. */
 NS_MUST_CHECK enum ns_err schema_detect(const struct csv_row *header,

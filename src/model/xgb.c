@@ -333,6 +333,34 @@ struct row_iter {
     char failure[256];          /* XGBoost's text when a setter failed */
 };
 
+/* XGBoost's array-interface text for the row-major n x ncols floats at
+ * X, which it then reads where they are. */
+#define DENSE_IFACE_MAX 192
+
+static void dense_iface(char iface[DENSE_IFACE_MAX], const float *X,
+                        size_t n, size_t ncols)
+{
+    snprintf(iface, DENSE_IFACE_MAX,
+             "{\"data\":[%" PRIuPTR ",true],\"shape\":[%zu,%zu],"
+             "\"typestr\":\"<f4\",\"version\":3}", (uintptr_t)X, n, ncols);
+}
+
+/* Copies rows r->idx[from .. from + m) next to each other into X, y
+ * and (when r has weights) w. */
+static void gather_rows(const struct xgb_rows *r, size_t ncols,
+                        size_t from, size_t m, float *X, float *y,
+                        float *w)
+{
+    for (size_t i = 0; i < m; i++) {
+        size_t row = r->idx[from + i];
+
+        memcpy(X + i * ncols, r->X + row * ncols, ncols * sizeof(float));
+        y[i] = r->y[row];
+        if (r->w)
+            w[i] = r->w[row];
+    }
+}
+
 static void iter_reset(DataIterHandle h)
 {
     ((struct row_iter *)h)->next = 0;
@@ -348,29 +376,18 @@ static int iter_next(DataIterHandle h)
     const float *X = r->X + it->next * it->ncols;
     const float *y = r->y + it->next;
     const float *w = r->w ? r->w + it->next : NULL;
-    char iface[192];
+    char iface[DENSE_IFACE_MAX];
 
     if (it->next >= r->n)
         return 0;
     m = m > XGB_ITER_BATCH ? XGB_ITER_BATCH : m;
     if (r->idx) {
-        for (size_t i = 0; i < m; i++) {
-            size_t row = r->idx[it->next + i];
-
-            memcpy(it->X + i * it->ncols, r->X + row * it->ncols,
-                   it->ncols * sizeof(float));
-            it->y[i] = r->y[row];
-            if (r->w)
-                it->w[i] = r->w[row];
-        }
+        gather_rows(r, it->ncols, it->next, m, it->X, it->y, it->w);
         X = it->X;
         y = it->y;
         w = it->w;
     }
-    snprintf(iface, sizeof(iface),
-             "{\"data\":[%" PRIuPTR ",true],\"shape\":[%zu,%zu],"
-             "\"typestr\":\"<f4\",\"version\":3}", (uintptr_t)X, m,
-             it->ncols);
+    dense_iface(iface, X, m, it->ncols);
     if (XGProxyDMatrixSetDataDense(it->proxy, iface) != 0 ||
         XGDMatrixSetFloatInfo(it->proxy, "label", y, m) != 0 ||
         (w && XGDMatrixSetFloatInfo(it->proxy, "weight", w, m) != 0)) {
@@ -445,14 +462,7 @@ static enum ns_err gathered_matrix(const struct xgb_rows *rows,
                           "training rows", rows->n);
         goto out;
     }
-    for (size_t i = 0; i < rows->n; i++) {
-        size_t row = rows->idx[i];
-
-        memcpy(X + i * ncols, rows->X + row * ncols, ncols * sizeof(float));
-        y[i] = rows->y[row];
-        if (w)
-            w[i] = rows->w[row];
-    }
+    gather_rows(rows, ncols, 0, rows->n, X, y, w);
     rc = make_dmatrix(X, rows->n, ncols, y, w, nthread, out, err);
 out:
     free(X);
@@ -650,16 +660,14 @@ static enum ns_err margin_inplace(BoosterHandle h, const float *X, size_t n,
                                   size_t ncols, double *out,
                                   struct ns_error *err)
 {
-    char iface[192];
+    char iface[DENSE_IFACE_MAX];
     const bst_ulong *shape = NULL;
     bst_ulong dim = 0;
     const float *res = NULL;
     DMatrixHandle proxy = proxy_take();
     int rc;
 
-    snprintf(iface, sizeof(iface),
-             "{\"data\":[%" PRIuPTR ",true],\"shape\":[%zu,%zu],"
-             "\"typestr\":\"<f4\",\"version\":3}", (uintptr_t)X, n, ncols);
+    dense_iface(iface, X, n, ncols);
     rc = XGBoosterPredictFromDense(h, iface, margin_config, proxy, &shape,
                                    &dim, &res);
     proxy_give(proxy);

@@ -87,3 +87,26 @@ void ns_buf_free(struct ns_buf *b)
     b->len = 0;
     b->cap = 0;
 }
+
+char *ns_put_u64(char *p, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
+
+char *ns_put_i64(char *p, int64_t v)
+{
+    if (v < 0) {
+        *p++ = '-';
+        return ns_put_u64(p, (uint64_t)0 - (uint64_t)v);
+    }
+    return ns_put_u64(p, (uint64_t)v);
+}
