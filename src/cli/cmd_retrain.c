@@ -40,9 +40,18 @@ static int number(const char *name, const char *v, double min, double max,
                            "%g", name, v, min, max);
 }
 
+static int whole(const char *name, const char *v, long min, long max,
+                 long *out)
+{
+    if (cli_parse_long(v, min, max, out))
+        return 0;
+    return cli_usage_error("retrain", "%s '%s' is not a whole number from "
+                           "%ld to %ld", name, v, min, max);
+}
+
 static int option(int c, struct retrain_cli *o)
 {
-    double v = 0;
+    long v = 0;
     int rc = 0;
 
     switch (c) {
@@ -56,7 +65,7 @@ static int option(int c, struct retrain_cli *o)
         o->ro.champion_file = optarg;
         break;
     case 'H':
-        rc = number("--holdout-days", optarg, 1, 3650, &v);
+        rc = whole("--holdout-days", optarg, 1, 3650, &v);
         o->ro.holdout_days = (int)v;
         break;
     case 'A':
@@ -66,11 +75,11 @@ static int option(int c, struct retrain_cli *o)
         rc = number("--tolerance-brier", optarg, 0, 1, &o->ro.tol_brier);
         break;
     case 't':
-        rc = number("--threads", optarg, 0, 256, &v);
+        rc = whole("--threads", optarg, 0, 256, &v);
         o->ro.nthread = (int)v;
         break;
     case 's':
-        rc = number("--seed", optarg, 0, 4294967295.0, &v);
+        rc = whole("--seed", optarg, 0, 4294967295L, &v);
         o->ro.seed = (uint64_t)v;
         break;
     case 'S':

@@ -137,6 +137,19 @@ static void test_export_bad_format_and_date_are_usage_errors(void **state)
     expect_err(f, "--since 'yesterday'");
 }
 
+/* Counts are whole numbers: a fraction is refused, not truncated. */
+static void test_retrain_fractional_counts_are_usage_errors(void **state)
+{
+    struct rfx *f = *state;
+
+    assert_int_equal(run_cmd(cmd_retrain, "retrain", f->m.out, f->m.errf, 4,
+                             "--db", f->url, "--holdout-days", "2.5"), 2);
+    expect_err(f, "--holdout-days '2.5' is not a whole number");
+    assert_int_equal(run_cmd(cmd_retrain, "retrain", f->m.out, f->m.errf, 4,
+                             "--db", f->url, "--threads", "1.5"), 2);
+    expect_err(f, "--threads '1.5'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_retrain_also_file_registers_both_versions),
         cmocka_unit_test(test_models_show_unknown_version_named),
         cmocka_unit_test(test_export_bad_format_and_date_are_usage_errors),
+        cmocka_unit_test(test_retrain_fractional_counts_are_usage_errors),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
