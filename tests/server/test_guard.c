@@ -245,30 +245,12 @@ static void test_rate_limit_past_burst_answers_429_retry_after(void **state)
 static CURLcode https_get(struct fx *f, const char *path, int role,
                           struct reply *r)
 {
-    CURL *c = curl_easy_init();
-    struct curl_slist *hl = NULL;
+    const char *h[2] = {role > 0 ? f->hdr[role] : NULL, NULL};
     char url[256], ca[128];
-    CURLcode rc;
 
-    memset(r, 0, sizeof(*r));
     snprintf(url, sizeof(url), "https://127.0.0.1:%u%s", f->srv.port, path);
     snprintf(ca, sizeof(ca), "%s/cert.pem", tls_dir);
-    if (role > 0)
-        hl = curl_slist_append(hl, f->hdr[role]);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, reply_body_cb);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    rc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    if (r->body == NULL)
-        r->body = calloc(1, 1);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
-    return rc;
+    return http_call_url(url, ca, "GET", NULL, 0, h, r);
 }
 
 static void test_tls_self_signed_serves_https_only(void **state)
