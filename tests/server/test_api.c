@@ -442,10 +442,9 @@ static void test_api_injection_message_stored_verbatim(void **state)
     }
 }
 
-/* The first notification of appointment path, polled until its state
- * is want or 5 s have passed; a new reference. */
-/* The first notification once it is in state want after at least
- * attempts delivery attempts (a queued job is "pending" with none). */
+/* The first notification of appointment path once it is in state want
+ * after at least attempts delivery attempts (a queued job is "pending"
+ * with none), polled for up to 5 s; a new reference. */
 static json_t *wait_delivery(struct fx *f, const char *path,
                              const char *want, json_int_t attempts)
 {
