@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "cli/cli.h"
+#include "data/csv.h"
 #include "learn/retrain.h"
 #include "model/train.h"
 #include "server/api.h"
@@ -128,69 +129,90 @@ static json_t *call(struct fx *f, const char *hdr, const char *method,
     return j;
 }
 
-/* Splits a made-up CSV line (no quoting) into at most max fields. */
-static size_t split(char *line, char **fields, size_t max)
+/* The rows of the made-up file at path as JSON records of strings, one
+ * member per column, with Age moved by age_shift years; a new
+ * reference. */
+static json_t *read_rows(const char *path, int age_shift)
 {
-    size_t n = 0;
+    json_t *rows = json_array();
+    const struct csv_row *head, *row;
+    struct csv_reader *r;
+    struct ns_error err;
+    char **names = NULL;
+    enum ns_err rc;
 
-    line[strcspn(line, "\r\n")] = '\0';
-    fields[n++] = line;
-    for (char *p = line; *p && n < max; p++) {
-        if (*p == ',') {
-            *p = '\0';
-            fields[n++] = p + 1;
+    if (csv_reader_open(path, NULL, &r, &err) != NS_OK)
+        fail_msg("%s", err.msg);
+    if (csv_reader_next(r, &head, &err) != NS_OK)
+        fail_msg("%s", err.msg);
+    names = calloc(head->nfields, sizeof(*names));
+    assert_non_null(names);
+    for (size_t k = 0; k < head->nfields; k++)
+        names[k] = strdup(head->fields[k].ptr);
+    while ((rc = csv_reader_next(r, &row, &err)) == NS_OK) {
+        json_t *rec = json_object();
+
+        if (row->nfields != head->nfields)
+            fail_msg("line %ld of the made-up file has the wrong width",
+                     row->line);
+        for (size_t k = 0; k < row->nfields; k++)
+            json_object_set_new(rec, names[k],
+                                json_string(row->fields[k].ptr));
+        if (age_shift != 0) {
+            char age[16];
+
+            snprintf(age, sizeof(age), "%ld", strtol(json_string_value(
+                         json_object_get(rec, "Age")), NULL, 10)
+                     + age_shift);
+            json_object_set_new(rec, "Age", json_string(age));
         }
+        json_array_append_new(rows, rec);
     }
-    return n;
+    if (rc != NS_DONE)
+        fail_msg("%s", err.msg);
+    for (size_t k = 0; k < head->nfields; k++)
+        free(names[k]);
+    free(names);
+    csv_reader_close(r);
+    return rows;
 }
 
-/* Books row i of the file through the API and posts its outcome. */
-static void book_row(struct fx *f, char **names, char **vals, size_t n,
-                     int i)
+/* Books record i of the file (its label taken out) through the API and
+ * posts its outcome. */
+static void book_row(struct fx *f, json_t *rec, int i)
 {
-    json_t *rec = json_object();
     json_t *j;
     char id[64], path[96], *body;
     char outcome[128];
+    bool no_show = strcmp(json_string_value(json_object_get(
+                              rec, "No-show")), "Yes") == 0;
 
-    for (size_t k = 0; k + 1 < n; k++)
-        json_object_set_new(rec, names[k], json_string(vals[k]));
+    json_object_del(rec, "No-show");
     snprintf(id, sizeof(id), "%s-%d", f->srv.tag, i);
     json_object_set_new(rec, "AppointmentID", json_string(id));
     body = json_dumps(rec, JSON_COMPACT);
-    json_decref(rec);
     j = call(f, f->h_clinic, "POST", "/appointments", body, 201);
     free(body);
     snprintf(path, sizeof(path), "/appointments/%lld/outcome",
              (long long)json_integer_value(json_object_get(j, "id")));
     json_decref(j);
     snprintf(outcome, sizeof(outcome), "{\"outcome\": \"%s\", \"at\": "
-             "\"%.10sT12:00:00Z\"}",
-             strcmp(vals[n - 1], "Yes") == 0 ? "no_show" : "honored",
-             vals[4]);
+             "\"%.10sT12:00:00Z\"}", no_show ? "no_show" : "honored",
+             json_string_value(json_object_get(rec, "AppointmentDay")));
     json_decref(call(f, f->h_clinic, "PUT", path, outcome, 200));
 }
 
 static void book_all(struct fx *f)
 {
-    FILE *in;
-    char header[512], line[512];
-    char *names[16], *vals[16];
-    size_t nh;
-    int i = 0;
+    json_t *rows, *rec;
+    size_t i;
 
     if (f->booked)
         return;
-    in = fopen(f->csv, "r");
-    assert_non_null(in);
-    assert_non_null(fgets(header, sizeof(header), in));
-    nh = split(header, names, 16);
-    while (fgets(line, sizeof(line), in)) {
-        if (split(line, vals, 16) != nh)
-            fail_msg("row %d of the made-up file has the wrong width", i);
-        book_row(f, names, vals, nh, i++);
-    }
-    fclose(in);
+    rows = read_rows(f->csv, 0);
+    json_array_foreach(rows, i, rec)
+        book_row(f, rec, (int)i);
+    json_decref(rows);
     f->booked = true;
 }
 
@@ -498,33 +520,17 @@ static void test_scheduled_retrain_one_replica_per_period(void **state)
  * left out) with Age moved by age_shift years, as one /predict list. */
 static char *stream(struct fx *f, uint64_t seed, int n, int age_shift)
 {
-    char path[160], header[512], line[512];
-    char *names[16], *vals[16];
-    json_t *list = json_array();
-    size_t nh;
-    FILE *in;
+    char path[160];
+    json_t *list, *rec;
+    size_t i;
     char *body;
 
     snprintf(path, sizeof(path), "%s/stream-%llu.csv", f->srv.dir,
              (unsigned long long)seed);
     assert_int_equal(synth_write(path, n, seed, 0), 0);
-    in = fopen(path, "r");
-    assert_non_null(in);
-    assert_non_null(fgets(header, sizeof(header), in));
-    nh = split(header, names, 16);
-    while (fgets(line, sizeof(line), in)) {
-        json_t *rec = json_object();
-        char age[16];
-
-        assert_int_equal(split(line, vals, 16), nh);
-        for (size_t k = 0; k + 1 < nh; k++)
-            json_object_set_new(rec, names[k], json_string(vals[k]));
-        snprintf(age, sizeof(age), "%ld", strtol(vals[5], NULL, 10)
-                 + age_shift);
-        json_object_set_new(rec, "Age", json_string(age));
-        json_array_append_new(list, rec);
-    }
-    fclose(in);
+    list = read_rows(path, age_shift);
+    json_array_foreach(list, i, rec)
+        json_object_del(rec, "No-show");
     body = json_dumps(list, JSON_COMPACT);
     json_decref(list);
     return body;
