@@ -36,7 +36,7 @@
 static const char *g_url;
 
 struct fx {
-    struct server_fx srv;
+    struct server_fx srv;       /* first: see server_fx_teardown */
     char model[128];
     char csv[128];
     char h_clinic[100], h_admin[100];
@@ -98,15 +98,6 @@ static int setup(void **state)
         return -1;
     *state = f;
     return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    int rc = server_fx_stop(&f->srv);
-
-    free(f);
-    return rc;
 }
 
 static json_t *call(struct fx *f, const char *hdr, const char *method,
@@ -628,6 +619,6 @@ int main(void)
     };
 
     return run_backends("learning loop", tests,
-                        sizeof(tests) / sizeof(tests[0]), setup, teardown,
-                        &g_url);
+                        sizeof(tests) / sizeof(tests[0]), setup,
+                        server_fx_teardown, &g_url);
 }

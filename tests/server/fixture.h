@@ -101,4 +101,15 @@ static inline int server_fx_stop(struct server_fx *s)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A cmocka teardown for a test's fixture that was calloc'd and holds a
+ * struct server_fx as its first member: stops it and frees it all. */
+static inline int server_fx_teardown(void **state)
+{
+    struct server_fx *s = *state;
+    int rc = server_fx_stop(s);
+
+    free(s);
+    return rc;
+}
+
 #endif

@@ -30,7 +30,7 @@
 static const char *g_url;
 
 struct fx {
-    struct server_fx srv;
+    struct server_fx srv;       /* first: see server_fx_teardown */
     char h_reader[100], h_clinic[100];
     int64_t ids[5];
 };
@@ -88,15 +88,6 @@ static int setup(void **state)
     }
     *state = f;
     return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    int rc = server_fx_stop(&f->srv);
-
-    free(f);
-    return rc;
 }
 
 /* GET path?query (printf-style) as a clinic key ('c') or a reader
@@ -488,8 +479,8 @@ int main(void)
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     failed = run_backends("decision API tests", tests,
-                          sizeof(tests) / sizeof(tests[0]), setup, teardown,
-                          &g_url);
+                          sizeof(tests) / sizeof(tests[0]), setup,
+                          server_fx_teardown, &g_url);
     curl_global_cleanup();
     return failed;
 }

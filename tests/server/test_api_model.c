@@ -29,7 +29,7 @@
 static const char *g_url;
 
 struct fx {
-    struct server_fx srv;
+    struct server_fx srv;       /* first: see server_fx_teardown */
     char model[128];
     char h_clinic[100], h_admin[100], h_reader[100];
     int seq;
@@ -96,15 +96,6 @@ static int setup(void **state)
         return -1;
     *state = f;
     return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    int rc = server_fx_stop(&f->srv);
-
-    free(f);
-    return rc;
 }
 
 static long call(struct fx *f, const char *method, const char *path,
@@ -615,8 +606,8 @@ int main(void)
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     failed = run_backends("model API tests", tests,
-                          sizeof(tests) / sizeof(tests[0]), setup, teardown,
-                          &g_url);
+                          sizeof(tests) / sizeof(tests[0]), setup,
+                          server_fx_teardown, &g_url);
     curl_global_cleanup();
     return failed;
 }

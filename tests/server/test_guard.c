@@ -31,7 +31,7 @@
 #define PATIENT "29872499824296"
 
 struct fx {
-    struct server_fx srv;       /* over a SQLite file only */
+    struct server_fx srv;       /* first: see server_fx_teardown */
     char hdr[4][100];           /* none (empty), reader, clinic, admin */
 };
 
@@ -99,15 +99,6 @@ static int setup_tls(void **state)
     return setup_with(state, &cfg);
 }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    int rc = server_fx_stop(&f->srv);
-
-    free(f);
-    return rc;
-}
-
 static int teardown_tls(void **state)
 {
     char cmd[128];
@@ -115,7 +106,7 @@ static int teardown_tls(void **state)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tls_dir);
     if (system(cmd) != 0)
         return -1;
-    return teardown(state);
+    return server_fx_teardown(state);
 }
 
 static long call(struct fx *f, const char *method, const char *path,
@@ -449,19 +440,19 @@ int main(void)
         cmocka_unit_test(test_ratelimit_empty_bucket_refills_at_rate),
         cmocka_unit_test_setup_teardown(
             test_routes_every_role_gets_its_expected_status, setup,
-            teardown),
+            server_fx_teardown),
         cmocka_unit_test_setup_teardown(
             test_patient_erase_clears_personal_keeps_counts, setup,
-            teardown),
+            server_fx_teardown),
         cmocka_unit_test_setup_teardown(
             test_query_non_utf8_value_answers_422_problem, setup,
-            teardown),
+            server_fx_teardown),
         cmocka_unit_test_setup_teardown(
             test_trickled_headers_are_cut_at_read_deadline, setup,
-            teardown),
+            server_fx_teardown),
         cmocka_unit_test_setup_teardown(
             test_rate_limit_past_burst_answers_429_retry_after,
-            setup_limited, teardown),
+            setup_limited, server_fx_teardown),
         cmocka_unit_test_setup_teardown(
             test_tls_self_signed_serves_https_only, setup_tls,
             teardown_tls),
