@@ -17,12 +17,14 @@
 #include <cmocka.h>
 
 #include "cli/cli.h"
+#include "data/csv.h"
 #include "learn/retrain.h"
 #include "model/train.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/backends.h"
 #include "server/client.h"
+#include "server/fixture.h"
 #include "store/store.h"
 #include "support/run_cmd.h"
 #include "support/synth.h"
@@ -34,31 +36,12 @@
 static const char *g_url;
 
 struct fx {
-    char dir[64];
-    char url[512];
+    struct server_fx srv;       /* first: see server_fx_teardown */
     char model[128];
     char csv[128];
-    char tag[32];
-    struct api *api;
-    struct store *store;
-    unsigned port;
     char h_clinic[100], h_admin[100];
     bool booked;
 };
-
-static int add_key(struct fx *f, enum store_role role, char *header)
-{
-    char key[64], hash[AUTH_HEX_LEN];
-    int64_t id;
-
-    if (auth_key_generate(key, sizeof(key), NULL)
-        || auth_key_hash(key, hash, NULL)
-        || store_key_add(f->store, hash, role, "test", ns_now_ms(), &id,
-                         NULL))
-        return -1;
-    snprintf(header, 100, "Authorization: Bearer %s", key);
-    return 0;
-}
 
 /* A weak champion: 5 shallow trees on 200 rows of another sample. */
 static int train_champion(const char *dir, const char *out)
@@ -94,55 +77,26 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
     struct api_config cfg = {0};
-    struct ns_error err;
 
-    ns_log_threshold = NS_LOG_ERROR;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/noshow-learn-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (f == NULL
+        || server_fx_prepare(&f->srv, "/tmp/noshow-learn-XXXXXX", "", g_url))
         return -1;
-    snprintf(f->model, sizeof(f->model), "%s/model.json", f->dir);
-    snprintf(f->csv, sizeof(f->csv), "%s/book.csv", f->dir);
-    if (train_champion(f->dir, f->model) != 0
+    snprintf(f->model, sizeof(f->model), "%s/model.json", f->srv.dir);
+    snprintf(f->csv, sizeof(f->csv), "%s/book.csv", f->srv.dir);
+    if (train_champion(f->srv.dir, f->model) != 0
         || synth_write(f->csv, N_BOOKINGS, 7, 0) != 0) {
         fprintf(stderr, "cannot make the test data\n");
         return -1;
     }
-    snprintf(f->tag, sizeof(f->tag), "%ld%lld", (long)getpid(),
-             (long long)(ns_now_ms() % 100000000));
-    if (g_url)
-        snprintf(f->url, sizeof(f->url), "%s", g_url);
-    else
-        snprintf(f->url, sizeof(f->url), "sqlite:%s/db", f->dir);
-    setenv("NOSHOW_PSEUDONYM_KEY", "test-pseudonym-key-0123456789", 1);
-    cfg.db_url = f->url;
     cfg.model_path = f->model;
     cfg.threads = 2;
     cfg.timeout_s = 5;
     cfg.registry_poll_ms = 100;
-    if (api_start(&cfg, &f->api, &err) != NS_OK
-        || store_open(f->url, &f->store, &err) != NS_OK) {
-        fprintf(stderr, "start: %s\n", err.msg);
-        return -1;
-    }
-    f->port = api_port(f->api);
-    if (add_key(f, STORE_ROLE_CLINIC, f->h_clinic)
-        || add_key(f, STORE_ROLE_ADMIN, f->h_admin))
+    if (server_fx_start(&f->srv, &cfg)
+        || server_fx_key(&f->srv, STORE_ROLE_CLINIC, NULL, f->h_clinic)
+        || server_fx_key(&f->srv, STORE_ROLE_ADMIN, NULL, f->h_admin))
         return -1;
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    char cmd[128];
-
-    api_stop(f->api, 2000);
-    store_close(f->store);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
-    free(f);
     return 0;
 }
 
@@ -154,7 +108,7 @@ static json_t *call(struct fx *f, const char *hdr, const char *method,
     struct reply r;
     json_t *j;
 
-    assert_int_equal(http_call(f->port, method, path, body,
+    assert_int_equal(http_call(f->srv.port, method, path, body,
                                body ? strlen(body) : 0, h, &r), CURLE_OK);
     if (r.status != want)
         fail_msg("%s %s answered %ld, expected %ld: %s", method, path,
@@ -166,69 +120,90 @@ static json_t *call(struct fx *f, const char *hdr, const char *method,
     return j;
 }
 
-/* Splits a made-up CSV line (no quoting) into at most max fields. */
-static size_t split(char *line, char **fields, size_t max)
+/* The rows of the made-up file at path as JSON records of strings, one
+ * member per column, with Age moved by age_shift years; a new
+ * reference. */
+static json_t *read_rows(const char *path, int age_shift)
 {
-    size_t n = 0;
+    json_t *rows = json_array();
+    const struct csv_row *head, *row;
+    struct csv_reader *r;
+    struct ns_error err;
+    char **names = NULL;
+    enum ns_err rc;
 
-    line[strcspn(line, "\r\n")] = '\0';
-    fields[n++] = line;
-    for (char *p = line; *p && n < max; p++) {
-        if (*p == ',') {
-            *p = '\0';
-            fields[n++] = p + 1;
+    if (csv_reader_open(path, NULL, &r, &err) != NS_OK)
+        fail_msg("%s", err.msg);
+    if (csv_reader_next(r, &head, &err) != NS_OK)
+        fail_msg("%s", err.msg);
+    names = calloc(head->nfields, sizeof(*names));
+    assert_non_null(names);
+    for (size_t k = 0; k < head->nfields; k++)
+        names[k] = strdup(head->fields[k].ptr);
+    while ((rc = csv_reader_next(r, &row, &err)) == NS_OK) {
+        json_t *rec = json_object();
+
+        if (row->nfields != head->nfields)
+            fail_msg("line %ld of the made-up file has the wrong width",
+                     row->line);
+        for (size_t k = 0; k < row->nfields; k++)
+            json_object_set_new(rec, names[k],
+                                json_string(row->fields[k].ptr));
+        if (age_shift != 0) {
+            char age[16];
+
+            snprintf(age, sizeof(age), "%ld", strtol(json_string_value(
+                         json_object_get(rec, "Age")), NULL, 10)
+                     + age_shift);
+            json_object_set_new(rec, "Age", json_string(age));
         }
+        json_array_append_new(rows, rec);
     }
-    return n;
+    if (rc != NS_DONE)
+        fail_msg("%s", err.msg);
+    for (size_t k = 0; k < head->nfields; k++)
+        free(names[k]);
+    free(names);
+    csv_reader_close(r);
+    return rows;
 }
 
-/* Books row i of the file through the API and posts its outcome. */
-static void book_row(struct fx *f, char **names, char **vals, size_t n,
-                     int i)
+/* Books record i of the file (its label taken out) through the API and
+ * posts its outcome. */
+static void book_row(struct fx *f, json_t *rec, int i)
 {
-    json_t *rec = json_object();
     json_t *j;
     char id[64], path[96], *body;
     char outcome[128];
+    bool no_show = strcmp(json_string_value(json_object_get(
+                              rec, "No-show")), "Yes") == 0;
 
-    for (size_t k = 0; k + 1 < n; k++)
-        json_object_set_new(rec, names[k], json_string(vals[k]));
-    snprintf(id, sizeof(id), "%s-%d", f->tag, i);
+    json_object_del(rec, "No-show");
+    snprintf(id, sizeof(id), "%s-%d", f->srv.tag, i);
     json_object_set_new(rec, "AppointmentID", json_string(id));
     body = json_dumps(rec, JSON_COMPACT);
-    json_decref(rec);
     j = call(f, f->h_clinic, "POST", "/appointments", body, 201);
     free(body);
     snprintf(path, sizeof(path), "/appointments/%lld/outcome",
              (long long)json_integer_value(json_object_get(j, "id")));
     json_decref(j);
     snprintf(outcome, sizeof(outcome), "{\"outcome\": \"%s\", \"at\": "
-             "\"%.10sT12:00:00Z\"}",
-             strcmp(vals[n - 1], "Yes") == 0 ? "no_show" : "honored",
-             vals[4]);
+             "\"%.10sT12:00:00Z\"}", no_show ? "no_show" : "honored",
+             json_string_value(json_object_get(rec, "AppointmentDay")));
     json_decref(call(f, f->h_clinic, "PUT", path, outcome, 200));
 }
 
 static void book_all(struct fx *f)
 {
-    FILE *in;
-    char header[512], line[512];
-    char *names[16], *vals[16];
-    size_t nh;
-    int i = 0;
+    json_t *rows, *rec;
+    size_t i;
 
     if (f->booked)
         return;
-    in = fopen(f->csv, "r");
-    assert_non_null(in);
-    assert_non_null(fgets(header, sizeof(header), in));
-    nh = split(header, names, 16);
-    while (fgets(line, sizeof(line), in)) {
-        if (split(line, vals, 16) != nh)
-            fail_msg("row %d of the made-up file has the wrong width", i);
-        book_row(f, names, vals, nh, i++);
-    }
-    fclose(in);
+    rows = read_rows(f->csv, 0);
+    json_array_foreach(rows, i, rec)
+        book_row(f, rec, (int)i);
+    json_decref(rows);
     f->booked = true;
 }
 
@@ -258,7 +233,7 @@ static void wait_serving(struct fx *f, const char *v)
 
 static void production(struct fx *f, char *buf, size_t n)
 {
-    assert_int_equal(registry_production(f->store, buf, n, NULL), NS_OK);
+    assert_int_equal(registry_production(f->srv.store, buf, n, NULL), NS_OK);
 }
 
 static void opts(struct fx *f, struct retrain_opts *o)
@@ -281,7 +256,7 @@ static void promote_round(struct fx *f, int holdout_days, double tol,
     o.holdout_days = holdout_days;
     o.tol_auc = tol;
     o.tol_brier = tol / 5;
-    if (retrain_run(f->store, &o, res, &err) != NS_OK)
+    if (retrain_run(f->srv.store, &o, res, &err) != NS_OK)
         fail_msg("retrain: %s", err.msg);
     if (!res->promoted)
         fail_msg("a sane challenger within wide tolerances was kept out: "
@@ -304,14 +279,14 @@ static void test_retrain_challenger_promoted_and_stamped_on_bookings(
     assert_true(res.n_window > 0 && res.n_train > res.n_window);
     production(f, prod, sizeof(prod));
     assert_string_equal(prod, res.challenger.version);
-    assert_int_equal(store_model_get(f->store, prod, &m, NULL), NS_OK);
+    assert_int_equal(store_model_get(f->srv.store, prod, &m, NULL), NS_OK);
     assert_non_null(m.parent);
     assert_string_equal(m.parent, res.champion.version);
     assert_non_null(strstr(m.metrics_json, "\"evaluation\""));
     store_model_free(&m);
     /* The service follows the registry, and new bookings carry it. */
     wait_serving(f, prod);
-    snprintf(path, sizeof(path), "%s-after", f->tag);
+    snprintf(path, sizeof(path), "%s-after", f->srv.tag);
     obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:i, "
                     "s:i, s:i, s:i}", "PatientId", "123", "AppointmentID",
                     path, "Gender", "F", "ScheduledDay",
@@ -354,7 +329,7 @@ static void test_retrain_shuffled_labels_challenger_not_promoted(
     opts(f, &o);
     o.holdout_days = 8;
     o.shuffle_labels = true;
-    if (retrain_run(f->store, &o, &res, &err) != NS_OK)
+    if (retrain_run(f->srv.store, &o, &res, &err) != NS_OK)
         fail_msg("retrain: %s", err.msg);
     production(f, before, sizeof(before));
     if (res.promoted)
@@ -364,7 +339,7 @@ static void test_retrain_shuffled_labels_challenger_not_promoted(
     production(f, after, sizeof(after));
     assert_string_equal(after, res.champion.version);
     /* Registered all the same, as a candidate, with the numbers. */
-    assert_int_equal(store_model_get(f->store, res.challenger.version, &m,
+    assert_int_equal(store_model_get(f->srv.store, res.challenger.version, &m,
                                      NULL), NS_OK);
     assert_int_equal(m.status, STORE_MODEL_CANDIDATE);
     assert_non_null(strstr(m.metrics_json, "kept the champion"));
@@ -417,10 +392,10 @@ static void test_export_jsonl_has_every_booking_event(void **state)
     FILE *in;
 
     book_all(f);
-    snprintf(out, sizeof(out), "%s/export.jsonl", f->dir);
-    snprintf(errf, sizeof(errf), "%s/export.err", f->dir);
+    snprintf(out, sizeof(out), "%s/export.jsonl", f->srv.dir);
+    snprintf(errf, sizeof(errf), "%s/export.err", f->srv.dir);
     assert_int_equal(run_cmd(cmd_export, "export", "/dev/null", errf, 8,
-                             "--db", f->url, "--since", "2000-01-01",
+                             "--db", f->srv.url, "--since", "2000-01-01",
                              "--format", "jsonl", "-o", out), 0);
     in = fopen(out, "r");
     assert_non_null(in);
@@ -465,7 +440,7 @@ static void test_monitoring_reports_versions_weeks_and_drift(void **state)
                  N_BOOKINGS);
     assert_true(json_is_object(json_object_get(j, "drift")));
     json_decref(j);
-    assert_int_equal(http_call(f->port, "GET", "/metrics", NULL, 0, h, &r),
+    assert_int_equal(http_call(f->srv.port, "GET", "/metrics", NULL, 0, h, &r),
                      CURLE_OK);
     if (strstr(r.body, "noshow_model_brier{version=") == NULL)
         fail_msg("/metrics lacks the per-version Brier gauge");
@@ -477,7 +452,7 @@ static size_t n_versions(struct fx *f)
     struct store_model_list l = {0};
     size_t n;
 
-    assert_int_equal(store_model_list(f->store, &l, NULL), NS_OK);
+    assert_int_equal(store_model_list(f->srv.store, &l, NULL), NS_OK);
     n = l.n;
     store_model_list_free(&l);
     return n;
@@ -489,7 +464,7 @@ static struct api *replica(struct fx *f, unsigned every_s)
     struct api *a = NULL;
     struct ns_error err;
 
-    cfg.db_url = f->url;
+    cfg.db_url = f->srv.url;
     cfg.model_path = f->model;
     cfg.threads = 1;
     cfg.timeout_s = 5;
@@ -519,7 +494,7 @@ static void test_scheduled_retrain_one_replica_per_period(void **state)
         usleep(50000);
     if (now == before)
         fail_msg("no scheduled round registered a version in 7.5 s");
-    assert_int_equal(store_lease_acquire(f->store, "retrain", "intruder",
+    assert_int_equal(store_lease_acquire(f->srv.store, "retrain", "intruder",
                                          ns_now_ms(), 1000, &got, NULL),
                      NS_OK);
     assert_int_equal(got, 0);
@@ -536,33 +511,17 @@ static void test_scheduled_retrain_one_replica_per_period(void **state)
  * left out) with Age moved by age_shift years, as one /predict list. */
 static char *stream(struct fx *f, uint64_t seed, int n, int age_shift)
 {
-    char path[160], header[512], line[512];
-    char *names[16], *vals[16];
-    json_t *list = json_array();
-    size_t nh;
-    FILE *in;
+    char path[160];
+    json_t *list, *rec;
+    size_t i;
     char *body;
 
-    snprintf(path, sizeof(path), "%s/stream-%llu.csv", f->dir,
+    snprintf(path, sizeof(path), "%s/stream-%llu.csv", f->srv.dir,
              (unsigned long long)seed);
     assert_int_equal(synth_write(path, n, seed, 0), 0);
-    in = fopen(path, "r");
-    assert_non_null(in);
-    assert_non_null(fgets(header, sizeof(header), in));
-    nh = split(header, names, 16);
-    while (fgets(line, sizeof(line), in)) {
-        json_t *rec = json_object();
-        char age[16];
-
-        assert_int_equal(split(line, vals, 16), nh);
-        for (size_t k = 0; k + 1 < nh; k++)
-            json_object_set_new(rec, names[k], json_string(vals[k]));
-        snprintf(age, sizeof(age), "%ld", strtol(vals[5], NULL, 10)
-                 + age_shift);
-        json_object_set_new(rec, "Age", json_string(age));
-        json_array_append_new(list, rec);
-    }
-    fclose(in);
+    list = read_rows(path, age_shift);
+    json_array_foreach(list, i, rec)
+        json_object_del(rec, "No-show");
     body = json_dumps(list, JSON_COMPACT);
     json_decref(list);
     return body;
@@ -660,6 +619,6 @@ int main(void)
     };
 
     return run_backends("learning loop", tests,
-                        sizeof(tests) / sizeof(tests[0]), setup, teardown,
-                        &g_url);
+                        sizeof(tests) / sizeof(tests[0]), setup,
+                        server_fx_teardown, &g_url);
 }

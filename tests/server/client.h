@@ -85,24 +85,26 @@ static void reply_free(struct reply *r)
 }
 
 /* Sends method url with body (may be NULL) and extra headers (a
- * NULL-terminated list, may be NULL). Returns the curl result. */
-static CURLcode http_call(unsigned port, const char *method,
-                          const char *path, const char *body, size_t len,
-                          const char *const *headers, struct reply *r)
+ * NULL-terminated list, may be NULL); ca_file (may be NULL) names the
+ * certificate an https URL is checked against. Returns the curl result. */
+static CURLcode http_call_url(const char *url, const char *ca_file,
+                              const char *method, const char *body,
+                              size_t len, const char *const *headers,
+                              struct reply *r)
 {
     CURL *c = curl_easy_init();
     struct curl_slist *hl = NULL;
-    char url[512];
     CURLcode rc;
 
     memset(r, 0, sizeof(*r));
     if (c == NULL)
         return CURLE_FAILED_INIT;
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
     for (size_t i = 0; headers && headers[i]; i++)
         hl = curl_slist_append(hl, headers[i]);
     hl = curl_slist_append(hl, "Expect:");
     curl_easy_setopt(c, CURLOPT_URL, url);
+    if (ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     if (strcmp(method, "HEAD") == 0)
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -124,6 +126,17 @@ static CURLcode http_call(unsigned port, const char *method,
     curl_slist_free_all(hl);
     curl_easy_cleanup(c);
     return rc;
+}
+
+/* http_call_url to path on 127.0.0.1:port over plain HTTP. */
+static CURLcode http_call(unsigned port, const char *method,
+                          const char *path, const char *body, size_t len,
+                          const char *const *headers, struct reply *r)
+{
+    char url[512];
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
+    return http_call_url(url, NULL, method, body, len, headers, r);
 }
 
 #endif

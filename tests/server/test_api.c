@@ -22,6 +22,7 @@
 
 #include "backends.h"
 #include "client.h"
+#include "fixture.h"
 #include "server/api.h"
 #include "server/api_int.h"
 #include "server/auth.h"
@@ -40,12 +41,7 @@ struct hook {
 };
 
 struct fx {
-    char dir[64];
-    char url[512];
-    char tag[32];               /* unique per run: MariaDB keeps rows */
-    struct api *api;
-    struct store *store;        /* a second handle, for set-up only */
-    unsigned port;
+    struct server_fx srv;
     char reader[64], clinic[64], admin[64];
     char h_reader[100], h_clinic[100], h_admin[100];
     struct hook hook;
@@ -78,23 +74,6 @@ static const struct http_route hook_routes[] = {
     {"POST", "/hook", HTTP_ROLE_PUBLIC, HTTP_BODY_JSON, h_hook, NULL},
 };
 
-static int add_key(struct fx *f, enum store_role role, char *key,
-                   char *header)
-{
-    char hash[AUTH_HEX_LEN];
-    struct ns_error err;
-    int64_t id;
-
-    if (auth_key_generate(key, 64, &err) || auth_key_hash(key, hash, &err)
-        || store_key_add(f->store, hash, role, "test", ns_now_ms(), &id,
-                         &err)) {
-        fprintf(stderr, "key: %s\n", err.msg);
-        return -1;
-    }
-    snprintf(header, 100, "Authorization: Bearer %s", key);
-    return 0;
-}
-
 static int start_hook(struct fx *f)
 {
     struct http_config hc = {0};
@@ -117,36 +96,22 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
     struct api_config cfg = {0};
-    struct ns_error err;
     char hook_url[128];
 
-    ns_log_threshold = NS_LOG_ERROR;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/noshow-api-XXXXXX");
-    if (f == NULL || mkdtemp(f->dir) == NULL || start_hook(f))
+    if (f == NULL
+        || server_fx_prepare(&f->srv, "/tmp/noshow-api-XXXXXX", "t", g_url)
+        || start_hook(f))
         return -1;
-    snprintf(f->tag, sizeof(f->tag), "t%ld%lld", (long)getpid(),
-             (long long)(ns_now_ms() % 100000000));
-    if (g_url)
-        snprintf(f->url, sizeof(f->url), "%s", g_url);
-    else
-        snprintf(f->url, sizeof(f->url), "sqlite:%s/db", f->dir);
     snprintf(hook_url, sizeof(hook_url), "http://127.0.0.1:%u/hook",
              http_port(f->hook.srv));
-    setenv("NOSHOW_PSEUDONYM_KEY", "test-pseudonym-key-0123456789", 1);
-    cfg.db_url = f->url;
     cfg.threads = 2;
     cfg.timeout_s = 1;
     cfg.webhook_url = hook_url;
     cfg.outbox_poll_ms = 100;
-    if (api_start(&cfg, &f->api, &err) != NS_OK
-        || store_open(f->url, &f->store, &err) != NS_OK) {
-        fprintf(stderr, "start: %s\n", err.msg);
-        return -1;
-    }
-    f->port = api_port(f->api);
-    if (add_key(f, STORE_ROLE_READER, f->reader, f->h_reader)
-        || add_key(f, STORE_ROLE_CLINIC, f->clinic, f->h_clinic)
-        || add_key(f, STORE_ROLE_ADMIN, f->admin, f->h_admin))
+    if (server_fx_start(&f->srv, &cfg)
+        || server_fx_key(&f->srv, STORE_ROLE_READER, f->reader, f->h_reader)
+        || server_fx_key(&f->srv, STORE_ROLE_CLINIC, f->clinic, f->h_clinic)
+        || server_fx_key(&f->srv, STORE_ROLE_ADMIN, f->admin, f->h_admin))
         return -1;
     g_fx = f;
     *state = f;
@@ -156,17 +121,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
+    int rc = server_fx_stop(&f->srv);
 
-    api_stop(f->api, 2000);
-    store_close(f->store);
     http_stop(f->hook.srv, 1000);
     pthread_mutex_destroy(&f->hook.lock);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
     free(f);
-    return 0;
+    return rc;
 }
 
 /* Sends a request as one role ("r", "c", "a" or NULL for no key). */
@@ -184,7 +144,7 @@ static long call(struct fx *f, const char *method, const char *path,
         h[n++] = f->h_admin;
     if (body)
         h[n++] = "Content-Type: application/json";
-    assert_int_equal(http_call(f->port, method, path, body,
+    assert_int_equal(http_call(f->srv.port, method, path, body,
                                body ? strlen(body) : 0, h, r), CURLE_OK);
     return r->status;
 }
@@ -199,7 +159,7 @@ static int64_t book_direct(struct fx *f, const char *ext, double risk,
     struct ns_error err;
     char ext_id[96];
 
-    snprintf(ext_id, sizeof(ext_id), "%s-%s", f->tag, ext);
+    snprintf(ext_id, sizeof(ext_id), "%s-%s", f->srv.tag, ext);
     a.ext_id = ext_id;
     a.patient_ref = "0123abcd";
     a.booked_at = 1461945600;
@@ -214,7 +174,7 @@ static int64_t book_direct(struct fx *f, const char *ext, double risk,
     a.events = &ev;
     a.n_events = 1;
     a.now_ms = ns_now_ms();
-    if (store_book(f->store, &a, NULL, NULL, NULL, &res, &err) != NS_OK)
+    if (store_book(f->srv.store, &a, NULL, NULL, NULL, &res, &err) != NS_OK)
         fail_msg("store_book: %s", err.msg);
     store_book_result_free(&res);
     return res.id;
@@ -291,11 +251,12 @@ static void test_api_revoked_key_is_401(void **state)
     struct store_key k;
     struct reply r;
 
-    assert_int_equal(add_key(f, STORE_ROLE_READER, key, header), 0);
+    assert_int_equal(server_fx_key(&f->srv, STORE_ROLE_READER, key,
+                                   header), 0);
     assert_int_equal(auth_key_hash(key, hash, NULL), NS_OK);
-    assert_int_equal(store_key_lookup(f->store, hash, &k, NULL), NS_OK);
-    assert_int_equal(store_key_revoke(f->store, k.id, NULL), NS_OK);
-    assert_int_equal(http_call(f->port, "GET", "/appointments", NULL, 0, h,
+    assert_int_equal(store_key_lookup(f->srv.store, hash, &k, NULL), NS_OK);
+    assert_int_equal(store_key_revoke(f->srv.store, k.id, NULL), NS_OK);
+    assert_int_equal(http_call(f->srv.port, "GET", "/appointments", NULL, 0, h,
                                &r), CURLE_OK);
     assert_int_equal(r.status, 401);
     reply_free(&r);
@@ -418,7 +379,7 @@ static void test_api_outcome_bad_bodies(void **state)
     reply_free(&r);
     assert_int_equal(call(f, "PUT", path, NULL, "c", &r), 422);
     reply_free(&r);
-    assert_int_equal(http_call(f->port, "PUT", path, "x", 1, text, &r),
+    assert_int_equal(http_call(f->srv.port, "PUT", path, "x", 1, text, &r),
                      CURLE_OK);
     assert_int_equal(r.status, 415);
     reply_free(&r);
@@ -481,10 +442,9 @@ static void test_api_injection_message_stored_verbatim(void **state)
     }
 }
 
-/* The first notification of appointment path, polled until its state
- * is want or 5 s have passed; a new reference. */
-/* The first notification once it is in state want after at least
- * attempts delivery attempts (a queued job is "pending" with none). */
+/* The first notification of appointment path once it is in state want
+ * after at least attempts delivery attempts (a queued job is "pending"
+ * with none), polled for up to 5 s; a new reference. */
 static json_t *wait_delivery(struct fx *f, const char *path,
                              const char *want, json_int_t attempts)
 {
@@ -645,11 +605,11 @@ static void test_api_list_filters_sorts_and_pages(void **state)
     const char *cursor;
     double first;
 
-    book_direct(f, "l1", 0.2, f->tag);
-    book_direct(f, "l2", 0.9, f->tag);
-    book_direct(f, "l3", 0.6, f->tag);
+    book_direct(f, "l1", 0.2, f->srv.tag);
+    book_direct(f, "l2", 0.9, f->srv.tag);
+    book_direct(f, "l3", 0.6, f->srv.tag);
     snprintf(path, sizeof(path), "/appointments?specialty=%s&limit=2&"
-             "min_risk=0.5&status=pending", f->tag);
+             "min_risk=0.5&status=pending", f->srv.tag);
     assert_int_equal(call(f, "GET", path, NULL, "r", &r), 200);
     page = json_loads(r.body, 0, NULL);
     assert_int_equal(json_array_size(json_object_get(page, "items")), 2);
@@ -659,13 +619,13 @@ static void test_api_list_filters_sorts_and_pages(void **state)
     json_decref(page);
     reply_free(&r);
     snprintf(path, sizeof(path), "/appointments?specialty=%s&limit=1",
-             f->tag);
+             f->srv.tag);
     assert_int_equal(call(f, "GET", path, NULL, "r", &r), 200);
     page = json_loads(r.body, 0, NULL);
     cursor = json_string_value(json_object_get(page, "next_cursor"));
     assert_non_null(cursor);
     snprintf(path, sizeof(path), "/appointments?specialty=%s&limit=5&"
-             "cursor=%s", f->tag, cursor);
+             "cursor=%s", f->srv.tag, cursor);
     json_decref(page);
     reply_free(&r);
     assert_int_equal(call(f, "GET", path, NULL, "r", &r), 200);
@@ -695,7 +655,7 @@ static void test_api_ten_megabyte_body_is_413(void **state)
     memset(big, ' ', n);
     big[0] = '{';
     big[n - 1] = '}';
-    assert_int_equal(http_call(f->port, "POST", "/appointments", big, n, h,
+    assert_int_equal(http_call(f->srv.port, "POST", "/appointments", big, n, h,
                                &r), CURLE_OK);
     assert_int_equal(r.status, 413);
     reply_free(&r);
@@ -714,7 +674,7 @@ static void test_api_slow_client_is_cut_by_timeout(void **state)
     int64_t t0;
     ssize_t n;
 
-    a.sin_port = htons((uint16_t)f->port);
+    a.sin_port = htons((uint16_t)f->srv.port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -754,7 +714,7 @@ static void test_api_locked_database_is_503_retry_after(void **state)
         skip();
         return;
     }
-    snprintf(path, sizeof(path), "%s/db", f->dir);
+    snprintf(path, sizeof(path), "%s/db", f->srv.dir);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL),
                      SQLITE_OK);

@@ -18,6 +18,7 @@
 
 #include "backends.h"
 #include "client.h"
+#include "fixture.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "store/store.h"
@@ -29,29 +30,10 @@
 static const char *g_url;
 
 struct fx {
-    char dir[64];
-    char url[512];
-    char tag[32];
-    struct api *api;
-    struct store *store;
-    unsigned port;
+    struct server_fx srv;       /* first: see server_fx_teardown */
     char h_reader[100], h_clinic[100];
     int64_t ids[5];
 };
-
-static int add_key(struct fx *f, enum store_role role, char *header)
-{
-    char key[64], hash[AUTH_HEX_LEN];
-    struct ns_error err;
-    int64_t id;
-
-    if (auth_key_generate(key, sizeof(key), &err) ||
-        auth_key_hash(key, hash, &err) ||
-        store_key_add(f->store, hash, role, "test", ns_now_ms(), &id, &err))
-        return -1;
-    snprintf(header, 100, "Authorization: Bearer %s", key);
-    return 0;
-}
 
 /* Books one appointment of patient P<patient> on day with risk. */
 static int64_t book(struct fx *f, const char *ext, int patient, int32_t day,
@@ -62,19 +44,19 @@ static int64_t book(struct fx *f, const char *ext, int patient, int32_t day,
     struct ns_error err;
     char ext_id[96], pat[64];
 
-    snprintf(ext_id, sizeof(ext_id), "%s-%s", f->tag, ext);
-    snprintf(pat, sizeof(pat), "%s-p%d", f->tag, patient);
+    snprintf(ext_id, sizeof(ext_id), "%s-%s", f->srv.tag, ext);
+    snprintf(pat, sizeof(pat), "%s-p%d", f->srv.tag, patient);
     a.ext_id = ext_id;
     a.patient_ref = pat;
     a.booked_at = 1461945600;
     a.appt_day = day;
     a.appt_time = -1;
-    a.specialty = f->tag;
+    a.specialty = f->srv.tag;
     a.risk = risk;
     a.band = "low";
     a.model_version = "test-model";
     a.now_ms = ns_now_ms();
-    if (store_book(f->store, &a, NULL, NULL, NULL, &res, &err) != NS_OK)
+    if (store_book(f->srv.store, &a, NULL, NULL, NULL, &res, &err) != NS_OK)
         fail_msg("store_book: %s", err.msg);
     store_book_result_free(&res);
     return res.id;
@@ -85,34 +67,19 @@ static int setup(void **state)
     static const double risks[5] = {0.9, 0.7, 0.5, 0.3, 0.05};
     struct fx *f = calloc(1, sizeof(*f));
     struct api_config cfg = {0};
-    struct ns_error err;
     char ext[16];
 
-    ns_log_threshold = NS_LOG_ERROR;
-    if (f == NULL)
+    if (f == NULL
+        || server_fx_prepare(&f->srv, "/tmp/noshow-decide-XXXXXX", "d",
+                             g_url))
         return -1;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/noshow-decide-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    snprintf(f->tag, sizeof(f->tag), "d%ld%lld", (long)getpid(),
-             (long long)(ns_now_ms() % 100000000));
-    snprintf(f->url, sizeof(f->url), "%s", g_url ? g_url : "");
-    if (g_url == NULL)
-        snprintf(f->url, sizeof(f->url), "sqlite:%s/db", f->dir);
-    setenv("NOSHOW_PSEUDONYM_KEY", "test-pseudonym-key-0123456789", 1);
-    cfg.db_url = f->url;
     cfg.threads = 2;
     cfg.timeout_s = 1;
     cfg.control_share = 0.5;
     cfg.no_contact_days = 7;
-    if (api_start(&cfg, &f->api, &err) != NS_OK ||
-        store_open(f->url, &f->store, &err) != NS_OK) {
-        fprintf(stderr, "start: %s\n", err.msg);
-        return -1;
-    }
-    f->port = api_port(f->api);
-    if (add_key(f, STORE_ROLE_READER, f->h_reader) ||
-        add_key(f, STORE_ROLE_CLINIC, f->h_clinic))
+    if (server_fx_start(&f->srv, &cfg)
+        || server_fx_key(&f->srv, STORE_ROLE_READER, NULL, f->h_reader)
+        || server_fx_key(&f->srv, STORE_ROLE_CLINIC, NULL, f->h_clinic))
         return -1;
     for (int i = 0; i < 5; i++) {
         snprintf(ext, sizeof(ext), "a%d", i);
@@ -121,18 +88,6 @@ static int setup(void **state)
     }
     *state = f;
     return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    char cmd[128];
-
-    api_stop(f->api, 2000);
-    store_close(f->store);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    free(f);
-    return system(cmd) == 0 ? 0 : -1;
 }
 
 /* GET path?query (printf-style) as a clinic key ('c') or a reader
@@ -148,7 +103,7 @@ static long get(struct fx *f, char who, json_t **j, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(path, sizeof(path), fmt, ap);
     va_end(ap);
-    assert_int_equal(http_call(f->port, "GET", path, NULL, 0, h, &r),
+    assert_int_equal(http_call(f->srv.port, "GET", path, NULL, 0, h, &r),
                      CURLE_OK);
     st = r.status;
     *j = json_loads(r.body, 0, NULL);
@@ -182,7 +137,7 @@ static void test_actions_order_capacity_and_stable_groups(void **state)
     size_t k;
 
     assert_int_equal(get(f, 'c', &a, "/actions?date=" DAY "&capacity=3"
-                         "&specialty=%s", f->tag), 200);
+                         "&specialty=%s", f->srv.tag), 200);
     assert_int_equal(json_array_size(items(a)), 3);
     json_array_foreach(items(a), k, x) {
         double risk = json_number_value(json_object_get(x, "risk"));
@@ -200,7 +155,7 @@ static void test_actions_order_capacity_and_stable_groups(void **state)
         assert_true(json_is_true(json_object_get(x, "recorded_now")));
     }
     assert_int_equal(get(f, 'c', &b, "/actions?date=" DAY "&capacity=3"
-                         "&specialty=%s", f->tag), 200);
+                         "&specialty=%s", f->srv.tag), 200);
     json_array_foreach(items(b), k, x) {
         json_t *y = json_array_get(items(a), k);
 
@@ -225,15 +180,15 @@ static void test_actions_empty_answers_and_errors(void **state)
     book(f, "e1", 41, day, 0.65);
     book(f, "e2", 42, day, 0.2);
     assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-23&capacity=0"
-                         "&specialty=%s", f->tag), 200);
+                         "&specialty=%s", f->srv.tag), 200);
     assert_int_equal(json_array_size(items(j)), 0);
     json_decref(j);
     assert_int_equal(get(f, 'c', &j, "/actions?date=2015-01-01&capacity=5"
-                         "&specialty=%s", f->tag), 200);
+                         "&specialty=%s", f->srv.tag), 200);
     assert_int_equal(json_array_size(items(j)), 0);
     json_decref(j);
     assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-23&capacity=5"
-                         "&threshold=0.6&specialty=%s", f->tag), 200);
+                         "&threshold=0.6&specialty=%s", f->srv.tag), 200);
     assert_int_equal(json_array_size(items(j)), 2);
     json_decref(j);
     assert_int_equal(get(f, 'c', &j, "/actions?date=2016-02-30&capacity=5"),
@@ -261,11 +216,11 @@ static void test_actions_recent_contact_left_off(void **state)
 
     book(f, "later", 7, day, 0.8);
     book(f, "fresh", 8, day, 0.6);
-    if (store_notify(f->store, other, "reminder", "{}", "test",
+    if (store_notify(f->srv.store, other, "reminder", "{}", "test",
                      ns_now_ms() - 86400000, &job, &err) != NS_OK)
         fail_msg("store_notify: %s", err.msg);
     assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-09&capacity=5"
-                         "&specialty=%s", f->tag), 200);
+                         "&specialty=%s", f->srv.tag), 200);
     assert_int_equal(json_array_size(items(j)), 1);
     assert_int_equal(json_integer_value(json_object_get(
                          j, "skipped_recent_contact")), 1);
@@ -282,7 +237,7 @@ static void notify(struct fx *f, int64_t id)
 
     snprintf(path, sizeof(path), "/appointments/%lld/notify",
              (long long)id);
-    assert_int_equal(http_call(f->port, "POST", path, "{}", 2, h, &r),
+    assert_int_equal(http_call(f->srv.port, "POST", path, "{}", 2, h, &r),
                      CURLE_OK);
     if (r.status != 202)
         fail_msg("POST %s: %ld %s", path, r.status, r.body);
@@ -318,7 +273,7 @@ static void test_actions_capacity_kept_after_notifications(void **state)
         id[i] = book(f, ext, 30 + i, day, 0.9 - 0.1 * i);
     }
     assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-30&capacity=2"
-                         "&specialty=%s", f->tag), 200);
+                         "&specialty=%s", f->srv.tag), 200);
     assert_int_equal(json_array_size(items(j)), 2);
     assert_int_equal(item_id(j, 0), id[0]);
     assert_int_equal(item_id(j, 1), id[1]);
@@ -331,7 +286,7 @@ static void test_actions_capacity_kept_after_notifications(void **state)
 
     /* Asked again: the same two, notified now, and no one else. */
     assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-30&capacity=2"
-                         "&specialty=%s", f->tag), 200);
+                         "&specialty=%s", f->srv.tag), 200);
     if (json_array_size(items(j)) != 2 || item_id(j, 0) != id[0] ||
         item_id(j, 1) != id[1])
         fail_msg("after notifying the list, it became %s",
@@ -355,7 +310,7 @@ static void test_actions_capacity_kept_after_notifications(void **state)
     /* More capacity adds the next by gain after the kept rows; a riskier
      * appointment booked later goes after them too. */
     assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-30&capacity=3"
-                         "&specialty=%s", f->tag), 200);
+                         "&specialty=%s", f->srv.tag), 200);
     assert_int_equal(json_array_size(items(j)), 3);
     assert_int_equal(item_id(j, 2), id[2]);
     assert_string_equal(item_str(j, 2, "status"), "pending");
@@ -364,7 +319,7 @@ static void test_actions_capacity_kept_after_notifications(void **state)
     json_decref(j);
     late = book(f, "k-late", 35, day, 0.95);
     assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-30&capacity=4"
-                         "&specialty=%s", f->tag), 200);
+                         "&specialty=%s", f->srv.tag), 200);
     assert_int_equal(json_array_size(items(j)), 4);
     assert_int_equal(item_id(j, 0), id[0]);
     assert_int_equal(item_id(j, 2), id[2]);
@@ -373,7 +328,7 @@ static void test_actions_capacity_kept_after_notifications(void **state)
 
     /* A capacity below what is listed drops no listed row, adds none. */
     assert_int_equal(get(f, 'c', &j, "/actions?date=2016-05-30&capacity=1"
-                         "&specialty=%s", f->tag), 200);
+                         "&specialty=%s", f->srv.tag), 200);
     assert_int_equal(json_array_size(items(j)), 4);
     json_decref(j);
 }
@@ -394,7 +349,7 @@ static void test_notification_without_webhook_reads_failed(void **state)
 
     snprintf(path, sizeof(path), "/appointments/%lld/notify",
              (long long)id);
-    assert_int_equal(http_call(f->port, "POST", path, "{}", 2, h, &r),
+    assert_int_equal(http_call(f->srv.port, "POST", path, "{}", 2, h, &r),
                      CURLE_OK);
     assert_int_equal(r.status, 202);
     reply_free(&r);
@@ -437,7 +392,7 @@ static void test_overbooking_advice_and_errors(void **state)
     json_t *j, *adv;
 
     assert_int_equal(get(f, 'r', &j, "/overbooking?date=" DAY "&slots=5"
-                         "&risk=0.1&specialty=%s", f->tag), 200);
+                         "&risk=0.1&specialty=%s", f->srv.tag), 200);
     adv = json_object_get(j, "advice");
     assert_int_equal(json_integer_value(json_object_get(j, "booked")), 5);
     if (json_number_value(json_object_get(adv, "overflow_after")) > 0.1)
@@ -451,7 +406,7 @@ static void test_overbooking_advice_and_errors(void **state)
                             json_object_get(adv, "extra")));
     json_decref(j);
     assert_int_equal(get(f, 'r', &j, "/overbooking?date=2015-01-01&slots=5"
-                         "&risk=0.1&specialty=%s", f->tag), 200);
+                         "&risk=0.1&specialty=%s", f->srv.tag), 200);
     assert_true(json_is_null(json_object_get(j, "advice")));
     json_decref(j);
     assert_int_equal(get(f, 'r', &j, "/overbooking?date=" DAY "&slots=5"
@@ -482,12 +437,12 @@ static void test_effect_counts_listed_outcomes(void **state)
 
     assert_int_equal(get(f, 'r', &before, "/actions/effect"), 200);
     assert_int_equal(get(f, 'c', &list, "/actions?date=" DAY "&capacity=5"
-                         "&threshold=0&specialty=%s", f->tag), 200);
+                         "&threshold=0&specialty=%s", f->srv.tag), 200);
     json_array_foreach(items(list), k, x) {
         int64_t id = json_integer_value(json_object_get(x, "id"));
         enum store_status o = k % 2 ? STORE_HONORED : STORE_NO_SHOW;
 
-        if (store_set_outcome(f->store, id, o, 1462200000, "test",
+        if (store_set_outcome(f->srv.store, id, o, 1462200000, "test",
                               ns_now_ms(), &rep, &err) != NS_OK)
             fail_msg("store_set_outcome: %s", err.msg);
         added++;
@@ -524,8 +479,8 @@ int main(void)
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     failed = run_backends("decision API tests", tests,
-                          sizeof(tests) / sizeof(tests[0]), setup, teardown,
-                          &g_url);
+                          sizeof(tests) / sizeof(tests[0]), setup,
+                          server_fx_teardown, &g_url);
     curl_global_cleanup();
     return failed;
 }

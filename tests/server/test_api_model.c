@@ -17,6 +17,7 @@
 
 #include "backends.h"
 #include "client.h"
+#include "fixture.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "store/store.h"
@@ -28,13 +29,8 @@
 static const char *g_url;
 
 struct fx {
-    char dir[64];
-    char url[512];
+    struct server_fx srv;       /* first: see server_fx_teardown */
     char model[128];
-    char tag[32];
-    struct api *api;
-    struct store *store;
-    unsigned port;
     char h_clinic[100], h_admin[100], h_reader[100];
     int seq;
 };
@@ -76,72 +72,29 @@ static int train_bundle(const char *out)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static int add_key(struct fx *f, enum store_role role, char *header)
-{
-    char key[64], hash[AUTH_HEX_LEN];
-    int64_t id;
-
-    if (auth_key_generate(key, sizeof(key), NULL)
-        || auth_key_hash(key, hash, NULL)
-        || store_key_add(f->store, hash, role, "test", ns_now_ms(), &id,
-                         NULL))
-        return -1;
-    snprintf(header, 100, "Authorization: Bearer %s", key);
-    return 0;
-}
-
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
     const char *src = getenv("NOSHOW_TEST_BUNDLE");
     struct api_config cfg = {0};
-    struct ns_error err;
 
-    ns_log_threshold = NS_LOG_ERROR;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/noshow-apim-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (f == NULL
+        || server_fx_prepare(&f->srv, "/tmp/noshow-apim-XXXXXX", "", g_url))
         return -1;
-    snprintf(f->model, sizeof(f->model), "%s/model.json", f->dir);
+    snprintf(f->model, sizeof(f->model), "%s/model.json", f->srv.dir);
     if (src && *src ? copy_file(src, f->model) : train_bundle(f->model)) {
         fprintf(stderr, "cannot make the test bundle\n");
         return -1;
     }
-    snprintf(f->tag, sizeof(f->tag), "%ld%lld", (long)getpid(),
-             (long long)(ns_now_ms() % 100000000));
-    if (g_url)
-        snprintf(f->url, sizeof(f->url), "%s", g_url);
-    else
-        snprintf(f->url, sizeof(f->url), "sqlite:%s/db", f->dir);
-    setenv("NOSHOW_PSEUDONYM_KEY", "test-pseudonym-key-0123456789", 1);
-    cfg.db_url = f->url;
     cfg.model_path = f->model;
     cfg.threads = 2;
     cfg.timeout_s = 2;
-    if (api_start(&cfg, &f->api, &err) != NS_OK
-        || store_open(f->url, &f->store, &err) != NS_OK) {
-        fprintf(stderr, "start: %s\n", err.msg);
-        return -1;
-    }
-    f->port = api_port(f->api);
-    if (add_key(f, STORE_ROLE_CLINIC, f->h_clinic)
-        || add_key(f, STORE_ROLE_ADMIN, f->h_admin)
-        || add_key(f, STORE_ROLE_READER, f->h_reader))
+    if (server_fx_start(&f->srv, &cfg)
+        || server_fx_key(&f->srv, STORE_ROLE_CLINIC, NULL, f->h_clinic)
+        || server_fx_key(&f->srv, STORE_ROLE_ADMIN, NULL, f->h_admin)
+        || server_fx_key(&f->srv, STORE_ROLE_READER, NULL, f->h_reader))
         return -1;
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    char cmd[128];
-
-    api_stop(f->api, 2000);
-    store_close(f->store);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
-    free(f);
     return 0;
 }
 
@@ -155,7 +108,7 @@ static long call(struct fx *f, const char *method, const char *path,
         h[n++] = "Content-Type: application/json";
     if (extra)
         h[n++] = extra;
-    assert_int_equal(http_call(f->port, method, path, body,
+    assert_int_equal(http_call(f->srv.port, method, path, body,
                                body ? strlen(body) : 0, h, r), CURLE_OK);
     return r->status;
 }
@@ -175,7 +128,7 @@ static char *record(struct fx *f, const char *over)
     char id[64];
     char *text;
 
-    snprintf(id, sizeof(id), "%s-%d", f->tag, ++f->seq);
+    snprintf(id, sizeof(id), "%s-%d", f->srv.tag, ++f->seq);
     json_object_set_new(obj, "AppointmentID", json_string(id));
     if (over) {
         json_t *o = json_loads(over, 0, NULL);
@@ -242,7 +195,7 @@ static void test_api_book_idempotent_retry_stores_one_row(void **state)
     char key[80];
     struct reply r1, r2;
 
-    snprintf(key, sizeof(key), "Idempotency-Key: k-%s", f->tag);
+    snprintf(key, sizeof(key), "Idempotency-Key: k-%s", f->srv.tag);
     assert_int_equal(call(f, "POST", "/appointments", rec, key, &r1), 201);
     assert_int_equal(call(f, "POST", "/appointments", rec, key, &r2), 201);
     assert_string_equal(r1.body, r2.body);
@@ -336,7 +289,7 @@ static void test_api_book_injection_strings_stored_verbatim(void **state)
         struct reply r;
         json_t *j;
 
-        snprintf(ext, sizeof(ext), "%s%s-%zu", evil[i], f->tag, i);
+        snprintf(ext, sizeof(ext), "%s%s-%zu", evil[i], f->srv.tag, i);
         over = json_pack("{s:s, s:s, s:s}", "Neighbourhood", evil[i],
                          "Gender", evil[i], "AppointmentID", ext);
         o = json_dumps(over, JSON_COMPACT);
@@ -507,7 +460,7 @@ static void test_api_reload_bad_file_keeps_old_model(void **state)
     assert_non_null(out);
     fputs("{\"learner\": {\"trunc", out);
     fclose(out);
-    assert_int_equal(http_call(f->port, "POST", "/model/reload", NULL, 0,
+    assert_int_equal(http_call(f->srv.port, "POST", "/model/reload", NULL, 0,
                                admin, &r), CURLE_OK);
     assert_int_equal(r.status, 422);
     reply_free(&r);
@@ -519,7 +472,7 @@ static void test_api_reload_bad_file_keeps_old_model(void **state)
     assert_non_null(strstr(r.body, "noshow_model_info{version="));
     reply_free(&r);
     assert_int_equal(rename(saved, f->model), 0);
-    assert_int_equal(http_call(f->port, "POST", "/model/reload", NULL, 0,
+    assert_int_equal(http_call(f->srv.port, "POST", "/model/reload", NULL, 0,
                                admin, &r), CURLE_OK);
     assert_int_equal(r.status, 200);
     reply_free(&r);
@@ -542,7 +495,7 @@ static void *hammer_predict(void *arg)
                             NULL};
         struct reply r;
 
-        if (http_call(h->f->port, "POST", "/predict", h->body,
+        if (http_call(h->f->srv.port, "POST", "/predict", h->body,
                       strlen(h->body), hd, &r) == CURLE_OK && r.status == 200)
             h->ok++;
         else
@@ -563,7 +516,7 @@ static void test_api_reload_under_load_fails_no_request(void **state)
 
     assert_int_equal(pthread_create(&t, NULL, hammer_predict, &h), 0);
     for (int i = 0; i < 10; i++) {
-        assert_int_equal(api_reload(f->api, &err), NS_OK);
+        assert_int_equal(api_reload(f->srv.api, &err), NS_OK);
         usleep(20000);
     }
     h.stop = 1;
@@ -588,7 +541,7 @@ static void test_api_predict_matches_cli(void **state)
 
     snprintf(cmd, sizeof(cmd), "head -n 21 %s > %s/rows.csv && '%s' "
              "predict '%s' %s/rows.csv --no-file-history -o - 2>/dev/null",
-             TRAIN_CSV, f->dir, bin(), f->model, f->dir);
+             TRAIN_CSV, f->srv.dir, bin(), f->model, f->srv.dir);
     p = popen(cmd, "r");
     assert_non_null(p);
     assert_non_null(fgets(line, sizeof(line), p));
@@ -653,8 +606,8 @@ int main(void)
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     failed = run_backends("model API tests", tests,
-                          sizeof(tests) / sizeof(tests[0]), setup, teardown,
-                          &g_url);
+                          sizeof(tests) / sizeof(tests[0]), setup,
+                          server_fx_teardown, &g_url);
     curl_global_cleanup();
     return failed;
 }

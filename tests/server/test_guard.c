@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "client.h"
+#include "fixture.h"
 #include "server/api.h"
 #include "server/api_int.h"
 #include "server/auth.h"
@@ -30,67 +31,26 @@
 #define PATIENT "29872499824296"
 
 struct fx {
-    char dir[64];
-    char url[128];
-    struct api *api;
-    struct store *store;        /* a second handle, for set-up only */
-    unsigned port;
+    struct server_fx srv;       /* first: see server_fx_teardown */
     char hdr[4][100];           /* none (empty), reader, clinic, admin */
 };
 
 static const char *const role_names[] = {"none", "reader", "clinic",
                                          "admin"};
 
-static int add_key(struct fx *f, enum store_role role, char *header)
-{
-    char key[64], hash[AUTH_HEX_LEN];
-    struct ns_error err;
-    int64_t id;
-
-    if (auth_key_generate(key, sizeof(key), &err)
-        || auth_key_hash(key, hash, &err)
-        || store_key_add(f->store, hash, role, "test", ns_now_ms(), &id,
-                         &err)) {
-        fprintf(stderr, "key: %s\n", err.msg);
-        return -1;
-    }
-    snprintf(header, 100, "Authorization: Bearer %s", key);
-    return 0;
-}
-
-static int start(struct fx *f, const struct api_config *base)
-{
-    struct api_config cfg = *base;
-    struct ns_error err;
-
-    cfg.db_url = f->url;
-    cfg.threads = 2;
-    cfg.timeout_s = 2;
-    if (api_start(&cfg, &f->api, &err) != NS_OK) {
-        fprintf(stderr, "start: %s\n", err.msg);
-        return -1;
-    }
-    f->port = api_port(f->api);
-    return 0;
-}
-
-static int setup_with(void **state, const struct api_config *cfg)
+static int setup_with(void **state, const struct api_config *base)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    struct ns_error err;
+    struct api_config cfg = *base;
 
-    if (f == NULL)
-        return -1;
-    ns_log_threshold = NS_LOG_ERROR;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/noshow-guard-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    snprintf(f->url, sizeof(f->url), "sqlite:%s/db", f->dir);
-    setenv("NOSHOW_PSEUDONYM_KEY", "test-pseudonym-key-0123456789", 1);
-    if (store_open(f->url, &f->store, &err) != NS_OK
-        || add_key(f, STORE_ROLE_READER, f->hdr[1])
-        || add_key(f, STORE_ROLE_CLINIC, f->hdr[2])
-        || add_key(f, STORE_ROLE_ADMIN, f->hdr[3]) || start(f, cfg))
+    cfg.threads = 2;
+    cfg.timeout_s = 2;
+    if (f == NULL
+        || server_fx_prepare(&f->srv, "/tmp/noshow-guard-XXXXXX", "", NULL)
+        || server_fx_start(&f->srv, &cfg)
+        || server_fx_key(&f->srv, STORE_ROLE_READER, NULL, f->hdr[1])
+        || server_fx_key(&f->srv, STORE_ROLE_CLINIC, NULL, f->hdr[2])
+        || server_fx_key(&f->srv, STORE_ROLE_ADMIN, NULL, f->hdr[3]))
         return -1;
     *state = f;
     return 0;
@@ -139,20 +99,6 @@ static int setup_tls(void **state)
     return setup_with(state, &cfg);
 }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    char cmd[128];
-
-    api_stop(f->api, 1000);
-    store_close(f->store);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
-    free(f);
-    return 0;
-}
-
 static int teardown_tls(void **state)
 {
     char cmd[128];
@@ -160,7 +106,7 @@ static int teardown_tls(void **state)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tls_dir);
     if (system(cmd) != 0)
         return -1;
-    return teardown(state);
+    return server_fx_teardown(state);
 }
 
 static long call(struct fx *f, const char *method, const char *path,
@@ -171,7 +117,7 @@ static long call(struct fx *f, const char *method, const char *path,
 
     if (role > 0)
         headers[1] = f->hdr[role];
-    if (http_call(f->port, method, path, body, body ? strlen(body) : 0,
+    if (http_call(f->srv.port, method, path, body, body ? strlen(body) : 0,
                   headers, r) != CURLE_OK)
         fail_msg("%s %s as %s: no answer", method, path, role_names[role]);
     return r->status;
@@ -290,30 +236,12 @@ static void test_rate_limit_past_burst_answers_429_retry_after(void **state)
 static CURLcode https_get(struct fx *f, const char *path, int role,
                           struct reply *r)
 {
-    CURL *c = curl_easy_init();
-    struct curl_slist *hl = NULL;
+    const char *h[2] = {role > 0 ? f->hdr[role] : NULL, NULL};
     char url[256], ca[128];
-    CURLcode rc;
 
-    memset(r, 0, sizeof(*r));
-    snprintf(url, sizeof(url), "https://127.0.0.1:%u%s", f->port, path);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%u%s", f->srv.port, path);
     snprintf(ca, sizeof(ca), "%s/cert.pem", tls_dir);
-    if (role > 0)
-        hl = curl_slist_append(hl, f->hdr[role]);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, reply_body_cb);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    rc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    if (r->body == NULL)
-        r->body = calloc(1, 1);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
-    return rc;
+    return http_call_url(url, ca, "GET", NULL, 0, h, r);
 }
 
 static void test_tls_self_signed_serves_https_only(void **state)
@@ -333,7 +261,7 @@ static void test_tls_self_signed_serves_https_only(void **state)
                  curl_easy_strerror(rc), r.status);
     reply_free(&r);
     /* Plain HTTP to the TLS port gets no HTTP answer. */
-    rc = http_call(f->port, "GET", "/healthz", NULL, 0, NULL, &r);
+    rc = http_call(f->srv.port, "GET", "/healthz", NULL, 0, NULL, &r);
     if (rc == CURLE_OK && r.status == 200)
         fail_msg("plain HTTP was answered 200 on the HTTPS port");
     reply_free(&r);
@@ -354,7 +282,7 @@ static void test_trickled_headers_are_cut_at_read_deadline(void **state)
     bool cut = false;
 
     assert_true(fd >= 0);
-    a.sin_port = htons((uint16_t)f->port);
+    a.sin_port = htons((uint16_t)f->srv.port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     for (size_t i = 0; head[i] && !cut; i++) {
@@ -432,7 +360,7 @@ static int64_t book_direct(struct fx *f, const char *patient_ref,
     a.events = &ev;
     a.n_events = 1;
     a.now_ms = ns_now_ms();
-    if (store_book(f->store, &a, &idem, respond, NULL, &res, &err)
+    if (store_book(f->srv.store, &a, &idem, respond, NULL, &res, &err)
         != NS_OK)
         fail_msg("store_book: %s", err.msg);
     store_book_result_free(&res);
@@ -446,7 +374,7 @@ static void check_replay(struct fx *f, const char *key, bool erased)
     struct store_book_result res = {0};
     struct ns_error err;
 
-    if (store_idem_lookup(f->store, &idem, &res, &err) != NS_OK
+    if (store_idem_lookup(f->srv.store, &idem, &res, &err) != NS_OK
         || res.response_json == NULL)
         fail_msg("idempotency row of %s: %s", key, err.msg);
     if (erased != (strstr(res.response_json, "CENTRO") == NULL)
@@ -463,7 +391,7 @@ static void test_patient_erase_clears_personal_keeps_counts(void **state)
     json_t *j;
     int64_t mine, other;
 
-    assert_int_equal(auth_pseudonymise(&f->api->pseudo, PATIENT, ref, NULL),
+    assert_int_equal(auth_pseudonymise(&f->srv.api->pseudo, PATIENT, ref, NULL),
                      NS_OK);
     mine = book_direct(f, ref, "ext-1");
     other = book_direct(f, "someone-else", "ext-2");
@@ -512,19 +440,19 @@ int main(void)
         cmocka_unit_test(test_ratelimit_empty_bucket_refills_at_rate),
         cmocka_unit_test_setup_teardown(
             test_routes_every_role_gets_its_expected_status, setup,
-            teardown),
+            server_fx_teardown),
         cmocka_unit_test_setup_teardown(
             test_patient_erase_clears_personal_keeps_counts, setup,
-            teardown),
+            server_fx_teardown),
         cmocka_unit_test_setup_teardown(
             test_query_non_utf8_value_answers_422_problem, setup,
-            teardown),
+            server_fx_teardown),
         cmocka_unit_test_setup_teardown(
             test_trickled_headers_are_cut_at_read_deadline, setup,
-            teardown),
+            server_fx_teardown),
         cmocka_unit_test_setup_teardown(
             test_rate_limit_past_burst_answers_429_retry_after,
-            setup_limited, teardown),
+            setup_limited, server_fx_teardown),
         cmocka_unit_test_setup_teardown(
             test_tls_self_signed_serves_https_only, setup_tls,
             teardown_tls),
