@@ -1,14 +1,12 @@
 #include "server/http_deadline.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
+#include "server/worker.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -26,11 +24,9 @@ struct watch {
 
 struct http_deadline {
     unsigned limit_ms;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stop;
-    pthread_t thread;
+    pthread_mutex_t lock;       /* guards the list and its watches */
     struct watch head;          /* sentinel of a circular list */
+    struct worker w;
 };
 
 static int64_t now_ms(void)
@@ -54,36 +50,24 @@ static unsigned sweep(struct http_deadline *d, int64_t now)
     return n;
 }
 
-static void *watchdog(void *arg)
+static void watchdog(void *arg)
 {
     struct http_deadline *d = arg;
-    struct timespec until;
     unsigned n;
 
     pthread_mutex_lock(&d->lock);
-    while (!d->stop) {
-        n = sweep(d, now_ms());
-        if (n > 0)
-            ns_log_warn("http", "closed connections whose request did not "
-                        "arrive in time count=%u limit_ms=%u", n,
-                        d->limit_ms);
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += TICK_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&d->wake, &d->lock, &until);
-    }
+    n = sweep(d, now_ms());
     pthread_mutex_unlock(&d->lock);
-    return NULL;
+    if (n > 0)
+        ns_log_warn("http", "closed connections whose request did not "
+                    "arrive in time count=%u limit_ms=%u", n, d->limit_ms);
 }
 
 enum ns_err http_deadline_new(unsigned limit_ms, struct http_deadline **out,
                               struct ns_error *err)
 {
     struct http_deadline *d = calloc(1, sizeof(*d));
-    int rc;
+    enum ns_err rc;
 
     *out = NULL;
     if (d == NULL)
@@ -91,14 +75,12 @@ enum ns_err http_deadline_new(unsigned limit_ms, struct http_deadline **out,
     d->limit_ms = limit_ms;
     d->head.next = d->head.prev = &d->head;
     pthread_mutex_init(&d->lock, NULL);
-    pthread_cond_init(&d->wake, NULL);
-    rc = pthread_create(&d->thread, NULL, watchdog, d);
-    if (rc != 0) {
-        pthread_cond_destroy(&d->wake);
+    rc = worker_start(&d->w, "request deadline", TICK_MS, watchdog, d,
+                      err);
+    if (rc != NS_OK) {
         pthread_mutex_destroy(&d->lock);
         free(d);
-        return ns_error_set(err, NS_ERR_IO, "request deadline thread: %s",
-                            strerror(rc));
+        return rc;
     }
     *out = d;
     return NS_OK;
@@ -108,11 +90,7 @@ void http_deadline_free(struct http_deadline *d)
 {
     if (d == NULL)
         return;
-    pthread_mutex_lock(&d->lock);
-    d->stop = true;
-    pthread_cond_signal(&d->wake);
-    pthread_mutex_unlock(&d->lock);
-    pthread_join(d->thread, NULL);
+    worker_stop(&d->w);
     /* Connections the daemon closed without a notice. */
     while (d->head.next != &d->head) {
         struct watch *w = d->head.next;
@@ -120,7 +98,6 @@ void http_deadline_free(struct http_deadline *d)
         d->head.next = w->next;
         free(w);
     }
-    pthread_cond_destroy(&d->wake);
     pthread_mutex_destroy(&d->lock);
     free(d);
 }
