@@ -1,6 +1,7 @@
 #include "server/http_deadline.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,18 +14,22 @@
 #define TICK_MS 200
 
 /* One connection; lives from the STARTED to the CLOSED notice, linked
- * in the deadline's list and pointed to by the socket context. */
+ * in the deadline's list and pointed to by the socket context. The
+ * request clock is atomic: the connection's own thread sets it twice per
+ * request without the list lock, which every thread of the pool shares.
+ * since_ms is stored before waiting is set, so a sweep that sees waiting
+ * sees that request's start. */
 struct watch {
     struct watch *prev, *next;
     MHD_socket fd;
-    int64_t since_ms;           /* when the current request began */
-    bool waiting;               /* a request is on its way in */
-    bool cut;
+    _Atomic int64_t since_ms;   /* when the current request began */
+    atomic_bool waiting;        /* a request is on its way in */
+    bool cut;                   /* under the list lock */
 };
 
 struct http_deadline {
     unsigned limit_ms;
-    pthread_mutex_t lock;       /* guards the list and its watches */
+    pthread_mutex_t lock;       /* guards the list and each cut flag */
     struct watch head;          /* sentinel of a circular list */
     struct worker w;
 };
@@ -34,14 +39,15 @@ static int64_t now_ms(void)
     return ns_mono_ns() / 1000000;
 }
 
-/* Shuts the sockets whose request is late. The lock is held, so a
+/* Shuts the sockets whose request is late. The list lock is held, so a
  * socket is never shut after its CLOSED notice (and possible reuse). */
 static unsigned sweep(struct http_deadline *d, int64_t now)
 {
     unsigned n = 0;
 
     for (struct watch *w = d->head.next; w != &d->head; w = w->next) {
-        if (!w->waiting || w->cut || now - w->since_ms <= d->limit_ms)
+        if (w->cut || !atomic_load(&w->waiting)
+            || now - atomic_load(&w->since_ms) <= d->limit_ms)
             continue;
         shutdown(w->fd, SHUT_RDWR);
         w->cut = true;
@@ -115,8 +121,8 @@ static void watch_start(struct http_deadline *d,
     if (w == NULL)
         return;     /* no deadline for this one: the idle timeout stays */
     w->fd = ci->connect_fd;
-    w->since_ms = now_ms();
-    w->waiting = true;
+    atomic_init(&w->since_ms, now_ms());
+    atomic_init(&w->waiting, true);
     pthread_mutex_lock(&d->lock);
     w->next = d->head.next;
     w->prev = &d->head;
@@ -162,9 +168,7 @@ void http_deadline_arrived(struct http_deadline *d,
 
     if (d == NULL || (w = watch_of(conn)) == NULL)
         return;
-    pthread_mutex_lock(&d->lock);
-    w->waiting = false;
-    pthread_mutex_unlock(&d->lock);
+    atomic_store(&w->waiting, false);
 }
 
 void http_deadline_restart(struct http_deadline *d,
@@ -174,8 +178,6 @@ void http_deadline_restart(struct http_deadline *d,
 
     if (d == NULL || (w = watch_of(conn)) == NULL)
         return;
-    pthread_mutex_lock(&d->lock);
-    w->since_ms = now_ms();
-    w->waiting = true;
-    pthread_mutex_unlock(&d->lock);
+    atomic_store(&w->since_ms, now_ms());
+    atomic_store(&w->waiting, true);
 }
