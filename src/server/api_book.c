@@ -14,7 +14,8 @@
 
 struct booking {
     struct api *a;
-    const struct bundle *b;
+    const struct api_model *m;
+    const struct bundle *b;     /* m->bundle */
     struct api_rec rec;
     struct bundle_score sc;
     float x[PIPELINE_MAX_FEATURES];
@@ -219,7 +220,7 @@ static enum ns_err book(struct booking *bk, struct http_req *req,
 
     rc = api_rec_parse(s, req->body, "", &bk->rec, errors, err);
     if (rc == NS_OK)
-        rc = api_score(bk->a, bk->b, bk->rec.rec, &bk->sc, bk->x, err);
+        rc = api_score(bk->a, bk->m, bk->rec.rec, &bk->sc, bk->x, err);
     if (rc == NS_OK) {
         bk->unknown = api_unknown_categories(bk->b, bk->rec.rec);
         bk->reasons = api_reasons(bk->b, bk->x, err);
@@ -260,6 +261,7 @@ void api_h_book(struct http_req *req, struct http_resp *resp)
     if (!idem_first(req, resp, &idem, hash))
         goto out;
     bk.a = req->app;
+    bk.m = m;
     bk.b = m->bundle;
     snprintf(bk.actor, sizeof(bk.actor), "key:%lld",
              (long long)req->key_id);

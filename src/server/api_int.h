@@ -97,9 +97,12 @@ void api_rec_free(struct api_rec *r);
 void api_column_expected(const struct schema_column *c, char *buf,
                          size_t n);
 
-/* Scores r with history from the store (patient pseudonymised); x (may
- * be NULL) receives the feature vector, PIPELINE_MAX_FEATURES floats. */
-NS_MUST_CHECK enum ns_err api_score(struct api *a, const struct bundle *b,
+/* Scores r with m's bundle, history from the store (patient
+ * pseudonymised), and adds r to m's drift window; x (may be NULL)
+ * receives the feature vector, PIPELINE_MAX_FEATURES floats. The caller
+ * holds m (api_model_acquire), so scoring takes no lock of its own. */
+NS_MUST_CHECK enum ns_err api_score(struct api *a,
+                                    const struct api_model *m,
                                     const struct record *r,
                                     struct bundle_score *out, float *x,
                                     struct ns_error *err);

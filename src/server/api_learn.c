@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "learn/monitor.h"
 #include "learn/retrain.h"
 #include "server/api_int.h"
+#include "server/worker.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -28,10 +28,8 @@
 
 struct api_learn {
     struct api *a;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stop;
+    struct worker w;
+    bool lowered;               /* the thread's priority (first step) */
     char holder[128];
     int64_t next_retrain_ms;
     int64_t next_perf_ms;
@@ -96,58 +94,45 @@ static void retrain_round(struct api_learn *l)
         ns_log_info("learn", "scheduled retraining: %s", res.decision);
 }
 
-static void *learn_main(void *arg)
+/* This thread only (Linux schedules thread ids one by one), and the
+ * OpenMP workers it starts inherit it. SCHED_IDLE runs it only when no
+ * request handler wants the core; nice 10 still shares it.
+ * LIMITATION: this keeps p99 only when a core is free: on two vCPUs busy
+ * with other work, /predict's p99 rose from about 1 to 8 ms while a
+ * round ran. Such hosts should retrain in a separate job. */
+static void lower_priority(void)
 {
-    struct api_learn *l = arg;
-    struct api *a = l->a;
-    unsigned poll = a->cfg.registry_poll_ms ? a->cfg.registry_poll_ms
-                                            : LEARN_POLL_MS_DEFAULT;
-
-    /* This thread only (Linux schedules thread ids one by one), and the
-     * OpenMP workers it starts inherit it. SCHED_IDLE runs it only when
-     * no request handler wants the core; nice 10 still shares it.
-     * LIMITATION: this keeps p99 only when a core is free: on two vCPUs
-     * busy with other work, /predict's p99 rose from about 1 to 8 ms
-     * while a round ran. Such hosts should retrain in a separate job. */
     if (sched_setscheduler(gettid(), SCHED_IDLE,
                            &(struct sched_param){0}) != 0 &&
         setpriority(PRIO_PROCESS, (id_t)gettid(), 10) != 0)
         ns_log_debug("learn", "no lower priority errno=%d", errno);
-    pthread_mutex_lock(&l->lock);
-    while (!l->stop) {
-        struct timespec ts;
-        struct ns_error err;
+}
 
-        pthread_mutex_unlock(&l->lock);
-        ns_error_clear(&err);
+static void learn_step(void *arg)
+{
+    struct api_learn *l = arg;
+    struct api *a = l->a;
+    struct ns_error err;
+
+    if (!l->lowered) {
+        lower_priority();
+        l->lowered = true;
+    }
+    ns_error_clear(&err);
+    if (api_learn_sync(a, &err) != NS_OK)
+        ns_log_warn("learn", "registry poll failed: %s", err.msg);
+    if (ns_now_ms() >= l->next_perf_ms) {
+        l->next_perf_ms = ns_now_ms() + LEARN_PERF_MS;
+        if (api_learn_refresh(a, &err) != NS_OK)
+            ns_log_warn("learn", "performance report failed: %s", err.msg);
+    }
+    if (a->cfg.retrain_every_s && ns_now_ms() >= l->next_retrain_ms) {
+        l->next_retrain_ms = ns_now_ms()
+                             + (int64_t)a->cfg.retrain_every_s * 1000;
+        retrain_round(l);
         if (api_learn_sync(a, &err) != NS_OK)
             ns_log_warn("learn", "registry poll failed: %s", err.msg);
-        if (ns_now_ms() >= l->next_perf_ms) {
-            l->next_perf_ms = ns_now_ms() + LEARN_PERF_MS;
-            if (api_learn_refresh(a, &err) != NS_OK)
-                ns_log_warn("learn", "performance report failed: %s",
-                            err.msg);
-        }
-        if (a->cfg.retrain_every_s && ns_now_ms() >= l->next_retrain_ms) {
-            l->next_retrain_ms = ns_now_ms()
-                                 + (int64_t)a->cfg.retrain_every_s * 1000;
-            retrain_round(l);
-            if (api_learn_sync(a, &err) != NS_OK)
-                ns_log_warn("learn", "registry poll failed: %s", err.msg);
-        }
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += poll / 1000;
-        ts.tv_nsec += (long)(poll % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_mutex_lock(&l->lock);
-        if (!l->stop)
-            pthread_cond_timedwait(&l->wake, &l->lock, &ts);
     }
-    pthread_mutex_unlock(&l->lock);
-    return NULL;
 }
 
 enum ns_err api_learn_start(struct api *a, struct api_learn **out,
@@ -155,7 +140,7 @@ enum ns_err api_learn_start(struct api *a, struct api_learn **out,
 {
     struct api_learn *l = calloc(1, sizeof(*l));
     char host[64] = "host";
-    int e;
+    enum ns_err rc;
 
     *out = NULL;
     if (l == NULL)
@@ -168,15 +153,13 @@ enum ns_err api_learn_start(struct api *a, struct api_learn **out,
      * to retrain. */
     l->next_retrain_ms = ns_now_ms()
                          + (int64_t)a->cfg.retrain_every_s * 1000;
-    pthread_mutex_init(&l->lock, NULL);
-    pthread_cond_init(&l->wake, NULL);
-    e = pthread_create(&l->thread, NULL, learn_main, l);
-    if (e != 0) {
-        pthread_mutex_destroy(&l->lock);
-        pthread_cond_destroy(&l->wake);
+    rc = worker_start(&l->w, "retraining", a->cfg.registry_poll_ms
+                                               ? a->cfg.registry_poll_ms
+                                               : LEARN_POLL_MS_DEFAULT,
+                      learn_step, l, err);
+    if (rc != NS_OK) {
         free(l);
-        return ns_error_set(err, NS_ERR_LIB, "pthread_create: %s",
-                            strerror(e));
+        return rc;
     }
     *out = l;
     return NS_OK;
@@ -186,13 +169,7 @@ void api_learn_stop(struct api_learn *l)
 {
     if (l == NULL)
         return;
-    pthread_mutex_lock(&l->lock);
-    l->stop = true;
-    pthread_cond_signal(&l->wake);
-    pthread_mutex_unlock(&l->lock);
-    pthread_join(l->thread, NULL);
-    pthread_mutex_destroy(&l->lock);
-    pthread_cond_destroy(&l->wake);
+    worker_stop(&l->w);
     free(l);
 }
 

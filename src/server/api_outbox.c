@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "server/api_int.h"
+#include "server/worker.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -23,11 +23,7 @@
 
 struct api_outbox {
     struct api *a;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    atomic_bool stop;
-    bool kicked;
+    struct worker w;
     unsigned long claims;
 };
 
@@ -124,61 +120,31 @@ static bool run_one(struct api_outbox *o)
     return rc == NS_OK;
 }
 
-static void *worker(void *arg)
+/* Delivers every due job, then sleeps until the next poll or a kick. */
+static void outbox_step(void *arg)
 {
     struct api_outbox *o = arg;
-    unsigned poll = o->a->cfg.outbox_poll_ms ? o->a->cfg.outbox_poll_ms
-                                             : 1000;
 
-    for (;;) {
-        struct timespec until;
-
-        pthread_mutex_lock(&o->lock);
-        if (o->stop) {
-            pthread_mutex_unlock(&o->lock);
-            break;
-        }
-        o->kicked = false;
-        pthread_mutex_unlock(&o->lock);
-        while (run_one(o)) {
-            if (o->stop)
-                break;
-        }
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += poll / 1000;
-        until.tv_nsec += (long)(poll % 1000) * 1000000;
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
-        pthread_mutex_lock(&o->lock);
-        while (!o->stop && !o->kicked
-               && pthread_cond_timedwait(&o->wake, &o->lock, &until) == 0)
-            ;
-        pthread_mutex_unlock(&o->lock);
-    }
-    return NULL;
+    while (run_one(o) && !worker_stopping(&o->w))
+        ;
 }
 
 enum ns_err api_outbox_start(struct api *a, struct api_outbox **out,
                              struct ns_error *err)
 {
     struct api_outbox *o = calloc(1, sizeof(*o));
-    int e;
+    enum ns_err rc;
 
     *out = NULL;
     if (o == NULL)
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     o->a = a;
-    pthread_mutex_init(&o->lock, NULL);
-    pthread_cond_init(&o->wake, NULL);
-    e = pthread_create(&o->thread, NULL, worker, o);
-    if (e != 0) {
-        pthread_cond_destroy(&o->wake);
-        pthread_mutex_destroy(&o->lock);
+    rc = worker_start(&o->w, "outbox", a->cfg.outbox_poll_ms
+                                           ? a->cfg.outbox_poll_ms : 1000,
+                      outbox_step, o, err);
+    if (rc != NS_OK) {
         free(o);
-        return ns_error_set(err, NS_ERR_IO, "outbox thread: %s",
-                            strerror(e));
+        return rc;
     }
     *out = o;
     return NS_OK;
@@ -186,24 +152,14 @@ enum ns_err api_outbox_start(struct api *a, struct api_outbox **out,
 
 void api_outbox_kick(struct api_outbox *o)
 {
-    if (o == NULL)
-        return;
-    pthread_mutex_lock(&o->lock);
-    o->kicked = true;
-    pthread_cond_signal(&o->wake);
-    pthread_mutex_unlock(&o->lock);
+    if (o != NULL)
+        worker_kick(&o->w);
 }
 
 void api_outbox_stop(struct api_outbox *o)
 {
     if (o == NULL)
         return;
-    pthread_mutex_lock(&o->lock);
-    o->stop = true;
-    pthread_cond_signal(&o->wake);
-    pthread_mutex_unlock(&o->lock);
-    pthread_join(o->thread, NULL);
-    pthread_cond_destroy(&o->wake);
-    pthread_mutex_destroy(&o->lock);
+    worker_stop(&o->w);
     free(o);
 }

@@ -59,22 +59,19 @@ static enum ns_err store_stats(void *ctx, const struct history_query *q,
     return NS_OK;
 }
 
-enum ns_err api_score(struct api *a, const struct bundle *b,
+enum ns_err api_score(struct api *a, const struct api_model *m,
                       const struct record *r, struct bundle_score *out,
                       float *x, struct ns_error *err)
 {
     struct history_source src = {a, store_stats};
-    struct api_model *m;
     enum ns_err rc;
 
-    rc = bundle_score_record(b, r, &src, out, x, err);
+    rc = bundle_score_record(m->bundle, r, &src, out, x, err);
     if (rc != NS_OK)
         return rc;
     metrics_prediction(a->metrics, (int)out->band);
-    m = api_model_acquire(a);
-    if (m && m->bundle == b && m->drift)
+    if (m->drift)
         drift_add(m->drift, r);
-    api_model_release(m);
     return rc;
 }
 
@@ -144,11 +141,12 @@ void api_no_model(const struct http_req *req, struct http_resp *resp)
 }
 
 /* Scores one JSON record into *out (owned by the caller). */
-static enum ns_err predict_one(struct api *a, const struct bundle *b,
+static enum ns_err predict_one(struct api *a, const struct api_model *m,
                                const json_t *obj, const char *prefix,
                                bool explain, json_t **out, json_t **errors,
                                struct ns_error *err)
 {
+    const struct bundle *b = m->bundle;
     struct api_rec rec;
     struct bundle_score sc;
     float x[PIPELINE_MAX_FEATURES];
@@ -158,7 +156,7 @@ static enum ns_err predict_one(struct api *a, const struct bundle *b,
     *out = NULL;
     rc = api_rec_parse(bundle_schema(b), obj, prefix, &rec, errors, err);
     if (rc == NS_OK)
-        rc = api_score(a, b, rec.rec, &sc, x, err);
+        rc = api_score(a, m, rec.rec, &sc, x, err);
     if (rc == NS_OK && explain) {
         reasons = api_reasons(b, x, err);
         rc = reasons ? NS_OK : err->code;
@@ -172,7 +170,7 @@ static enum ns_err predict_one(struct api *a, const struct bundle *b,
     return *out ? NS_OK : ns_error_set(err, NS_ERR_NOMEM, "out of memory");
 }
 
-static enum ns_err predict_list(struct api *a, const struct bundle *b,
+static enum ns_err predict_list(struct api *a, const struct api_model *m,
                                 const json_t *list, bool explain,
                                 json_t **out, json_t **errors,
                                 struct ns_error *err)
@@ -188,7 +186,7 @@ static enum ns_err predict_list(struct api *a, const struct bundle *b,
         enum ns_err rc;
 
         snprintf(prefix, sizeof(prefix), "[%zu].", i);
-        rc = predict_one(a, b, json_array_get(list, i), prefix, explain,
+        rc = predict_one(a, m, json_array_get(list, i), prefix, explain,
                          &one, errors, err);
         if (rc == NS_OK && json_array_append_new(res, one))
             rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
@@ -223,10 +221,10 @@ void api_h_predict(struct http_req *req, struct http_resp *resp)
                             "%zu records; expected 1 to %d", n,
                             API_PREDICT_MAX);
     } else if (json_is_array(req->body)) {
-        rc = predict_list(a, m->bundle, req->body, explain, &out, &errors,
+        rc = predict_list(a, m, req->body, explain, &out, &errors,
                           &err);
     } else {
-        rc = predict_one(a, m->bundle, req->body, "", explain, &out,
+        rc = predict_one(a, m, req->body, "", explain, &out,
                          &errors, &err);
     }
     if (rc == NS_OK)

@@ -147,10 +147,12 @@ static json_t *row_record(const json_t *inputs, size_t r)
 }
 
 static bool score_rows(struct http_req *req, struct http_resp *resp,
-                       const struct bundle *b, const json_t *inputs,
+                       const struct api_model *m, const json_t *inputs,
                        size_t rows, json_t *prob, json_t *band,
                        json_t *label)
 {
+    const struct bundle *b = m->bundle;
+
     for (size_t r = 0; r < rows; r++) {
         json_t *obj = row_record(inputs, r);
         json_t *errors = NULL;
@@ -165,7 +167,7 @@ static bool score_rows(struct http_req *req, struct http_resp *resp,
         rc = api_rec_parse(bundle_schema(b), obj, prefix, &rec, &errors,
                            &err);
         if (rc == NS_OK)
-            rc = api_score(req->app, b, rec.rec, &sc, NULL, &err);
+            rc = api_score(req->app, m, rec.rec, &sc, NULL, &err);
         api_rec_free(&rec);
         json_decref(obj);
         if (rc != NS_OK) {
@@ -260,7 +262,7 @@ void api_h_v2_infer(struct http_req *req, struct http_resp *resp)
     if (!check_outputs(req, resp, asked))
         goto out;
     rows = check_inputs(req, resp, bundle_schema(m->bundle), inputs);
-    if (rows == 0 || !score_rows(req, resp, m->bundle, inputs, rows, prob,
+    if (rows == 0 || !score_rows(req, resp, m, inputs, rows, prob,
                                  band, label))
         goto out;
     add_output(outs, asked, "probability", "FP64", rows, prob);

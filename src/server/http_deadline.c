@@ -1,36 +1,37 @@
 #include "server/http_deadline.h"
 
-#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
+#include "server/worker.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
 #define TICK_MS 200
 
 /* One connection; lives from the STARTED to the CLOSED notice, linked
- * in the deadline's list and pointed to by the socket context. */
+ * in the deadline's list and pointed to by the socket context. The
+ * request clock is atomic: the connection's own thread sets it twice per
+ * request without the list lock, which every thread of the pool shares.
+ * since_ms is stored before waiting is set, so a sweep that sees waiting
+ * sees that request's start. */
 struct watch {
     struct watch *prev, *next;
     MHD_socket fd;
-    int64_t since_ms;           /* when the current request began */
-    bool waiting;               /* a request is on its way in */
-    bool cut;
+    _Atomic int64_t since_ms;   /* when the current request began */
+    atomic_bool waiting;        /* a request is on its way in */
+    bool cut;                   /* under the list lock */
 };
 
 struct http_deadline {
     unsigned limit_ms;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stop;
-    pthread_t thread;
+    pthread_mutex_t lock;       /* guards the list and each cut flag */
     struct watch head;          /* sentinel of a circular list */
+    struct worker w;
 };
 
 static int64_t now_ms(void)
@@ -38,14 +39,15 @@ static int64_t now_ms(void)
     return ns_mono_ns() / 1000000;
 }
 
-/* Shuts the sockets whose request is late. The lock is held, so a
+/* Shuts the sockets whose request is late. The list lock is held, so a
  * socket is never shut after its CLOSED notice (and possible reuse). */
 static unsigned sweep(struct http_deadline *d, int64_t now)
 {
     unsigned n = 0;
 
     for (struct watch *w = d->head.next; w != &d->head; w = w->next) {
-        if (!w->waiting || w->cut || now - w->since_ms <= d->limit_ms)
+        if (w->cut || !atomic_load(&w->waiting)
+            || now - atomic_load(&w->since_ms) <= d->limit_ms)
             continue;
         shutdown(w->fd, SHUT_RDWR);
         w->cut = true;
@@ -54,36 +56,24 @@ static unsigned sweep(struct http_deadline *d, int64_t now)
     return n;
 }
 
-static void *watchdog(void *arg)
+static void watchdog(void *arg)
 {
     struct http_deadline *d = arg;
-    struct timespec until;
     unsigned n;
 
     pthread_mutex_lock(&d->lock);
-    while (!d->stop) {
-        n = sweep(d, now_ms());
-        if (n > 0)
-            ns_log_warn("http", "closed connections whose request did not "
-                        "arrive in time count=%u limit_ms=%u", n,
-                        d->limit_ms);
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += TICK_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&d->wake, &d->lock, &until);
-    }
+    n = sweep(d, now_ms());
     pthread_mutex_unlock(&d->lock);
-    return NULL;
+    if (n > 0)
+        ns_log_warn("http", "closed connections whose request did not "
+                    "arrive in time count=%u limit_ms=%u", n, d->limit_ms);
 }
 
 enum ns_err http_deadline_new(unsigned limit_ms, struct http_deadline **out,
                               struct ns_error *err)
 {
     struct http_deadline *d = calloc(1, sizeof(*d));
-    int rc;
+    enum ns_err rc;
 
     *out = NULL;
     if (d == NULL)
@@ -91,14 +81,12 @@ enum ns_err http_deadline_new(unsigned limit_ms, struct http_deadline **out,
     d->limit_ms = limit_ms;
     d->head.next = d->head.prev = &d->head;
     pthread_mutex_init(&d->lock, NULL);
-    pthread_cond_init(&d->wake, NULL);
-    rc = pthread_create(&d->thread, NULL, watchdog, d);
-    if (rc != 0) {
-        pthread_cond_destroy(&d->wake);
+    rc = worker_start(&d->w, "request deadline", TICK_MS, watchdog, d,
+                      err);
+    if (rc != NS_OK) {
         pthread_mutex_destroy(&d->lock);
         free(d);
-        return ns_error_set(err, NS_ERR_IO, "request deadline thread: %s",
-                            strerror(rc));
+        return rc;
     }
     *out = d;
     return NS_OK;
@@ -108,11 +96,7 @@ void http_deadline_free(struct http_deadline *d)
 {
     if (d == NULL)
         return;
-    pthread_mutex_lock(&d->lock);
-    d->stop = true;
-    pthread_cond_signal(&d->wake);
-    pthread_mutex_unlock(&d->lock);
-    pthread_join(d->thread, NULL);
+    worker_stop(&d->w);
     /* Connections the daemon closed without a notice. */
     while (d->head.next != &d->head) {
         struct watch *w = d->head.next;
@@ -120,7 +104,6 @@ void http_deadline_free(struct http_deadline *d)
         d->head.next = w->next;
         free(w);
     }
-    pthread_cond_destroy(&d->wake);
     pthread_mutex_destroy(&d->lock);
     free(d);
 }
@@ -138,8 +121,8 @@ static void watch_start(struct http_deadline *d,
     if (w == NULL)
         return;     /* no deadline for this one: the idle timeout stays */
     w->fd = ci->connect_fd;
-    w->since_ms = now_ms();
-    w->waiting = true;
+    atomic_init(&w->since_ms, now_ms());
+    atomic_init(&w->waiting, true);
     pthread_mutex_lock(&d->lock);
     w->next = d->head.next;
     w->prev = &d->head;
@@ -185,9 +168,7 @@ void http_deadline_arrived(struct http_deadline *d,
 
     if (d == NULL || (w = watch_of(conn)) == NULL)
         return;
-    pthread_mutex_lock(&d->lock);
-    w->waiting = false;
-    pthread_mutex_unlock(&d->lock);
+    atomic_store(&w->waiting, false);
 }
 
 void http_deadline_restart(struct http_deadline *d,
@@ -197,8 +178,6 @@ void http_deadline_restart(struct http_deadline *d,
 
     if (d == NULL || (w = watch_of(conn)) == NULL)
         return;
-    pthread_mutex_lock(&d->lock);
-    w->since_ms = now_ms();
-    w->waiting = true;
-    pthread_mutex_unlock(&d->lock);
+    atomic_store(&w->since_ms, now_ms());
+    atomic_store(&w->waiting, true);
 }

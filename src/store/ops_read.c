@@ -181,7 +181,10 @@ struct hist_ctx {
 };
 
 /* One pass over the patient's rows through the (patient_ref, ...)
- * indexes; each count is a conditional sum (see struct store_history). */
+ * indexes; each count is a conditional sum (see struct store_history).
+ * The last column is the day of the latest earlier booking; ties of
+ * instant take the later day, as the in-memory index does. Two index
+ * seeks in the same statement, so a booking costs one round trip. */
 static const char hist_sql[] =
     "SELECT"
     " COALESCE(SUM(CASE WHEN label IS NOT NULL AND appt_day < ?"
@@ -198,14 +201,12 @@ static const char hist_sql[] =
     "   THEN 1 ELSE 0 END), 0),"
     " COALESCE(SUM(CASE WHEN booked_at < ? AND appt_day = ?"
     "   THEN 1 ELSE 0 END), 0),"
-    " MAX(CASE WHEN booked_at < ? THEN booked_at END)"
+    " MAX(CASE WHEN booked_at < ? THEN booked_at END),"
+    " (SELECT MAX(p.appt_day) FROM appointments p"
+    "   WHERE p.patient_ref = ? AND p.booked_at ="
+    "   (SELECT MAX(q.booked_at) FROM appointments q"
+    "     WHERE q.patient_ref = ? AND q.booked_at < ?))"
     " FROM appointments WHERE patient_ref = ?";
-
-/* The day of the latest earlier booking; ties of instant take the later
- * day, as the in-memory index does. */
-static const char hist_prev_sql[] =
-    "SELECT MAX(appt_day) FROM appointments"
-    " WHERE patient_ref = ? AND booked_at = ?";
 
 static void hist_counts(struct store *s, struct store_stmt *st,
                         struct store_history *out)
@@ -220,24 +221,8 @@ static void hist_counts(struct store *s, struct store_stmt *st,
     out->same_day_appts = s->drv->col_int(st, 6);
     if (!s->drv->col_null(st, 7))
         out->prev_booked_at = s->drv->col_int(st, 7);
-}
-
-/* The follow-up lookup, only when there is an earlier booking. */
-static enum ns_err hist_details(struct store *s, struct store_conn *c,
-                                struct hist_ctx *x, struct ns_error *err)
-{
-    struct store_history *out = x->out;
-    struct store_stmt *st = NULL;
-    enum ns_err rc;
-
-    if (out->prev_booked_at == INT64_MIN)
-        return NS_OK;
-    rc = store_query(s, c, hist_prev_sql, 0, &st, err, "ti", x->patient,
-                     out->prev_booked_at);
-    if (rc == NS_OK && !s->drv->col_null(st, 0))
-        out->prev_booked_for = (int32_t)s->drv->col_int(st, 0);
-    s->drv->finalize(st);
-    return rc == NS_DONE ? NS_OK : rc;
+    if (!s->drv->col_null(st, 8))
+        out->prev_booked_for = (int32_t)s->drv->col_int(st, 8);
 }
 
 static enum ns_err hist_conn(struct store *s, struct store_conn *c,
@@ -248,17 +233,14 @@ static enum ns_err hist_conn(struct store *s, struct store_conn *c,
     int64_t d = x->day;
     enum ns_err rc;
 
-    rc = store_query(s, c, hist_sql, 0, &st, err, "iiiiiiiiiiiit", d, d, d,
-                     x->t, d, x->t, x->t - WINDOW_30D_S, x->t, d * DAY_S,
-                     x->t, (int64_t)x->appt_day, x->t, x->patient);
+    rc = store_query(s, c, hist_sql, 0, &st, err, "iiiiiiiiiiiittit", d, d,
+                     d, x->t, d, x->t, x->t - WINDOW_30D_S, x->t, d * DAY_S,
+                     x->t, (int64_t)x->appt_day, x->t, x->patient,
+                     x->patient, x->t, x->patient);
     if (rc == NS_OK)
         hist_counts(s, st, x->out);
     s->drv->finalize(st);
-    if (rc == NS_DONE)
-        return NS_OK;
-    if (rc != NS_OK)
-        return rc;
-    return hist_details(s, c, x, err);
+    return rc == NS_DONE ? NS_OK : rc;
 }
 
 enum ns_err store_g_history(struct store *s, const char *patient,
