@@ -55,12 +55,13 @@ bool ratelimit_take(struct ratelimit *rl, int64_t key, int64_t now_ms,
     bool ok;
 
     pthread_mutex_lock(&rl->lock);
-    if (b->key != key) {
-        /* A new key (or one that evicted another) starts full. */
-        b->key = key;
+    if (b->key == -1) {
         b->tokens = rl->burst;
         b->at_ms = now_ms;
     }
+    /* A key that takes over a slot in use inherits its tokens: resetting
+     * them would let two keys that share the slot refill each other. */
+    b->key = key;
     if (now_ms > b->at_ms) {
         b->tokens += (double)(now_ms - b->at_ms) * rl->rate / 1000.0;
         if (b->tokens > rl->burst)

@@ -202,6 +202,23 @@ static void test_ratelimit_empty_bucket_refills_at_rate(void **state)
     assert_null(ratelimit_new(0, 1));
 }
 
+/* Keys that share a slot share its bucket: taking turns does not refill
+ * it, so together they never pass more than one key's rate. */
+static void test_ratelimit_keys_sharing_a_slot_share_the_bucket(void **st)
+{
+    struct ratelimit *rl = ratelimit_new(2, 2);
+    int64_t other = 7 + RATELIMIT_SLOTS;
+    unsigned retry = 0;
+
+    (void)st;
+    assert_non_null(rl);
+    assert_true(ratelimit_take(rl, 7, 1000, &retry));
+    assert_true(ratelimit_take(rl, other, 1000, &retry));
+    assert_false(ratelimit_take(rl, 7, 1000, &retry));
+    assert_false(ratelimit_take(rl, other, 1000, &retry));
+    ratelimit_free(rl);
+}
+
 static void test_rate_limit_past_burst_answers_429_retry_after(void **state)
 {
     struct fx *f = *state;
@@ -438,6 +455,7 @@ int main(void)
 {
     const struct CMUnitTest open_tests[] = {
         cmocka_unit_test(test_ratelimit_empty_bucket_refills_at_rate),
+        cmocka_unit_test(test_ratelimit_keys_sharing_a_slot_share_the_bucket),
         cmocka_unit_test_setup_teardown(
             test_routes_every_role_gets_its_expected_status, setup,
             server_fx_teardown),
