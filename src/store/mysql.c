@@ -155,7 +155,8 @@ static enum ns_err my_fail(struct my_conn *c, unsigned e, const char *msg,
         c->base.broken = 1;
         code = NS_ERR_UNAVAILABLE;
     } else if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT
-               || e == ER_RECORD_FILE_FULL || e == ER_DISK_FULL) {
+               || e == ER_RECORD_FILE_FULL || e == ER_DISK_FULL
+               || e == ER_AUTOINC_READ_FAILED) {
         code = NS_ERR_UNAVAILABLE;
     } else if (e == ER_DUP_ENTRY || e == ER_DUP_KEY) {
         code = NS_ERR_CONFLICT;
