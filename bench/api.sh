@@ -13,16 +13,9 @@ cd "$(dirname "$0")/.."
 model=${1:?usage: bench/api.sh MODEL [MYSQL_URL]}
 mysql_url=${2:-}
 dur=${DURATION:-10}
-peer=/work/shared/peers/python-fastapi
+peer=$(peer_dir)
 record=$peer/bench/sample_record.json
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+bench_scratch
 make -j2 > /dev/null
 
 # wrk scripts: one fixed body for /predict, a fresh appointment id per

@@ -13,8 +13,9 @@
 #   bash bench/explain.sh [DATA.csv]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 data=${1:-data/noshow-vitoria-2016-until-may.csv}
-peer=${PEER:-/work/shared/peers/python-fastapi}
+peer=$(peer_dir)
 py=/usr/bin/python3
 export OMP_WAIT_POLICY=passive
 out=bench/results/explain.md

@@ -18,7 +18,9 @@ T0 = time.perf_counter()
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-PEER_DIR = os.environ.get("PEER_DIR", "/work/shared/peers/python-fastapi")
+PEER_DIR = os.environ.get("PEER_DIR", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "peers",
+    "python-fastapi"))
 sys.path.insert(0, PEER_DIR)
 
 DOCTOLIB_CATS = ["Hospital_Area", "Specialty", "Facility_Type",

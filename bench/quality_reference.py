@@ -3,7 +3,8 @@ the model card's time split.
 
 usage: /usr/bin/python3 bench/quality_reference.py DATA.csv [CUT]
 
-The reference (PEER_DIR, default /work/shared/peers/python-fastapi):
+The reference (PEER_DIR, default ../shared/peers/python-fastapi beside
+the repository):
 its 12 features, Neighbourhood through sklearn's LabelEncoder
 (alphabetical codes), random 1:1 oversampling, XGBClassifier with 100
 trees, depth 3, learning rate 0.1 and the rest default. Its random split
@@ -21,8 +22,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import LabelEncoder
 from xgboost import XGBClassifier
 
-sys.path.insert(0, os.environ.get("PEER_DIR",
-                                  "/work/shared/peers/python-fastapi"))
+sys.path.insert(0, os.environ.get("PEER_DIR", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
+    "peers", "python-fastapi")))
 from features import TARGET_COL, build_features  # noqa: E402
 from train import random_oversample  # noqa: E402
 

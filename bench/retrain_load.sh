@@ -15,15 +15,8 @@ cd "$(dirname "$0")/.."
 model=${1:?usage: bench/retrain_load.sh MODEL DATA.csv}
 data=${2:?usage: bench/retrain_load.sh MODEL DATA.csv}
 dur=${DURATION:-8}
-record=/work/shared/peers/python-fastapi/bench/sample_record.json
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+record=$(peer_dir)/bench/sample_record.json
+bench_scratch
 make -j2 > /dev/null
 
 key=$(build/noshow keys add --db "sqlite:$work/c.db" --role clinic \

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REPS=${REPS:-3}
-PEER=${PEER:-/work/shared/peers/python-fastapi}
+PEER=${PEER:-$(cd .. && pwd)/shared/peers/python-fastapi}
 DATA=${DATA:-data/noshow-vitoria-2016-until-may.csv}
 PY=/usr/bin/python3
 ROOT=$PWD

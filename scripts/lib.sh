@@ -65,3 +65,25 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $3"
 LUA
 }
+
+# peer_dir: the Python reference stack the benchmarks run beside noshow,
+# ../shared/peers/python-fastapi next to the repository unless PEER
+# names another copy.
+peer_dir() {
+    echo "${PEER:-$(cd .. && pwd)/shared/peers/python-fastapi}"
+}
+
+# bench_scratch: sets work (a new temporary folder) and pids (an empty
+# list the caller adds its servers to); on exit the servers get SIGTERM
+# and the folder is removed.
+bench_scratch() {
+    work=$(mktemp -d)
+    pids=()
+    trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+    for p in "${pids[@]}"; do kill -TERM "$p" 2> /dev/null || true; done
+    wait 2> /dev/null || true
+    rm -rf "$work"
+}
