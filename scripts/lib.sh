@@ -20,11 +20,16 @@ listen_port() {
 }
 
 # free_port: prints a port on 127.0.0.1 nobody listens on (bash only: no
-# extra tools on a clean machine).
+# extra tools on a clean machine), below the kernel's range of ports for
+# outgoing connections: a port a client socket holds there cannot be
+# bound by a server, and the load tests open thousands of them.
 free_port() {
-    local p
+    local p low=32768
+    read -r low _ < /proc/sys/net/ipv4/ip_local_port_range 2> /dev/null ||
+        low=32768
+    [ "$low" -gt 11000 ] || low=32768
     for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((10000 + RANDOM % (low - 10000)))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2> /dev/null; then
             echo "$p"
             return 0

@@ -54,6 +54,11 @@ start() {
 
     local waited=0
     until client -e 'SELECT 1' > /dev/null 2>&1; do
+        if ! kill -0 "$(cat "$dir/launcher.pid")" 2> /dev/null; then
+            tail -n 20 "$dir/error.log" >&2
+            die "mariadbd exited before it was ready (port $port); see" \
+                "$dir/error.log"
+        fi
         sleep 0.5
         waited=$((waited + 1))
         if [ "$waited" -ge $((READY_TIMEOUT_S * 2)) ]; then
