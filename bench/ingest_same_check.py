@@ -7,10 +7,11 @@ usage: /usr/bin/python3 bench/ingest_same_check.py [DATA.csv ...]
 Without arguments: the real file and a generated doctolib file of
 100,000 rows (`noshow generate --rows 100000 --seed 1`). For each file,
 build/noshow clean and the pandas same-work mode write their features
-to a scratch folder, then the two files are compared. Both files are read as text and every feature is compared as a 32-bit
-float (the C side writes float32 values, each in its shortest exact
-form; pandas writes its own dtypes with to_csv), so "0.5" and "0.50"
-agree and any real difference shows. Missing must be missing on both
+to a scratch folder, then the two files are compared. Both are read as
+text and every feature is compared as a 32-bit float (the C side
+writes float32 values, each in its shortest exact form; pandas writes
+its own dtypes with to_csv), so "57" and "57.0" agree and any real
+difference shows. Missing must be missing on both
 sides. appointment_id and label are compared as text. Exit 0 when every
 column of every file agrees, 1 otherwise, with one line per column.
 """
