@@ -96,6 +96,7 @@ struct run {
     struct pipeline *pipe;
     struct clean_report rep;
     long unknown_cats;
+    size_t hist_row;    /* pass 2: number of the next indexed row */
     uint8_t *kept;      /* one bit per data row: kept in pass 1 */
     size_t kept_cap;    /* bytes */
     FILE *feat;
@@ -273,13 +274,18 @@ static bool was_kept(const struct run *r, size_t ordinal)
 
 /* Rows without a patient or either date have no place in the history
  * (as in pipeline_history_index). */
+static bool indexable(const struct record *rec)
+{
+    return rec->patient != NULL && rec->patient[0] != '\0' &&
+           rec->booked_at != NS_TIME_NONE && rec->appt_day != NS_DAY_NONE;
+}
+
 static enum ns_err index_row(struct run *r, struct ns_error *err)
 {
     const struct record *rec = r->rec;
     enum ns_err rc;
 
-    if (rec->patient == NULL || rec->patient[0] == '\0' ||
-        rec->booked_at == NS_TIME_NONE || rec->appt_day == NS_DAY_NONE)
+    if (!indexable(rec))
         return NS_OK;
     rc = history_index_add(r->hist, rec->patient, rec->booked_at,
                            rec->appt_day, rec->label);
@@ -502,6 +508,29 @@ static enum ns_err build_pipeline(struct run *r, struct ns_error *err)
     return rc;
 }
 
+/* A row pass 1 indexed is asked for by its number there, which spares
+ * hashing its patient again; any other row (no patient or no date)
+ * goes through the source, as in pipeline_row. */
+static enum ns_err row_features(struct run *r,
+                                const struct history_source *src,
+                                float *vec, int *unknown,
+                                struct ns_error *err)
+{
+    const struct record *rec = r->rec;
+    struct history_stats hs;
+
+    if (!pipeline_uses_history(r->pipe) || !indexable(rec))
+        return pipeline_row(r->pipe, rec, src, vec, unknown, err);
+    if (!history_index_row_is(r->hist, r->hist_row, rec->booked_at,
+                              rec->appt_day))
+        return ns_error_set(err, NS_ERR_INVALID, "%s:%ld: %s changed "
+                            "between the two passes", r->a.path,
+                            rec->line, r->a.path);
+    history_index_row_stats(r->hist, r->hist_row++, &hs);
+    pipeline_row_stats(r->pipe, rec, &hs, vec, unknown);
+    return NS_OK;
+}
+
 /* Writes one kept row's features; the row passed pass 1's checks, so
  * cleaning it again cannot fail unless the file changed in between. */
 static enum ns_err feature_row(struct run *r, const struct csv_row *row,
@@ -520,7 +549,7 @@ static enum ns_err feature_row(struct run *r, const struct csv_row *row,
         ns_error_prefix(err, "%s changed between the two passes",
                         r->a.path);
     if (rc == NS_OK)
-        rc = pipeline_row(r->pipe, r->rec, src, vec, &unknown, err);
+        rc = row_features(r, src, vec, &unknown, err);
     if (rc == NS_OK)
         rc = write_features(r, vec, err);
     r->unknown_cats += unknown;

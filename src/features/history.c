@@ -379,6 +379,42 @@ void history_index_table_stats(const struct history_index *h,
         key_stats(h, patient, booked_at, appt_day, out);
 }
 
+/* Rows this far ahead get their patient's group start loaded, and
+ * half as far ahead the group itself: the groups of successive rows
+ * lie anywhere in the index, and each would otherwise miss the cache
+ * while the row waits. */
+#define PREFETCH_AHEAD 4
+
+static void prefetch_rows(const struct history_index *h, size_t i)
+{
+    if (i + PREFETCH_AHEAD < h->n)
+        __builtin_prefetch(&h->start[h->pat[i + PREFETCH_AHEAD]]);
+    if (i + PREFETCH_AHEAD / 2 < h->n) {
+        const struct entry *e = h->entries +
+                                h->start[h->pat[i + PREFETCH_AHEAD / 2]];
+
+        __builtin_prefetch(e);
+        __builtin_prefetch(e + 2);
+    }
+}
+
+void history_index_row_stats(const struct history_index *h, size_t i,
+                             struct history_stats *out)
+{
+    history_stats_empty(out);
+    if (!h->finished || i >= h->n)
+        return;
+    prefetch_rows(h, i);
+    key_stats(h, h->pat[i], h->booked[i], h->dated[i].day, out);
+}
+
+bool history_index_row_is(const struct history_index *h, size_t i,
+                          int64_t booked_at, int32_t appt_day)
+{
+    return i < h->n && h->booked[i] == booked_at &&
+           h->dated[i].day == appt_day;
+}
+
 enum ns_err history_index_from_table(const struct table *t,
                                      struct history_index **out,
                                      struct ns_error *err)

@@ -11,6 +11,7 @@
 #ifndef NS_HISTORY_H
 #define NS_HISTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -103,6 +104,22 @@ const struct table *history_index_table(const struct history_index *h);
 void history_index_table_stats(const struct history_index *h,
                                uint32_t patient, int64_t booked_at,
                                int32_t appt_day, struct history_stats *out);
+
+/* Rows are numbered from 0 in the order history_index_add() added them
+ * (a call that adds nothing takes no number). The stats of row i for
+ * its own patient, instant and day: the same numbers as asking the
+ * source with them, without hashing the patient again. Asking rows in
+ * increasing order is the fast path: each call starts loading the
+ * index data of the rows a little further on. Empty stats for i past
+ * the last row or before history_index_finish(). */
+void history_index_row_stats(const struct history_index *h, size_t i,
+                             struct history_stats *out);
+
+/* Whether row i was booked at booked_at for appt_day (false past the
+ * last row): lets a caller that numbers rows itself check that it
+ * still speaks of the row it added. */
+bool history_index_row_is(const struct history_index *h, size_t i,
+                          int64_t booked_at, int32_t appt_day);
 
 void history_index_free(struct history_index *h);
 

@@ -371,6 +371,13 @@ enum ns_err pipeline_row(const struct pipeline *p, const struct record *r,
     return NS_OK;
 }
 
+void pipeline_row_stats(const struct pipeline *p, const struct record *r,
+                        const struct history_stats *hs, float *out,
+                        int *unknown_cats)
+{
+    fill_row(p, r, hs, NULL, out, unknown_cats);
+}
+
 static void memo_free(struct memo *m, size_t ncols)
 {
     for (size_t c = 0; m->codes && c < ncols; c++)

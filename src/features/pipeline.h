@@ -76,6 +76,13 @@ NS_MUST_CHECK enum ns_err pipeline_row(const struct pipeline *p,
                                        float *out, int *unknown_cats,
                                        struct ns_error *err);
 
+/* pipeline_row with the row's history already known (hs is read only
+ * when p uses history; history_stats_empty() for none), for a caller
+ * that asks its own index by row rather than through a source. */
+void pipeline_row_stats(const struct pipeline *p, const struct record *r,
+                        const struct history_stats *hs, float *out,
+                        int *unknown_cats);
+
 /* Feature vectors of rows[0..nrows) of t (every row when rows is NULL)
  * into out, row-major: out[i * nfeatures + k], with the same numbers as
  * pipeline_row. History comes from idx (NULL: none); an index made from

@@ -214,6 +214,36 @@ static void test_history_refuses_impossible_rows(void **state)
     history_index_free(h);
 }
 
+/* Asking by row number gives, bit for bit, what asking by patient text
+ * gives for the row's own patient, instant and day. */
+static void test_history_row_stats_match_the_query(void **state)
+{
+    size_t n = sizeof(timeline) / sizeof(timeline[0]);
+    struct history_index *h = build(timeline, n);
+    struct history_stats by_row, by_text, none;
+
+    (void)state;
+    for (size_t i = 0; i < n; i++) {
+        by_text = ask(h, timeline[i].patient, timeline[i].booked,
+                      timeline[i].day);
+        history_index_row_stats(h, i, &by_row);
+        assert_memory_equal(&by_row, &by_text, sizeof(by_row));
+        assert_true(history_index_row_is(h, i,
+                                         hand_instant(timeline[i].booked),
+                                         hand_day(timeline[i].day)));
+    }
+    assert_false(history_index_row_is(h, 0, hand_instant(
+                                          timeline[1].booked),
+                                      hand_day(timeline[0].day)));
+    assert_false(history_index_row_is(h, n, hand_instant(
+                                          timeline[0].booked),
+                                      hand_day(timeline[0].day)));
+    history_stats_empty(&none);
+    history_index_row_stats(h, n, &by_row);
+    assert_memory_equal(&by_row, &none, sizeof(by_row));
+    history_index_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_history_thirty_day_window_is_open),
         cmocka_unit_test(test_history_query_before_finish_fails),
         cmocka_unit_test(test_history_refuses_impossible_rows),
+        cmocka_unit_test(test_history_row_stats_match_the_query),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
