@@ -490,6 +490,26 @@ static void fold(struct fp *h, uint64_t w)
     h->b ^= h->b >> 31;
 }
 
+/* The r = n % 8 last bytes of p[0..n) in the low bytes of a word, as a
+ * copy into a zeroed word gives them on a little-endian machine. A
+ * copy of variable length goes through memory and stalls the load
+ * after it, once per field of every row; a whole-word read of the end
+ * shifted down does not. */
+static uint64_t tail_word(const char *p, size_t n, size_t r)
+{
+    uint64_t w = 0;
+
+    if (r == 0)
+        return 0;
+    if (n >= 8) {
+        memcpy(&w, p + n - 8, 8);
+        return w >> (8 * (8 - r));
+    }
+    for (size_t k = 0; k < r; k++)
+        w |= (uint64_t)(unsigned char)p[n - r + k] << (8 * k);
+    return w;
+}
+
 static void hash_bytes(struct fp *h, const char *p, size_t n)
 {
     uint64_t w = 0;
@@ -499,9 +519,7 @@ static void hash_bytes(struct fp *h, const char *p, size_t n)
         memcpy(&w, p + i, 8);
         fold(h, w);
     }
-    w = 0;
-    memcpy(&w, p + i, n - i);
-    fold(h, w ^ ((uint64_t)(n - i) << 59));
+    fold(h, tail_word(p, n, n - i) ^ ((uint64_t)(n - i) << 59));
 }
 
 static struct fp row_fingerprint(const struct csv_row *row)
