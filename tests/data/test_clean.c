@@ -386,6 +386,20 @@ static void test_clean_dedup_spots_exact_copies(void **state)
     assert_int_equal(clean_dedup_check(d, trow_make(&t, 6, "4321,x"), &dup),
                      NS_OK);
     assert_true(dup);
+    /* Values longer than a word that differ only in their last bytes:
+     * the tail past the last whole word counts. */
+    static const char *const longer[] = {
+        "2016-04-29T18:38:08Z,x", "2016-04-29T18:38:09Z,x",
+        "JARDIM DA PENHA,1", "JARDIM DA PENHB,1", "12345678,y",
+        "123456789,y", "1234567,y"};
+    for (size_t i = 0; i < sizeof(longer) / sizeof(longer[0]); i++) {
+        assert_int_equal(clean_dedup_check(d, trow_make(&t, 7, longer[i]),
+                                           &dup), NS_OK);
+        assert_false(dup);
+    }
+    assert_int_equal(clean_dedup_check(d, trow_make(&t, 8, longer[3]),
+                                       &dup), NS_OK);
+    assert_true(dup);
     clean_dedup_free(d);
     clean_dedup_free(NULL);
 }
