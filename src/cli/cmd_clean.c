@@ -203,15 +203,22 @@ static enum ns_err open_input(const struct run *r, struct csv_reader **rd,
 }
 
 /* Decides whether a row is kept: NS_OK kept (r->rec filled),
- * NS_ERR_INVALID dropped (reason and err set); anything else stops. */
+ * NS_ERR_INVALID dropped (reason and err set); anything else stops. A
+ * duplicate is reported as such whatever its values; its values are
+ * checked first only so that its slot of the duplicate table loads in
+ * the meantime. */
 static enum ns_err check_row(struct run *r, const struct csv_row *row,
                              bool need_label, enum clean_reason *reason,
                              struct ns_error *err)
 {
+    struct clean_fp fp = clean_dedup_hash(r->dedup, row);
     bool dup = false;
-    enum ns_err rc;
+    enum ns_err rc, checked;
 
-    rc = clean_dedup_check(r->dedup, row, &dup);
+    *reason = CLEAN_OK;
+    checked = clean_csv_row(r->schema, r->bind, r->a.path, row, need_label,
+                            r->rec, reason, err);
+    rc = clean_dedup_add(r->dedup, fp, &dup);
     if (rc != NS_OK)
         return ns_error_set(err, rc, "out of memory");
     if (dup) {
@@ -219,9 +226,7 @@ static enum ns_err check_row(struct run *r, const struct csv_row *row,
         return ns_error_set(err, NS_ERR_INVALID, "%s:%ld: exact duplicate "
                             "of an earlier row", r->a.path, row->line);
     }
-    *reason = CLEAN_OK;
-    return clean_csv_row(r->schema, r->bind, r->a.path, row, need_label,
-                         r->rec, reason, err);
+    return checked;
 }
 
 static bool label_present(const struct run *r)

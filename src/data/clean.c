@@ -460,12 +460,8 @@ void clean_report_print(const struct clean_report *rep, FILE *f)
 
 /* === Duplicates: a set of 128-bit row fingerprints === */
 
-struct fp {
-    uint64_t a, b;  /* (0, 0) marks an empty slot */
-};
-
 struct clean_dedup {
-    struct fp *slots;
+    struct clean_fp *slots;
     size_t cap, count;  /* cap is a power of two */
 };
 
@@ -481,7 +477,7 @@ static uint64_t mix(uint64_t h)
 
 /* Two independent lanes over the bytes, folding 8 bytes at a time; the
  * last partial word carries its length so trailing zeros count. */
-static void fold(struct fp *h, uint64_t w)
+static void fold(struct clean_fp *h, uint64_t w)
 {
     /* One multiply per lane per word; mix() finishes the whole row. */
     h->a = (h->a ^ w) * 0x9e3779b97f4a7c15ULL;
@@ -510,7 +506,7 @@ static uint64_t tail_word(const char *p, size_t n, size_t r)
     return w;
 }
 
-static void hash_bytes(struct fp *h, const char *p, size_t n)
+static void hash_bytes(struct clean_fp *h, const char *p, size_t n)
 {
     uint64_t w = 0;
     size_t i = 0;
@@ -522,9 +518,9 @@ static void hash_bytes(struct fp *h, const char *p, size_t n)
     fold(h, tail_word(p, n, n - i) ^ ((uint64_t)(n - i) << 59));
 }
 
-static struct fp row_fingerprint(const struct csv_row *row)
+static struct clean_fp row_fingerprint(const struct csv_row *row)
 {
-    struct fp h = {0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL};
+    struct clean_fp h = {0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL};
 
     for (size_t i = 0; i < row->nfields; i++) {
         /* The length acts as separator, so "a,bc" and "ab,c" differ. */
@@ -554,7 +550,8 @@ struct clean_dedup *clean_dedup_new(void)
 }
 
 /* Finds the slot of h: where it is, or the empty slot where it belongs. */
-static struct fp *slot_of(struct fp *slots, size_t cap, struct fp h)
+static struct clean_fp *slot_of(struct clean_fp *slots, size_t cap,
+                                struct clean_fp h)
 {
     size_t i = h.a & (cap - 1);
 
@@ -569,7 +566,7 @@ static struct fp *slot_of(struct fp *slots, size_t cap, struct fp h)
 static enum ns_err dedup_grow(struct clean_dedup *d)
 {
     size_t cap = d->cap * 2;
-    struct fp *slots = calloc(cap, sizeof(*slots));
+    struct clean_fp *slots = calloc(cap, sizeof(*slots));
 
     if (slots == NULL)
         return NS_ERR_NOMEM;
@@ -583,11 +580,25 @@ static enum ns_err dedup_grow(struct clean_dedup *d)
     return NS_OK;
 }
 
+struct clean_fp clean_dedup_hash(const struct clean_dedup *d,
+                                 const struct csv_row *row)
+{
+    struct clean_fp h = row_fingerprint(row);
+
+    __builtin_prefetch(&d->slots[h.a & (d->cap - 1)]);
+    return h;
+}
+
 enum ns_err clean_dedup_check(struct clean_dedup *d,
                               const struct csv_row *row, bool *dup)
 {
-    struct fp h = row_fingerprint(row);
-    struct fp *slot;
+    return clean_dedup_add(d, row_fingerprint(row), dup);
+}
+
+enum ns_err clean_dedup_add(struct clean_dedup *d, struct clean_fp h,
+                            bool *dup)
+{
+    struct clean_fp *slot;
 
     /* Up to three quarters full: probes stay within a cache line or
      * two, and the table (the largest per-row memory of a clean run)

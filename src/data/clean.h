@@ -73,6 +73,18 @@ struct clean_dedup *clean_dedup_new(void);
 NS_MUST_CHECK enum ns_err clean_dedup_check(struct clean_dedup *d,
                                             const struct csv_row *row,
                                             bool *dup);
+
+/* clean_dedup_check in two steps, so that other work on the row can
+ * run while its slot of the table (a likely cache miss on large files)
+ * loads: the row's fingerprint, then its check and record. A
+ * fingerprint stays valid across other adds. */
+struct clean_fp {
+    uint64_t a, b;  /* (0, 0) marks an empty slot */
+};
+struct clean_fp clean_dedup_hash(const struct clean_dedup *d,
+                                 const struct csv_row *row);
+NS_MUST_CHECK enum ns_err clean_dedup_add(struct clean_dedup *d,
+                                          struct clean_fp fp, bool *dup);
 void clean_dedup_free(struct clean_dedup *d);
 
 /* A CSV of rejected rows: the original fields plus "reject_line",
