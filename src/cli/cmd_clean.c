@@ -96,6 +96,7 @@ struct run {
     struct pipeline *pipe;
     struct clean_report rep;
     long unknown_cats;
+    int patient_field;  /* the patient's field in a row, or -1 */
     size_t hist_row;    /* pass 2: number of the next indexed row */
     uint8_t *kept;      /* one bit per data row: kept in pass 1 */
     size_t kept_cap;    /* bytes */
@@ -205,8 +206,8 @@ static enum ns_err open_input(const struct run *r, struct csv_reader **rd,
 /* Decides whether a row is kept: NS_OK kept (r->rec filled),
  * NS_ERR_INVALID dropped (reason and err set); anything else stops. A
  * duplicate is reported as such whatever its values; its values are
- * checked first only so that its slot of the duplicate table loads in
- * the meantime. */
+ * checked first only so that its slot of the duplicate table, and its
+ * patient's entry of the history map, load in the meantime. */
 static enum ns_err check_row(struct run *r, const struct csv_row *row,
                              bool need_label, enum clean_reason *reason,
                              struct ns_error *err)
@@ -215,6 +216,10 @@ static enum ns_err check_row(struct run *r, const struct csv_row *row,
     bool dup = false;
     enum ns_err rc, checked;
 
+    if (r->patient_field >= 0 && (size_t)r->patient_field < row->nfields)
+        history_index_prefetch(r->hist,
+                               row->fields[r->patient_field].ptr,
+                               row->fields[r->patient_field].len);
     *reason = CLEAN_OK;
     checked = clean_csv_row(r->schema, r->bind, r->a.path, row, need_label,
                             r->rec, reason, err);
@@ -320,10 +325,13 @@ static enum ns_err setup_pass_one(struct run *r, const struct csv_reader *rd,
                                   struct ns_error *err)
 {
     enum ns_err rc;
+    int pcol;
 
     rc = pick_schema(r, header, err);
     if (rc != NS_OK)
         return rc;
+    pcol = schema_find_role(r->schema, ROLE_PATIENT_ID);
+    r->patient_field = pcol >= 0 ? r->bind->field_of_col[pcol] : -1;
     r->rec = record_new(r->schema);
     r->dedup = clean_dedup_new();
     r->hist = history_index_new();

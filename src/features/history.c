@@ -147,6 +147,13 @@ enum ns_err history_index_add(struct history_index *h, const char *patient,
     return add_key(h, (uint32_t)key, booked_at, appt_day, label);
 }
 
+void history_index_prefetch(const struct history_index *h,
+                            const char *patient, size_t len)
+{
+    if (h->table == NULL && len > 0)
+        ns_hmap_prefetch(h->ids, patient, len);
+}
+
 /* By instant, then by day, so that ties order the same in every run and
  * in the store's "latest booking" query. */
 static int cmp_booking(const void *a, const void *b)

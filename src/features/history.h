@@ -74,6 +74,12 @@ NS_MUST_CHECK enum ns_err history_index_add(struct history_index *h,
                                             int64_t booked_at,
                                             int32_t appt_day, int label);
 
+/* A hint that history_index_add() will soon be called for the patient
+ * whose text is patient[0..len) (not necessarily NUL-terminated):
+ * starts loading its entry of the patient map. Changes nothing. */
+void history_index_prefetch(const struct history_index *h,
+                            const char *patient, size_t len);
+
 /* Sorts the index; NS_ERR_NOMEM, or NS_ERR_TOO_LARGE past 2^32 rows. */
 NS_MUST_CHECK enum ns_err history_index_finish(struct history_index *h);
 
