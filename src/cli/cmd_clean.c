@@ -440,7 +440,7 @@ static char *put_float(char *p, float v)
                           (size_t)(ns_put_u64(digits, (uint64_t)m) - digits),
                           k);
     }
-    return p + snprintf(p, 32, "%.9g", d);
+    return ns_put_float_g9(p, v);
 }
 
 #define FEAT_BUF (1u << 20)

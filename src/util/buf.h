@@ -36,4 +36,12 @@ void ns_buf_free(struct ns_buf *b);
 char *ns_put_u64(char *p, uint64_t v);
 char *ns_put_i64(char *p, int64_t v);
 
+/* Writes v at p exactly as snprintf(p, 32, "%.9g", v) does (at most 16
+ * bytes; no NUL) and returns the byte after it. %.9g is the shortest
+ * fixed precision that reads back as the same float. Values from 1e-4
+ * to below 1e9 in magnitude are formatted here with integer
+ * arithmetic, several times faster than printf; others go to
+ * snprintf. */
+char *ns_put_float_g9(char *p, float v);
+
 #endif

@@ -61,11 +61,51 @@ static void test_put_i64_edges_and_signs(void **state)
     }
 }
 
+static void assert_g9(float v)
+{
+    char want[40], got[40];
+    char *end = ns_put_float_g9(got, v);
+
+    *end = '\0';
+    snprintf(want, sizeof(want), "%.9g", (double)v);
+    assert_string_equal(got, want);
+}
+
+/* Byte for byte the text of %.9g: edges of the fast range, rounding up
+ * to the next power of ten, exact halves, and a spread of floats over
+ * every binade from below 1e-4 to above 1e9, both signs. */
+static void test_put_float_g9_matches_printf(void **state)
+{
+    static const float edges[] = {
+        0.0f, 1e-4f, 9.9999997e-5f, 1e-3f, 0.1f, 0.5f, 1.0f, 10.0f,
+        0.368298620f, 0.333333343f, 2.5f, 1e8f, 999999936.0f, 1e9f,
+        123456792.0f, 16777217.0f, 3.40282347e38f, 1.17549435e-38f,
+        1e-45f, 53.9804611f, 0.0331018530f, 99999.9922f, 0.000999999931f};
+    uint32_t lo, hi;
+    float from = 1e-5f, to = 1e10f;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        assert_g9(edges[i]);
+        assert_g9(-edges[i]);
+    }
+    memcpy(&lo, &from, sizeof(lo));
+    memcpy(&hi, &to, sizeof(hi));
+    for (uint32_t u = lo; u < hi; u += 4099) {
+        float v;
+
+        memcpy(&v, &u, sizeof(v));
+        assert_g9(v);
+        assert_g9(-v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_u64_edges_and_every_length),
         cmocka_unit_test(test_put_i64_edges_and_signs),
+        cmocka_unit_test(test_put_float_g9_matches_printf),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
