@@ -428,7 +428,15 @@ static char *put_float(char *p, float v)
 
     if (isnan(v))
         return p;
-    for (size_t k = 0; k < 4 && fabs(d) < 1e12; k++) {
+    /* Most features are whole numbers: the k = 0 case below without
+     * its division (a float below 1e12 is whole exactly when its
+     * truncation is itself). */
+    if (fabs(d) < 1e12 && (double)(uint64_t)fabs(d) == fabs(d)) {
+        if (d < 0)
+            *p++ = '-';
+        return ns_put_u64(p, (uint64_t)fabs(d));
+    }
+    for (size_t k = 1; k < 4 && fabs(d) < 1e12; k++) {
         double m = nearbyint(fabs(d) * scale[k]);
         char digits[24];
 
