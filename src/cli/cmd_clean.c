@@ -579,12 +579,12 @@ static enum ns_err feature_row(struct run *r, const struct csv_row *row,
 
 /* Pass 2: reads the file again and gives each row kept in pass 1 its
  * feature vector, with history from pass 1's index.
- * LIMITATION: ingest (both passes) runs at 1.4 to 2.8x pandas' rate on
- * generated files, not 10x: the patient lookup (pass 1 and again here),
- * the duplicate table and the history entries each miss the cache on
- * every row, about half of the CPU time. Keeping the patient key of
- * each row from pass 1 and splitting this pass over threads are the
- * next steps (docs/KNOWN_LIMITATIONS.md). */
+ * LIMITATION: ingest (both passes) runs at 6.4 to 6.9x the rate of
+ * pandas doing the same work, not 10x: this pass parses and checks
+ * every row a second time (with the CSV reading, about 45% of the
+ * CPU time of both passes). Keeping the parsed values from pass 1
+ * (memory per row) or splitting this pass over threads are the next
+ * steps (docs/KNOWN_LIMITATIONS.md). */
 static enum ns_err pass_two(struct run *r, struct ns_error *err)
 {
     struct csv_reader *rd = NULL;
