@@ -164,9 +164,10 @@ static enum ns_err put_field(struct ns_buf *b, char sep, const char *s,
 }
 
 /* Keeps the row's input columns as output text, each followed by the
- * separator, ready to be written with the added columns. Fields that
- * need no quotes (nearly all) are copied straight into room reserved
- * once per row: this runs for every row of the file. */
+ * separator, ready to be written with the added columns. This runs for
+ * every row of the file: a row that needs no quotes (nearly all) is
+ * copied whole, its fields' NULs becoming separators (csv.h keeps the
+ * fields back to back); others go field by field. */
 static enum ns_err keep_row(struct batch *bt, char sep,
                             const struct csv_row *row)
 {
@@ -181,11 +182,25 @@ static enum ns_err keep_row(struct batch *bt, char sep,
         total += row->fields[i].len;
     if (ns_buf_reserve(t, total) != NS_OK)
         return NS_ERR_NOMEM;
+    if (row->plain && row->nfields > 0) {
+        const char *base = row->fields[0].ptr;
+
+        memcpy(t->data + t->len, base, total);
+        for (size_t i = 0; i < row->nfields; i++) {
+            const struct csv_field *f = &row->fields[i];
+
+            t->data[t->len + (size_t)(f->ptr - base) + f->len] = sep;
+        }
+        t->len += total;
+        t->data[t->len] = '\0';
+        bt->nf[k] = total;
+        return NS_OK;
+    }
     for (size_t i = 0; i < row->nfields && rc == NS_OK; i++) {
         const struct csv_field *f = &row->fields[i];
 
         /* Fields end with a NUL and hold none (the reader checks). */
-        if ((row->plain || strcspn(f->ptr, special) == f->len) &&
+        if (strcspn(f->ptr, special) == f->len &&
             ns_buf_reserve(t, f->len + 1) == NS_OK) {
             memcpy(t->data + t->len, f->ptr, f->len);
             t->len += f->len;

@@ -717,38 +717,43 @@ static enum ns_err read_config(BoosterHandle h, int *trees,
     return rc;
 }
 
-/* One booster handle from JSON text, its thread count fixed for good,
- * configured by a first prediction so that later concurrent calls find
- * nothing left to set up. */
+/* Fixes a loaded handle's thread count for good and configures it by a
+ * first prediction, so that later concurrent calls find nothing left to
+ * set up. */
+static enum ns_err settle_handle(BoosterHandle h, const char *nthread,
+                                 size_t ncols, struct ns_error *err)
+{
+    float *row = NULL;
+    double margin;
+    enum ns_err rc = set_param(h, "nthread", nthread, err);
+
+    if (rc != NS_OK)
+        return rc;
+    row = malloc(ncols * sizeof(*row));
+    if (!row)
+        return ns_error_set(err, NS_ERR_NOMEM, "no memory for a %zu-feature"
+                            " row", ncols);
+    for (size_t j = 0; j < ncols; j++)
+        row[j] = NAN;
+    rc = margin_inplace(h, row, 1, ncols, &margin, err);
+    free(row);
+    return rc;
+}
+
+/* One more booster handle from JSON text, settled as above. */
 static enum ns_err load_handle(const char *buf, size_t len,
                                const char *nthread, size_t ncols,
                                BoosterHandle *out, struct ns_error *err)
 {
     BoosterHandle h = NULL;
-    float *row = NULL;
-    double margin;
     enum ns_err rc;
 
     if (XGBoosterCreate(NULL, 0, &h) != 0)
         return lib_fail(err, "XGBoosterCreate");
-    if (XGBoosterLoadModelFromBuffer(h, buf, len) != 0) {
+    if (XGBoosterLoadModelFromBuffer(h, buf, len) != 0)
         rc = lib_fail(err, "XGBoosterLoadModelFromBuffer");
-        goto out;
-    }
-    if ((rc = set_param(h, "nthread", nthread, err)) != NS_OK)
-        goto out;
-    row = malloc(ncols * sizeof(*row));
-    if (!row) {
-        rc = ns_error_set(err, NS_ERR_NOMEM, "no memory for a %zu-feature"
-                          " row", ncols);
-        goto out;
-    }
-    for (size_t j = 0; j < ncols; j++)
-        row[j] = NAN;
-    rc = margin_inplace(h, row, 1, ncols, &margin, err);
-
-out:
-    free(row);
+    else
+        rc = settle_handle(h, nthread, ncols, err);
     if (rc != NS_OK)
         XGBoosterFree(h);
     else
@@ -808,9 +813,14 @@ enum ns_err xgb_load_json(const char *buf, size_t len,
                           "expected at least one");
         goto out;
     }
+    /* The probe becomes the one-thread handle: each parse of the model
+     * text costs milliseconds, which a short batch job notices. */
     if ((rc = read_config(probe, &m->trees, err)) != NS_OK ||
-        (rc = load_handle(buf, len, "1", m->ncols, &m->single, err)) ||
-        (rc = load_handle(buf, len, "0", m->ncols, &m->bulk, err)))
+        (rc = settle_handle(probe, "1", m->ncols, err)) != NS_OK)
+        goto out;
+    m->single = probe;
+    probe = NULL;
+    if ((rc = load_handle(buf, len, "0", m->ncols, &m->bulk, err)))
         goto out;
     *out = m;
     m = NULL;
