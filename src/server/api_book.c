@@ -1,5 +1,6 @@
 /* Booking: validate, score with history from the store, store the row,
  * its events and the idempotency record in one transaction. */
+#include <math.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ struct booking {
     char actor[32];
     char *input_json;
     char *scored_json;
+    const json_t *body;         /* borrowed from the request */
     const char *names[SCHEMA_MAX_COLUMNS];
     struct store_value values[SCHEMA_MAX_COLUMNS];
     size_t nfeat;
@@ -62,6 +64,33 @@ static enum ns_err input_text(const struct schema *s, const json_t *body,
     *out = json_dumps(copy, JSON_COMPACT);
     json_decref(copy);
     return *out ? NS_OK : ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+}
+
+/* The original booking table kept the client's own day count; the
+ * doctolib schema reads the lead time from the dates and ignores it, so
+ * it is taken from the body as given, when it is a whole number. */
+static void declared_days(const json_t *body, struct store_appt_new *an)
+{
+    const json_t *v = json_object_get(body,
+                                      "Days_Between_Scheduling_and_"
+                                      "Appointment");
+    const char *text = json_string_value(v);
+    char *end = NULL;
+    double d = NAN;
+
+    if (json_is_integer(v)) {
+        an->days_between = json_integer_value(v);
+        an->has_days_between = 1;
+        return;
+    }
+    if (json_is_real(v))
+        d = json_real_value(v);
+    else if (text && text[0] && (d = strtod(text, &end), *end != '\0'))
+        d = NAN;
+    if (isfinite(d) && d == floor(d) && fabs(d) < 1e9) {
+        an->days_between = (int64_t)d;
+        an->has_days_between = 1;
+    }
 }
 
 static void feature_columns(struct booking *bk, const struct schema *s)
@@ -151,6 +180,7 @@ static enum ns_err store_booking(struct booking *bk,
     an.model_version = bundle_version(bk->b);
     an.reasons_json = bk->reasons_json;
     an.input_json = bk->input_json;
+    declared_days(bk->body, &an);
     an.n_features = bk->nfeat;
     an.feature_names = bk->names;
     an.feature_values = bk->values;
@@ -218,6 +248,7 @@ static enum ns_err book(struct booking *bk, struct http_req *req,
     const struct schema *s = bundle_schema(bk->b);
     enum ns_err rc;
 
+    bk->body = req->body;
     rc = api_rec_parse(s, req->body, "", &bk->rec, errors, err);
     if (rc == NS_OK)
         rc = api_score(bk->a, bk->m, bk->rec.rec, &bk->sc, bk->x, err);

@@ -5,6 +5,7 @@
  *   {SHORT} short indexable text         {TEXT}  long text (JSON)
  *   {BLOB}  large binary                 {TABLE} table options
  *   {INSERT_IGNORE} insert unless the key exists
+ *   {ADD_COLUMN} add a column, repeatable where DDL commits by itself
  * A version is applied once, in order, and recorded in
  * schema_migrations; applying them again changes nothing. */
 #include <stdio.h>
@@ -33,6 +34,7 @@ static const struct token tokens[] = {
     {"{TABLE}", "", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
                     " COLLATE=utf8mb4_bin"},
     {"{INSERT_IGNORE}", "INSERT OR IGNORE", "INSERT IGNORE"},
+    {"{ADD_COLUMN}", "ADD COLUMN", "ADD COLUMN IF NOT EXISTS"},
 };
 
 struct migration {
@@ -133,9 +135,19 @@ static const char *const v2[] = {
     NULL,
 };
 
+/* The two day counts of the original booking table: days_between as the
+ * client declared it, number_days from the two dates (the lead time the
+ * model uses), so reports written against that table keep working. */
+static const char *const v3[] = {
+    "ALTER TABLE appointments {ADD_COLUMN} days_between {INT} NULL",
+    "ALTER TABLE appointments {ADD_COLUMN} number_days {INT} NULL",
+    NULL,
+};
+
 static const struct migration migrations[] = {
     {1, v1},
     {2, v2},
+    {3, v3},
 };
 
 /* Tables in an order that drops children before parents. */

@@ -10,6 +10,7 @@
 
 #include "store/store_int.h"
 #include "util/buf.h"
+#include "util/timeutil.h"
 
 #define COL_NAME_MAX 64
 #define BOOK_TRIES 3
@@ -186,7 +187,7 @@ static enum ns_err insert_sql(const struct store_appt_new *a,
     rc = ns_buf_puts(b, "INSERT INTO appointments (ext_id, patient_ref,"
                      " booked_at, appt_day, appt_time, specialty, status,"
                      " risk, band, model_version, reasons, input,"
-                     " created_at, updated_at");
+                     " created_at, updated_at, days_between, number_days");
     for (size_t i = 0; rc == NS_OK && i < a->n_features; i++) {
         rc = store_column_name(a->feature_names[i], col, sizeof(col), err);
         if (rc != NS_OK)
@@ -195,7 +196,7 @@ static enum ns_err insert_sql(const struct store_appt_new *a,
     }
     if (rc == NS_OK)
         rc = ns_buf_puts(b, ") VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?,"
-                         " ?, ?, ?, ?, ?");
+                         " ?, ?, ?, ?, ?, ?, ?");
     for (size_t i = 0; rc == NS_OK && i < a->n_features; i++)
         rc = ns_buf_puts(b, ", ?");
     if (rc == NS_OK)
@@ -212,6 +213,13 @@ static void bind_opt_text(struct store *s, struct store_stmt *st, int i,
         s->drv->bind_null(st, i);
     else
         s->drv->bind_text(st, i, v);
+}
+
+/* Days from the booking's (UTC) day to the appointment's, as the lead
+ * time of the feature path counts them. */
+static int64_t number_days(const struct store_appt_new *a)
+{
+    return (int64_t)a->appt_day - ns_day_of(a->booked_at);
 }
 
 static void bind_appt(struct store *s, struct store_stmt *st,
@@ -236,6 +244,11 @@ static void bind_appt(struct store *s, struct store_stmt *st,
     bind_opt_text(s, st, i++, a->input_json);
     d->bind_int(st, i++, a->now_ms);
     d->bind_int(st, i++, a->now_ms);
+    if (a->has_days_between)
+        d->bind_int(st, i++, a->days_between);
+    else
+        d->bind_null(st, i++);
+    d->bind_int(st, i++, number_days(a));
     for (size_t f = 0; f < a->n_features; f++, i++) {
         const struct store_value *v = &a->feature_values[f];
 

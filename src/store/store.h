@@ -102,6 +102,11 @@ struct store_appt_new {
     const char *model_version;
     const char *reasons_json;
     const char *input_json;     /* the validated input record */
+    /* The client's own count of days between booking and appointment,
+     * stored as given; number_days is computed by the store from
+     * booked_at and appt_day. */
+    int has_days_between;
+    int64_t days_between;
     /* Feature columns (schema names, as given to
      * store_ensure_schema_columns) and their values; n_features may be 0. */
     size_t n_features;

@@ -159,11 +159,59 @@ static void test_migrations_open_twice_is_idempotent(void **state)
     id = book(f->s, "A1", "p1", 1000, 10, 0.5, NULL);
     check_ok(store_open(url, &s2, &e), &e, "second open");
     check_ok(store_schema_version(s2, &v, &e), &e, "schema version");
-    assert_int_equal(v, 2);
+    assert_int_equal(v, 3);
     assert_int_equal(count_rows(s2, "appointments"), 1);
-    assert_int_equal(count_rows(s2, "schema_migrations"), 2);
+    assert_int_equal(count_rows(s2, "schema_migrations"), 3);
     store_close(s2);
     assert_true(id > 0);
+}
+
+static int64_t column_of(struct store *s, const char *col, int64_t id,
+                         int *is_null)
+{
+    struct store_conn *c = NULL;
+    struct store_stmt *st = NULL;
+    struct ns_error e = {0};
+    char sql[96];
+    int64_t v;
+
+    snprintf(sql, sizeof(sql), "SELECT %s FROM appointments WHERE id = ?",
+             col);
+    check_ok(store_conn_get(s, &c, &e), &e, "store_conn_get");
+    check_ok(store_query(s, c, sql, 0, &st, &e, "i", id), &e, sql);
+    *is_null = s->drv->col_null(st, 0);
+    v = s->drv->col_int(st, 0);
+    s->drv->finalize(st);
+    store_conn_put(s, c);
+    return v;
+}
+
+/* The original table's two day counts: the client's as given (NULL when
+ * it gave none) and the one the store counts from the two dates. */
+static void test_book_stores_both_day_counts(void **state)
+{
+    struct fx *f = *state;
+    /* Booked 1970-01-03 23:00 UTC (day 2), appointment on day 10. */
+    struct store_appt_new a = appt("D1", "p1", 2 * DAY + 23 * 3600, 10,
+                                   0.5, NULL);
+    struct store_book_result r;
+    struct ns_error e = {0};
+    int null = 0;
+    int64_t second;
+
+    a.has_days_between = 1;
+    a.days_between = 7;
+    check_ok(store_book(f->s, &a, NULL, NULL, NULL, &r, &e), &e, "book");
+    assert_int_equal(column_of(f->s, "days_between", r.id, &null), 7);
+    assert_false(null);
+    assert_int_equal(column_of(f->s, "number_days", r.id, &null), 8);
+    assert_false(null);
+    store_book_result_free(&r);
+
+    second = book(f->s, "D2", "p1", 10 * DAY, 10, 0.5, NULL);
+    (void)column_of(f->s, "days_between", second, &null);
+    assert_true(null);
+    assert_int_equal(column_of(f->s, "number_days", second, &null), 0);
 }
 
 struct racer {
@@ -1062,6 +1110,7 @@ static const struct CMUnitTest mysql_tests[] = {
 static const struct CMUnitTest tests[] = {
     T(test_migrations_open_twice_is_idempotent),
     T(test_book_then_get_returns_row_and_events),
+    T(test_book_stores_both_day_counts),
     T(test_book_retry_same_key_returns_same_id),
     T(test_book_same_key_race_across_handles_one_row),
     T(test_book_same_key_other_body_conflicts),
