@@ -399,9 +399,10 @@ static void stage_failed(struct predict *pr, enum ns_err rc,
 }
 
 /* LIMITATION: batch scoring stays below 10x the Python reference's rate
- * at 1 million rows: about half of the CPU time is inside libxgboost's
- * prediction (called here), which alone takes longer than a tenth of
- * the reference's whole run (docs/KNOWN_LIMITATIONS.md). */
+ * at 1 million rows: half of the CPU time is libxgboost's prediction
+ * (called here), the same library and trees the reference calls, and
+ * the two cores cannot also read, clean and write a million rows
+ * within a tenth of the reference's time (docs/KNOWN_LIMITATIONS.md). */
 static void *scorer_main(void *arg)
 {
     const struct scorer *me = arg;
