@@ -17,10 +17,20 @@
 #include "model/bundle.h"
 #include "report/xlsx_out.h"
 #include "util/buf.h"
+#include "util/queue.h"
 
 /* Rows scored together: large enough for the all-core path to pay off,
  * small enough to keep memory flat (a few MiB). */
 #define PREDICT_BATCH 4096
+
+/* Scorer threads, each running libxgboost on one core over its own
+ * batches: unlike one call on every core, neither waits for the other
+ * at the end of a batch while the reader holds a core. */
+#define PREDICT_SCORERS 2
+
+/* Batches in flight (about 1 MiB each): one per stage, and spares so
+ * that a stage running late for a moment does not stall the others. */
+#define PREDICT_BATCHES 6
 
 static const char usage[] =
     "usage: noshow predict MODEL DATA.csv [--history PAST.csv]\n"
@@ -55,17 +65,24 @@ struct predict {
     char sep;
     struct history_index *hidx;
     struct history_source src;
-    struct ns_buf obuf;         /* one batch of output */
-    size_t scored, failed;
-    /* Two batches alternate: this thread reads and featurises one while
-     * a second thread scores and writes the other. */
-    struct batch *bt[2];
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool full[2];
-    bool eof;
-    enum ns_err wrc;            /* the writer's first failure */
-    struct ns_error werr;
+    struct ns_buf obuf;         /* one batch of output (the writer's) */
+    size_t scored, failed;      /* the writer's, read after it ends */
+    /* Three stages pass batches along: this thread reads and
+     * featurises, the scorers run libxgboost, the writer formats and
+     * writes, then gives the batch back. So reading, scoring and writing
+     * of consecutive batches overlap. Batch k goes to scorer k modulo
+     * PREDICT_SCORERS, and the writer takes them back in that turn, so
+     * the output keeps the input's order. */
+    struct batch *bt[PREDICT_BATCHES];
+    struct ns_queue empty;
+    struct ns_queue to_score[PREDICT_SCORERS], to_write[PREDICT_SCORERS];
+    struct scorer {
+        struct predict *pr;
+        size_t k;
+    } scorer[PREDICT_SCORERS];
+    pthread_mutex_t mu;         /* guards fail and ferr */
+    enum ns_err fail;           /* the scorer's or writer's first failure */
+    struct ns_error ferr;
 };
 
 /* LIMITATION: the history index holds every row of PAST.csv and
@@ -164,9 +181,10 @@ static enum ns_err put_field(struct ns_buf *b, char sep, const char *s,
 }
 
 /* Keeps the row's input columns as output text, each followed by the
- * separator, ready to be written with the added columns. Fields that
- * need no quotes (nearly all) are copied straight into room reserved
- * once per row: this runs for every row of the file. */
+ * separator, ready to be written with the added columns. This runs for
+ * every row of the file: a row that needs no quotes (nearly all) is
+ * copied whole, its fields' NULs becoming separators (csv.h keeps the
+ * fields back to back); others go field by field. */
 static enum ns_err keep_row(struct batch *bt, char sep,
                             const struct csv_row *row)
 {
@@ -181,11 +199,25 @@ static enum ns_err keep_row(struct batch *bt, char sep,
         total += row->fields[i].len;
     if (ns_buf_reserve(t, total) != NS_OK)
         return NS_ERR_NOMEM;
+    if (row->plain && row->nfields > 0) {
+        const char *base = row->fields[0].ptr;
+
+        memcpy(t->data + t->len, base, total);
+        for (size_t i = 0; i < row->nfields; i++) {
+            const struct csv_field *f = &row->fields[i];
+
+            t->data[t->len + (size_t)(f->ptr - base) + f->len] = sep;
+        }
+        t->len += total;
+        t->data[t->len] = '\0';
+        bt->nf[k] = total;
+        return NS_OK;
+    }
     for (size_t i = 0; i < row->nfields && rc == NS_OK; i++) {
         const struct csv_field *f = &row->fields[i];
 
         /* Fields end with a NUL and hold none (the reader checks). */
-        if ((row->plain || strcspn(f->ptr, special) == f->len) &&
+        if (strcspn(f->ptr, special) == f->len &&
             ns_buf_reserve(t, f->len + 1) == NS_OK) {
             memcpy(t->data + t->len, f->ptr, f->len);
             t->len += f->len;
@@ -286,16 +318,12 @@ static enum ns_err put_row(struct predict *pr, const struct batch *bt,
     return rc == NS_OK ? ns_buf_append(&pr->obuf, "\n", 1) : rc;
 }
 
-/* LIMITATION: batch scoring reaches 3.4 to 5.5x the Python reference's
- * rate at 1 million rows, not 10x: half of the CPU time is inside
- * libxgboost's prediction (called here), which the reference shares,
- * leaving too little for reading, cleaning and writing a million rows
- * within a tenth of the reference's time (docs/KNOWN_LIMITATIONS.md). */
-static enum ns_err flush_batch(struct predict *pr, struct batch *bt,
+/* Formats a scored batch and writes it; counts its rows. */
+static enum ns_err write_batch(struct predict *pr, const struct batch *bt,
                                struct ns_error *err)
 {
     size_t j = 0;
-    enum ns_err rc = bundle_score_matrix(pr->b, bt->X, bt->nok, bt->s, err);
+    enum ns_err rc = NS_OK;
 
     ns_buf_reset(&pr->obuf);
     for (size_t k = 0; k < bt->n && rc == NS_OK; k++) {
@@ -311,6 +339,11 @@ static enum ns_err flush_batch(struct predict *pr, struct batch *bt,
         fwrite(pr->obuf.data, 1, pr->obuf.len, pr->out) != pr->obuf.len)
         rc = ns_error_set(err, NS_ERR_IO, "cannot write the output");
     pr->scored += j;
+    return rc;
+}
+
+static void batch_clear(struct batch *bt)
+{
     for (size_t k = 0; k < bt->n; k++) {
         free(bt->error[k]);
         bt->error[k] = NULL;
@@ -318,7 +351,6 @@ static enum ns_err flush_batch(struct predict *pr, struct batch *bt,
     bt->n = 0;
     bt->nok = 0;
     ns_buf_reset(&bt->text);
-    return rc;
 }
 
 static enum ns_err write_header(struct predict *pr, const struct csv_row *h)
@@ -342,74 +374,155 @@ static enum ns_err write_header(struct predict *pr, const struct csv_row *h)
     return rc;
 }
 
-/* The second thread: scores and writes full batches in turn. */
-static void *writer_main(void *arg)
-{
-    struct predict *pr = arg;
-    int i = 0;
-
-    for (;;) {
-        enum ns_err rc = NS_OK;
-
-        pthread_mutex_lock(&pr->mu);
-        while (!pr->full[i] && !pr->eof)
-            pthread_cond_wait(&pr->cv, &pr->mu);
-        if (!pr->full[i]) {
-            pthread_mutex_unlock(&pr->mu);
-            return NULL;
-        }
-        rc = pr->wrc;
-        pthread_mutex_unlock(&pr->mu);
-        if (rc == NS_OK)
-            rc = flush_batch(pr, pr->bt[i], &pr->werr);
-        pthread_mutex_lock(&pr->mu);
-        if (pr->wrc == NS_OK)
-            pr->wrc = rc;
-        pr->full[i] = false;
-        pthread_cond_broadcast(&pr->cv);
-        pthread_mutex_unlock(&pr->mu);
-        i ^= 1;
-    }
-}
-
-/* Hands batch i to the writer; waits until the other one is free.
- * Returns the writer's failure, if any. */
-static enum ns_err hand_over(struct predict *pr, int i)
+/* The first failure of the scorer or the writer, or NS_OK. */
+static enum ns_err stage_status(struct predict *pr)
 {
     enum ns_err rc;
 
     pthread_mutex_lock(&pr->mu);
-    pr->full[i] = true;
-    pthread_cond_broadcast(&pr->cv);
-    while (pr->full[i ^ 1])
-        pthread_cond_wait(&pr->cv, &pr->mu);
-    rc = pr->wrc;
+    rc = pr->fail;
     pthread_mutex_unlock(&pr->mu);
     return rc;
 }
 
+/* Keeps the first failure: later batches pass through untouched, and
+ * the reader stops at its next batch. */
+static void stage_failed(struct predict *pr, enum ns_err rc,
+                         const struct ns_error *e)
+{
+    pthread_mutex_lock(&pr->mu);
+    if (pr->fail == NS_OK) {
+        pr->fail = rc;
+        pr->ferr = *e;
+    }
+    pthread_mutex_unlock(&pr->mu);
+}
+
+/* LIMITATION: batch scoring stays below 10x the Python reference's rate
+ * at 1 million rows: half of the CPU time is libxgboost's prediction
+ * (called here), the same library and trees the reference calls, and
+ * the two cores cannot also read, clean and write a million rows
+ * within a tenth of the reference's time (docs/KNOWN_LIMITATIONS.md). */
+static void *scorer_main(void *arg)
+{
+    const struct scorer *me = arg;
+    struct predict *pr = me->pr;
+    void *item;
+
+    while (ns_queue_pop(&pr->to_score[me->k], &item)) {
+        struct batch *bt = item;
+        struct ns_error e = {0};
+        enum ns_err rc = stage_status(pr);
+
+        if (rc == NS_OK &&
+            (rc = bundle_score_matrix_threads(pr->b, bt->X, bt->nok, 1,
+                                              bt->s, &e)) != NS_OK)
+            stage_failed(pr, rc, &e);
+        ns_queue_push(&pr->to_write[me->k], bt);
+    }
+    ns_queue_close(&pr->to_write[me->k]);
+    return NULL;
+}
+
+static void *writer_main(void *arg)
+{
+    struct predict *pr = arg;
+    void *item;
+
+    for (size_t k = 0; ns_queue_pop(&pr->to_write[k], &item);
+         k = (k + 1) % PREDICT_SCORERS) {
+        struct batch *bt = item;
+        struct ns_error e = {0};
+        enum ns_err rc = stage_status(pr);
+
+        if (rc == NS_OK && (rc = write_batch(pr, bt, &e)) != NS_OK)
+            stage_failed(pr, rc, &e);
+        batch_clear(bt);
+        ns_queue_push(&pr->empty, bt);
+    }
+    return NULL;
+}
+
+/* Fills batches and hands them to the scorer; stops at the end of the
+ * input, at its own failure or at the scorer's or writer's. A batch cut
+ * short by a failure of the input is not scored. */
 static enum ns_err read_rows(struct predict *pr, struct csv_reader *rd,
                              const struct schema_binding *bind,
                              struct ns_error *err)
 {
     struct record *r = record_new(bundle_schema(pr->b));
     const struct csv_row *row;
-    int i = 0;
+    struct batch *bt = NULL;
+    size_t sent = 0;
+    void *item;
     enum ns_err rc = NS_OK;
 
     if (r == NULL)
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-    while (rc == NS_OK && (rc = csv_reader_next(rd, &row, err)) == NS_OK) {
-        if (add_row(pr, pr->bt[i], bind, row, r) != NS_OK) {
+    while (rc == NS_OK) {
+        /* The queue of empty batches is never closed: this waits until
+         * the writer gives one back. */
+        if (bt == NULL && ns_queue_pop(&pr->empty, &item)) {
+            bt = item;
+            rc = stage_status(pr);
+        }
+        if (rc == NS_OK)
+            rc = csv_reader_next(rd, &row, err);
+        if (rc == NS_OK && add_row(pr, bt, bind, row, r) != NS_OK)
             rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-        } else if (pr->bt[i]->n == PREDICT_BATCH) {
-            rc = hand_over(pr, i);
-            i ^= 1;
+        if (rc == NS_OK && bt->n == PREDICT_BATCH) {
+            ns_queue_push(&pr->to_score[sent++ % PREDICT_SCORERS], bt);
+            bt = NULL;
         }
     }
+    if (rc == NS_DONE && bt->n > 0)
+        ns_queue_push(&pr->to_score[sent % PREDICT_SCORERS], bt);
     if (rc == NS_DONE)
-        rc = pr->bt[i]->n > 0 ? hand_over(pr, i) : NS_OK;
+        rc = NS_OK;
     record_free(r);
+    return rc;
+}
+
+static void close_to_score(struct predict *pr)
+{
+    for (size_t k = 0; k < PREDICT_SCORERS; k++)
+        ns_queue_close(&pr->to_score[k]);
+}
+
+/* Runs the scorers and the writer beside read_rows(); their failure,
+ * if any, is the one reported. */
+static enum ns_err run_stages(struct predict *pr, struct csv_reader *rd,
+                              const struct schema_binding *bind,
+                              struct ns_error *err)
+{
+    pthread_t scorer[PREDICT_SCORERS], writer;
+    size_t started = 0;
+    enum ns_err rc = NS_OK;
+
+    if (pthread_create(&writer, NULL, writer_main, pr) != 0)
+        return ns_error_set(err, NS_ERR_NOMEM, "cannot start a thread");
+    for (; started < PREDICT_SCORERS; started++) {
+        pr->scorer[started] = (struct scorer){pr, started};
+        if (pthread_create(&scorer[started], NULL, scorer_main,
+                           &pr->scorer[started]) != 0)
+            break;
+    }
+    if (started < PREDICT_SCORERS) {
+        rc = ns_error_set(err, NS_ERR_NOMEM, "cannot start a thread");
+        for (size_t k = started; k < PREDICT_SCORERS; k++)
+            ns_queue_close(&pr->to_write[k]);
+    } else {
+        rc = read_rows(pr, rd, bind, err);
+    }
+    close_to_score(pr);
+    for (size_t k = 0; k < started; k++)
+        pthread_join(scorer[k], NULL);
+    pthread_join(writer, NULL);
+    if (pr->fail != NS_OK) {
+        rc = pr->fail;
+        if (err)
+            *err = pr->ferr;
+    }
     return rc;
 }
 
@@ -419,7 +532,6 @@ static enum ns_err stream(struct predict *pr, struct ns_error *err)
     struct csv_reader *rd = NULL;
     struct schema_binding *bind = NULL;
     const struct csv_row *row;
-    pthread_t writer;
     enum ns_err rc = csv_reader_open(pr->data, NULL, &rd, err);
 
     if (rc == NS_OK)
@@ -433,21 +545,8 @@ static enum ns_err stream(struct predict *pr, struct ns_error *err)
         if (write_header(pr, row) != NS_OK)
             rc = ns_error_set(err, NS_ERR_IO, "cannot write the output");
     }
-    if (rc == NS_OK && pthread_create(&writer, NULL, writer_main, pr) != 0)
-        rc = ns_error_set(err, NS_ERR_NOMEM, "cannot start a thread");
-    if (rc == NS_OK) {
-        rc = read_rows(pr, rd, bind, err);
-        pthread_mutex_lock(&pr->mu);
-        pr->eof = true;
-        pthread_cond_broadcast(&pr->cv);
-        pthread_mutex_unlock(&pr->mu);
-        pthread_join(writer, NULL);
-        if (pr->wrc != NS_OK) {
-            rc = pr->wrc;
-            if (err)
-                *err = pr->werr;
-        }
-    }
+    if (rc == NS_OK)
+        rc = run_stages(pr, rd, bind, err);
     schema_binding_free(bind);
     csv_reader_close(rd);
     return rc;
@@ -503,6 +602,37 @@ static void batch_free(struct batch *bt)
     free(bt);
 }
 
+/* The batches, all empty, and the queues between the stages. */
+static enum ns_err stages_new(struct predict *pr)
+{
+    if (ns_queue_init(&pr->empty, PREDICT_BATCHES) != NS_OK)
+        return NS_ERR_NOMEM;
+    for (size_t k = 0; k < PREDICT_SCORERS; k++) {
+        if (ns_queue_init(&pr->to_score[k], PREDICT_BATCHES) != NS_OK ||
+            ns_queue_init(&pr->to_write[k], PREDICT_BATCHES) != NS_OK)
+            return NS_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < PREDICT_BATCHES; i++) {
+        pr->bt[i] = batch_new(pr->b);
+        if (pr->bt[i] == NULL)
+            return NS_ERR_NOMEM;
+        /* Room for every batch: this never waits. */
+        (void)ns_queue_push(&pr->empty, pr->bt[i]);
+    }
+    return NS_OK;
+}
+
+static void stages_free(struct predict *pr)
+{
+    for (size_t i = 0; i < PREDICT_BATCHES; i++)
+        batch_free(pr->bt[i]);
+    ns_queue_destroy(&pr->empty);
+    for (size_t k = 0; k < PREDICT_SCORERS; k++) {
+        ns_queue_destroy(&pr->to_score[k]);
+        ns_queue_destroy(&pr->to_write[k]);
+    }
+}
+
 /* Scores pr->data with the bundle b (borrowed) into the CSV file out. */
 static enum ns_err score(struct predict *pr, const struct bundle *b,
                          const char *past, bool file_history,
@@ -512,10 +642,7 @@ static enum ns_err score(struct predict *pr, const struct bundle *b,
 
     pr->b = b;
     pthread_mutex_init(&pr->mu, NULL);
-    pthread_cond_init(&pr->cv, NULL);
-    pr->bt[0] = batch_new(b);
-    pr->bt[1] = batch_new(b);
-    if (pr->bt[0] == NULL || pr->bt[1] == NULL)
+    if (stages_new(pr) != NS_OK)
         rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     if (rc == NS_OK)
         rc = build_history(pr, past, file_history, err);
@@ -530,9 +657,7 @@ static enum ns_err score(struct predict *pr, const struct bundle *b,
         rc = ns_error_set(err, NS_ERR_IO, "%s: write failed", out);
     if (pr->out == stdout && fflush(stdout) != 0 && rc == NS_OK)
         rc = ns_error_set(err, NS_ERR_IO, "standard output: write failed");
-    batch_free(pr->bt[0]);
-    batch_free(pr->bt[1]);
-    pthread_cond_destroy(&pr->cv);
+    stages_free(pr);
     pthread_mutex_destroy(&pr->mu);
     ns_buf_free(&pr->obuf);
     history_index_free(pr->hidx);

@@ -264,10 +264,12 @@ static enum ns_err clean_dates(const struct schema_column *c, struct val v,
                        "is not a time of day", "HH:MM or HH:MM:SS");
         return NS_OK;
     }
-    if (ns_parse_date(v.p, v.n, &r->appt_day) != NS_OK ||
-        ns_parse_datetime(v.p, v.n, &t) != NS_OK)
+    /* One parse for both the day and the time of day (ns_parse_date()
+     * would parse it again): this runs for every row of a file. */
+    if (ns_parse_datetime(v.p, v.n, &t) != NS_OK)
         return bad(err, reason, CLEAN_BAD_VALUE, c, v, "is not a date",
                    "YYYY-MM-DD or DD/MM/YYYY");
+    r->appt_day = ns_day_of(t);
     /* LIMITATION: an appointment date-time at exactly midnight is read
      * as a date without a time of day, because exports such as the
      * Kaggle file write every date as T00:00:00Z. A real midnight

@@ -24,6 +24,8 @@ struct csv_field {
 struct csv_row {
     long line;          /* 1-based physical line where the record starts */
     size_t nfields;
+    /* Back to back in one buffer, each followed by its NUL: field i + 1
+     * starts at fields[i].ptr + fields[i].len + 1. */
     const struct csv_field *fields;
     /* true when no field holds a quote, CR, LF or the separator, so the
      * row can be written back unquoted; false when unknown. */

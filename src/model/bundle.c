@@ -701,6 +701,16 @@ enum ns_err bundle_score_matrix(const struct bundle *b, const float *x,
                                 size_t n, struct bundle_score *out,
                                 struct ns_error *err)
 {
+    /* Every core: batches are large enough to pay for the pool. */
+    return bundle_score_matrix_threads(b, x, n, 0, out, err);
+}
+
+enum ns_err bundle_score_matrix_threads(const struct bundle *b,
+                                        const float *x, size_t n,
+                                        int nthread,
+                                        struct bundle_score *out,
+                                        struct ns_error *err)
+{
     double *m = NULL;
     enum ns_err rc;
 
@@ -709,9 +719,8 @@ enum ns_err bundle_score_matrix(const struct bundle *b, const float *x,
     m = malloc(n * sizeof(*m));
     if (m == NULL)
         return ns_error_set(err, NS_ERR_NOMEM, "scoring: out of memory");
-    /* Every core: batches are large enough to pay for the pool. */
-    rc = xgb_predict_margin(b->model, x, n, pipeline_nfeatures(b->pipe), 0,
-                            m, err);
+    rc = xgb_predict_margin(b->model, x, n, pipeline_nfeatures(b->pipe),
+                            nthread, m, err);
     for (size_t i = 0; rc == NS_OK && i < n; i++) {
         finish_score(b, m[i], &out[i]);
         out[i].unknown_cats = 0;

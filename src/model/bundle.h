@@ -138,6 +138,12 @@ NS_MUST_CHECK enum ns_err bundle_score_matrix(const struct bundle *b,
                                               struct bundle_score *out,
                                               struct ns_error *err);
 
+/* The same on nthread threads of libxgboost's (0: every core; 1: the
+ * calling thread alone, for callers that run several at once). */
+NS_MUST_CHECK enum ns_err bundle_score_matrix_threads(
+    const struct bundle *b, const float *x, size_t n, int nthread,
+    struct bundle_score *out, struct ns_error *err);
+
 /* Everything a client may see: version, created, schema name and text,
  * features, threshold and rule, bands, calibration, metrics with curves,
  * importance, fingerprint, parameters, versions. Caller owns the

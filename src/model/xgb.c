@@ -14,9 +14,21 @@
 
 #include "util/log.h"
 
+/* The every-core handle, loaded by the first call that needs it, so a
+ * job whose calls all run on one thread (batch scoring runs threads of
+ * its own) parses the model text once instead of twice. */
+struct lazy_bulk {
+    pthread_mutex_t lock;
+    BoosterHandle h;
+    char *text;             /* the model text, until the load */
+    size_t len;
+    enum ns_err rc;         /* a failed load, told to every later call */
+    struct ns_error err;
+};
+
 struct xgb_model {
     BoosterHandle single;   /* nthread=1: batches under XGB_SMALL_BATCH */
-    BoosterHandle bulk;     /* nthread=0 (every core): larger batches */
+    struct lazy_bulk *bulk; /* nthread=0 (every core): larger batches */
     size_t ncols;
     int trees;
 };
@@ -717,43 +729,77 @@ static enum ns_err read_config(BoosterHandle h, int *trees,
     return rc;
 }
 
-/* One booster handle from JSON text, its thread count fixed for good,
- * configured by a first prediction so that later concurrent calls find
- * nothing left to set up. */
+/* Fixes a loaded handle's thread count for good and configures it by a
+ * first prediction, so that later concurrent calls find nothing left to
+ * set up. */
+static enum ns_err settle_handle(BoosterHandle h, const char *nthread,
+                                 size_t ncols, struct ns_error *err)
+{
+    float *row = NULL;
+    double margin;
+    enum ns_err rc = set_param(h, "nthread", nthread, err);
+
+    if (rc != NS_OK)
+        return rc;
+    row = malloc(ncols * sizeof(*row));
+    if (!row)
+        return ns_error_set(err, NS_ERR_NOMEM, "no memory for a %zu-feature"
+                            " row", ncols);
+    for (size_t j = 0; j < ncols; j++)
+        row[j] = NAN;
+    rc = margin_inplace(h, row, 1, ncols, &margin, err);
+    free(row);
+    return rc;
+}
+
+/* One more booster handle from JSON text, settled as above. */
 static enum ns_err load_handle(const char *buf, size_t len,
                                const char *nthread, size_t ncols,
                                BoosterHandle *out, struct ns_error *err)
 {
     BoosterHandle h = NULL;
-    float *row = NULL;
-    double margin;
     enum ns_err rc;
 
     if (XGBoosterCreate(NULL, 0, &h) != 0)
         return lib_fail(err, "XGBoosterCreate");
-    if (XGBoosterLoadModelFromBuffer(h, buf, len) != 0) {
+    if (XGBoosterLoadModelFromBuffer(h, buf, len) != 0)
         rc = lib_fail(err, "XGBoosterLoadModelFromBuffer");
-        goto out;
-    }
-    if ((rc = set_param(h, "nthread", nthread, err)) != NS_OK)
-        goto out;
-    row = malloc(ncols * sizeof(*row));
-    if (!row) {
-        rc = ns_error_set(err, NS_ERR_NOMEM, "no memory for a %zu-feature"
-                          " row", ncols);
-        goto out;
-    }
-    for (size_t j = 0; j < ncols; j++)
-        row[j] = NAN;
-    rc = margin_inplace(h, row, 1, ncols, &margin, err);
-
-out:
-    free(row);
+    else
+        rc = settle_handle(h, nthread, ncols, err);
     if (rc != NS_OK)
         XGBoosterFree(h);
     else
         *out = h;
     return rc;
+}
+
+/* A copy of the model text, for the every-core handle's later load. */
+static struct lazy_bulk *lazy_bulk_new(const char *text, size_t len)
+{
+    struct lazy_bulk *b = calloc(1, sizeof(*b));
+
+    if (b == NULL)
+        return NULL;
+    b->text = malloc(len);
+    if (b->text == NULL) {
+        free(b);
+        return NULL;
+    }
+    memcpy(b->text, text, len);
+    b->len = len;
+    pthread_mutex_init(&b->lock, NULL);
+    return b;
+}
+
+static void lazy_bulk_free(struct lazy_bulk *b)
+{
+    if (b == NULL)
+        return;
+    if (b->h)
+        XGBoosterFree(b->h);
+    free(b->text);
+    pthread_mutex_destroy(&b->lock);
+    free(b);
 }
 
 static enum ns_err check_json_text(const char *buf, size_t len,
@@ -808,10 +854,17 @@ enum ns_err xgb_load_json(const char *buf, size_t len,
                           "expected at least one");
         goto out;
     }
+    /* The probe becomes the one-thread handle: each parse of the model
+     * text costs milliseconds, which a short batch job notices. */
     if ((rc = read_config(probe, &m->trees, err)) != NS_OK ||
-        (rc = load_handle(buf, len, "1", m->ncols, &m->single, err)) ||
-        (rc = load_handle(buf, len, "0", m->ncols, &m->bulk, err)))
+        (rc = settle_handle(probe, "1", m->ncols, err)) != NS_OK)
         goto out;
+    m->single = probe;
+    probe = NULL;
+    if ((m->bulk = lazy_bulk_new(buf, len)) == NULL) {
+        rc = ns_error_set(err, NS_ERR_NOMEM, "no memory for a model");
+        goto out;
+    }
     *out = m;
     m = NULL;
 
@@ -831,22 +884,44 @@ static enum ns_err check_predict(const struct xgb_model *m, size_t ncols,
 }
 
 /* The thread policy of xgb.h in one place. */
-static BoosterHandle pick_handle(const struct xgb_model *m, size_t n,
-                                 int nthread)
+static enum ns_err pick_handle(const struct xgb_model *m, size_t n,
+                               int nthread, BoosterHandle *h,
+                               struct ns_error *err)
 {
-    return (nthread == 1 || n < XGB_SMALL_BATCH) ? m->single : m->bulk;
+    struct lazy_bulk *b = m->bulk;
+    enum ns_err rc;
+
+    if (nthread == 1 || n < XGB_SMALL_BATCH) {
+        *h = m->single;
+        return NS_OK;
+    }
+    pthread_mutex_lock(&b->lock);
+    if (b->h == NULL && b->rc == NS_OK) {
+        b->rc = load_handle(b->text, b->len, "0", m->ncols, &b->h, &b->err);
+        free(b->text);
+        b->text = NULL;
+    }
+    rc = b->rc;
+    *h = b->h;
+    pthread_mutex_unlock(&b->lock);
+    if (rc != NS_OK && err)
+        *err = b->err;
+    return rc;
 }
 
 enum ns_err xgb_predict_margin(const struct xgb_model *m, const float *X,
                                size_t n, size_t ncols, int nthread,
                                double *out, struct ns_error *err)
 {
+    BoosterHandle h = NULL;
     enum ns_err rc = check_predict(m, ncols, err);
 
     if (rc != NS_OK || n == 0)
         return rc;
-    return margin_inplace(pick_handle(m, n, nthread), X, n, ncols, out,
-                          err);
+    rc = pick_handle(m, n, nthread, &h, err);
+    if (rc != NS_OK)
+        return rc;
+    return margin_inplace(h, X, n, ncols, out, err);
 }
 
 /* Contributions (type 2) or interactions (type 4) through a DMatrix,
@@ -856,7 +931,7 @@ static enum ns_err predict_shap(const struct xgb_model *m, const float *X,
                                 const char *config, size_t want,
                                 double *out, struct ns_error *err)
 {
-    BoosterHandle h = pick_handle(m, n, nthread);
+    BoosterHandle h = NULL;
     DMatrixHandle d = NULL;
     const bst_ulong *shape = NULL;
     bst_ulong dim = 0;
@@ -864,6 +939,9 @@ static enum ns_err predict_shap(const struct xgb_model *m, const float *X,
     enum ns_err rc = check_predict(m, ncols, err);
 
     if (rc != NS_OK || n == 0)
+        return rc;
+    rc = pick_handle(m, n, nthread, &h, err);
+    if (rc != NS_OK)
         return rc;
     rc = make_dmatrix(X, n, ncols, NULL, NULL, h == m->single ? 1 : 0, &d,
                       err);
@@ -934,7 +1012,6 @@ void xgb_free(struct xgb_model *m)
         return;
     if (m->single)
         XGBoosterFree(m->single);
-    if (m->bulk)
-        XGBoosterFree(m->bulk);
+    lazy_bulk_free(m->bulk);
     free(m);
 }

@@ -5,10 +5,12 @@
  *
  * Threads: every model holds two booster handles with fixed parameters,
  * one pinned to a single OpenMP thread (batches under XGB_SMALL_BATCH
- * rows) and one using every core (larger batches). Parameters are set
- * once at load and never changed, because XGBoost 1.7 boosters are safe
- * for concurrent prediction only while their parameters stay put. Several
- * threads may therefore predict with one model at the same time.
+ * rows) and one using every core (larger batches; loaded by the first
+ * call that needs it, which may then fail as a load would). Parameters
+ * are set once at load and never changed, because XGBoost 1.7 boosters
+ * are safe for concurrent prediction only while their parameters stay
+ * put. Several threads may therefore predict with one model at the same
+ * time.
  *
  * Training and large batches use every core through OpenMP. libgomp's
  * default spin-waiting makes that erratic on shared 2-vCPU hosts (hist

@@ -136,6 +136,31 @@ static void test_csv_plain_flag_only_on_rows_without_quotes(void **state)
     csv_reader_close(r);
 }
 
+/* Writers copy a whole record at once, trusting this layout, for rows
+ * read with and without libcsv alike. */
+static void test_csv_fields_lie_back_to_back(void **state)
+{
+    struct csv_reader *r = NULL;
+    const struct csv_row *row;
+    static const char text[] = "a,,bcd\n\"p,q\",,z\n";
+
+    (void)state;
+    assert_int_equal(csv_reader_open_mem(text, sizeof(text) - 1, "t.csv",
+                                         NULL, &r, NULL), NS_OK);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(csv_reader_next(r, &row, NULL), NS_OK);
+        assert_int_equal(row->nfields, 3);
+        for (size_t i = 0; i + 1 < row->nfields; i++) {
+            const struct csv_field *f = &row->fields[i];
+
+            assert_int_equal(f->ptr[f->len], '\0');
+            assert_ptr_equal(row->fields[i + 1].ptr, f->ptr + f->len + 1);
+        }
+    }
+    assert_string_equal(row->fields[0].ptr, "p,q");
+    csv_reader_close(r);
+}
+
 static void test_csv_embedded_newline_keeps_line_numbers(void **state)
 {
     struct readall a;
@@ -600,6 +625,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_quoted_comma_stays_in_field),
         cmocka_unit_test(test_csv_plain_flag_only_on_rows_without_quotes),
+        cmocka_unit_test(test_csv_fields_lie_back_to_back),
         cmocka_unit_test(test_csv_embedded_newline_keeps_line_numbers),
         cmocka_unit_test(test_csv_crlf_line_ends_are_not_in_fields),
         cmocka_unit_test(test_csv_bom_is_stripped_from_first_name),
