@@ -309,7 +309,8 @@ static enum ns_err put_row(struct predict *pr, const struct batch *bt,
         n += (int)blen;
         tail[n++] = pr->sep;
     } else {
-        n = snprintf(tail, sizeof(tail), "%c%c", pr->sep, pr->sep);
+        n = snprintf(tail, sizeof(tail), "%c%c%c", pr->sep, pr->sep,
+                     pr->sep);
     }
     if (rc == NS_OK)
         rc = ns_buf_append(&pr->obuf, tail, (size_t)n);

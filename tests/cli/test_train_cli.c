@@ -334,6 +334,32 @@ static void test_predict_xlsx_matches_csv_output(void **state)
         fail_msg("a failed run left a spreadsheet or a temporary file");
 }
 
+/* A row that cannot be scored keeps every column: the three score
+ * columns stay empty and the error column names the cell, so the CSV
+ * stays rectangular and the spreadsheet can still be written. */
+static void test_predict_unscorable_row_keeps_its_columns(void **state)
+{
+    char cmd[768];
+
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "head -n 3 %s/later.csv > %s/badage.csv && "
+             "sed -n 4p %s/later.csv | awk -F, -v OFS=, '{$6 = \"abc\";"
+             " print}' >> %s/badage.csv", dir, dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    expect(0, "could not be scored", run("predict %s/m.json %s/badage.csv "
+                                         "-o %s/badage.out.csv", dir, dir,
+                                         dir));
+    snprintf(cmd, sizeof(cmd), "awk -F, 'NF != 18 { bad = 1 } END "
+             "{ exit bad }' %s/badage.out.csv && tail -n 1 "
+             "%s/badage.out.csv | grep -q ',abc,.*,,,,.*badage.csv:4:6:'",
+             dir, dir);
+    if (system(cmd) != 0)
+        fail_msg("an unscorable row lost a column or its error");
+    expect(0, "could not be scored", run("predict %s/m.json %s/badage.csv "
+                                         "-o %s/badage.xlsx", dir, dir,
+                                         dir));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_predict_equals_record_path_and_evaluate),
         cmocka_unit_test(test_predict_missing_feature_column_named),
         cmocka_unit_test(test_predict_xlsx_matches_csv_output),
+        cmocka_unit_test(test_predict_unscorable_row_keeps_its_columns),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
