@@ -154,9 +154,14 @@ static enum ns_err my_fail(struct my_conn *c, unsigned e, const char *msg,
     if (lost(e)) {
         c->base.broken = 1;
         code = NS_ERR_UNAVAILABLE;
-    } else if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT
-               || e == ER_RECORD_FILE_FULL || e == ER_DISK_FULL
-               || e == ER_AUTOINC_READ_FAILED) {
+    } else if (e == ER_LOCK_DEADLOCK || e == ER_AUTOINC_READ_FAILED) {
+        /* InnoDB reports a deadlock met while taking a table's
+         * auto-increment lock as 1467, not 1213; either way the
+         * transaction is gone and may run again. */
+        c->base.deadlocked = 1;
+        code = NS_ERR_UNAVAILABLE;
+    } else if (e == ER_LOCK_WAIT_TIMEOUT
+               || e == ER_RECORD_FILE_FULL || e == ER_DISK_FULL) {
         code = NS_ERR_UNAVAILABLE;
     } else if (e == ER_DUP_ENTRY || e == ER_DUP_KEY) {
         code = NS_ERR_CONFLICT;

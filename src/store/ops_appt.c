@@ -385,7 +385,7 @@ enum ns_err store_g_book(struct store *s, const struct store_appt_new *a,
                 return rc;
         }
         x.dup_idem = 0;
-        rc = store_in_tx(s, book_tx, &x, err);
+        rc = store_in_tx_retry(s, book_tx, &x, err);
 
         /* Another replica committed the same key between our read and
          * our insert: read its row again. */

@@ -130,7 +130,7 @@ enum ns_err store_g_set_outcome(struct store *s, int64_t id,
                               "outcome \"%s\" is not one of honored, "
                               "cancelled, no_show",
                               store_status_name(outcome));
-    return store_in_tx(s, outcome_tx, &x, err);
+    return store_in_tx_retry(s, outcome_tx, &x, err);
 }
 
 static enum ns_err notify_tx(struct store *s, struct store_conn *c,
@@ -177,7 +177,7 @@ enum ns_err store_g_notify(struct store *s, int64_t id, const char *message,
         return ns_error_field(err, NS_ERR_INVALID, "message",
                               "a notification needs a message and a "
                               "delivery payload");
-    return store_in_tx(s, notify_tx, &x, err);
+    return store_in_tx_retry(s, notify_tx, &x, err);
 }
 
 static enum ns_err confirm_tx(struct store *s, struct store_conn *c,
@@ -211,7 +211,7 @@ enum ns_err store_g_confirm(struct store *s, int64_t id, const char *actor,
                          .repeat = repeat};
 
     *repeat = 0;
-    return store_in_tx(s, confirm_tx, &x, err);
+    return store_in_tx_retry(s, confirm_tx, &x, err);
 }
 
 /* === Erasure === */

@@ -11,6 +11,7 @@
 
 #include "store/store_int.h"
 #include "util/hmap.h"
+#include "util/log.h"
 
 static const char *const status_names[] = {
     "pending", "pending_confirmation", "confirmed",
@@ -353,6 +354,7 @@ enum ns_err store_with_conn(struct store *s, store_conn_fn fn, void *ctx,
 struct tx_call {
     store_conn_fn fn;
     void *ctx;
+    int tries;      /* attempts allowed when the server breaks a deadlock */
 };
 
 /* Takes the process's SQLite write queue; false when it stayed busy for
@@ -375,11 +377,9 @@ static bool write_queue_enter(struct store *s)
     return pthread_mutex_timedlock(&s->write_mu, &until) == 0;
 }
 
-static enum ns_err tx_conn(struct store *s, struct store_conn *c,
-                           void *vctx, struct ns_error *err)
+static enum ns_err tx_once(struct store *s, struct store_conn *c,
+                           struct tx_call *t, struct ns_error *err)
 {
-    struct tx_call *t = vctx;
-
     /* SQLite answers a second writer's BEGIN IMMEDIATE with SQLITE_BUSY,
      * and its busy handler then sleeps 1, 2, 5 ms and more, long after
      * the lock is free again (a booking holds it for about 0.1 ms).
@@ -400,10 +400,40 @@ static enum ns_err tx_conn(struct store *s, struct store_conn *c,
     return rc;
 }
 
+static enum ns_err tx_conn(struct store *s, struct store_conn *c,
+                           void *vctx, struct ns_error *err)
+{
+    struct tx_call *t = vctx;
+    struct timespec nap = {0, 0};
+    enum ns_err rc;
+
+    for (int i = 1;; i++) {
+        c->deadlocked = 0;
+        rc = tx_once(s, c, t, err);
+        if (rc == NS_OK || !c->deadlocked || i >= t->tries)
+            return rc;
+
+        /* The other transaction holds its locks for well under a
+         * millisecond: a short, varying pause lets it finish first. */
+        nap.tv_nsec = (long)(i * 1000 + rand() % 1000) * 1000;
+        nanosleep(&nap, NULL);
+        ns_log_debug("store", "deadlock, running the transaction again "
+                     "try=%d", i + 1);
+    }
+}
+
 enum ns_err store_in_tx(struct store *s, store_conn_fn fn, void *ctx,
                         struct ns_error *err)
 {
-    struct tx_call t = {fn, ctx};
+    struct tx_call t = {fn, ctx, 1};
+
+    return store_with_conn(s, tx_conn, &t, err);
+}
+
+enum ns_err store_in_tx_retry(struct store *s, store_conn_fn fn,
+                              void *ctx, struct ns_error *err)
+{
+    struct tx_call t = {fn, ctx, STORE_TX_TRIES};
 
     return store_with_conn(s, tx_conn, &t, err);
 }

@@ -16,6 +16,8 @@ enum store_dialect { STORE_SQLITE = 0, STORE_MYSQL };
 /* Every backend connection starts with this header. */
 struct store_conn {
     int broken;     /* set on a lost connection: the pool drops it */
+    int deadlocked; /* the last statement lost a deadlock: the server
+                     * has rolled the whole transaction back */
 };
 
 struct store_stmt;
@@ -141,6 +143,15 @@ typedef enum ns_err (*store_conn_fn)(struct store *s, struct store_conn *c,
                                      void *ctx, struct ns_error *err);
 NS_MUST_CHECK enum ns_err store_in_tx(struct store *s, store_conn_fn fn,
                                       void *ctx, struct ns_error *err);
+/* store_in_tx, run again from the start (up to STORE_TX_TRIES times in
+ * all) when MariaDB picks the transaction as a deadlock victim, which
+ * two short transactions on one appointment can cause (a reminder's
+ * delivery beside the patient's confirmation). fn must be safe to run
+ * again: it may only set scalar outputs. */
+#define STORE_TX_TRIES 3
+NS_MUST_CHECK enum ns_err store_in_tx_retry(struct store *s,
+                                            store_conn_fn fn, void *ctx,
+                                            struct ns_error *err);
 NS_MUST_CHECK enum ns_err store_with_conn(struct store *s,
                                           store_conn_fn fn, void *ctx,
                                           struct ns_error *err);

@@ -1099,7 +1099,69 @@ static void test_mysql_lost_connection_unavailable_then_recovers(
     assert_true(book(f->s, "A1", "p", 1, 1, 0.5, NULL) > 0);
 }
 
+struct crosser {
+    struct store *s;
+    int64_t first, second;
+    pthread_barrier_t *bar;
+    int attempts;
+    enum ns_err rc;
+};
+
+/* Locks its first row, waits (on its first attempt only) until the other
+ * thread holds the other row, then asks for that one: a deadlock. */
+static enum ns_err cross_tx(struct store *s, struct store_conn *c,
+                            void *vctx, struct ns_error *err)
+{
+    struct crosser *x = vctx;
+    enum ns_err rc;
+
+    x->attempts++;
+    rc = store_run(s, c, "UPDATE appointments SET risk = 0.9 WHERE id = ?",
+                   NULL, err, "i", x->first);
+    if (rc == NS_OK && x->attempts == 1)
+        pthread_barrier_wait(x->bar);
+    if (rc == NS_OK)
+        rc = store_run(s, c, "UPDATE appointments SET risk = 0.8"
+                       " WHERE id = ?", NULL, err, "i", x->second);
+    return rc;
+}
+
+static void *cross_main(void *arg)
+{
+    struct crosser *x = arg;
+    struct ns_error e = {0};
+
+    x->rc = store_in_tx_retry(x->s, cross_tx, x, &e);
+    return NULL;
+}
+
+/* Two transactions taking two rows in opposite orders: MariaDB rolls one
+ * back, which runs again and succeeds; neither caller sees an error. */
+static void test_mysql_deadlock_victim_runs_again(void **state)
+{
+    struct fx *f = *state;
+    int64_t a = book(f->s, "X1", "p", 1000, 10, 0.5, NULL);
+    int64_t b = book(f->s, "X2", "p", 1000, 10, 0.5, NULL);
+    pthread_barrier_t bar;
+    struct crosser x[2] = {{f->s, a, b, &bar, 0, NS_OK},
+                           {f->s, b, a, &bar, 0, NS_OK}};
+    pthread_t t[2];
+
+    assert_int_equal(pthread_barrier_init(&bar, NULL, 2), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, cross_main, &x[i]),
+                         0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&bar);
+    assert_int_equal(x[0].rc, NS_OK);
+    assert_int_equal(x[1].rc, NS_OK);
+    assert_int_equal(x[0].attempts + x[1].attempts, 3);
+}
+
 static const struct CMUnitTest mysql_tests[] = {
+    cmocka_unit_test_setup_teardown(test_mysql_deadlock_victim_runs_again,
+                                    setup, teardown),
     cmocka_unit_test_setup_teardown(
         test_mysql_lost_connection_unavailable_then_recovers, setup,
         teardown),
