@@ -1,8 +1,10 @@
 /* noshow clean: ingest, clean and compute features in two streaming
- * passes. Pass 1 validates every row, builds the patient-history index
- * and counts categories for the encoders; pass 2 reads the file again
- * and writes each kept row's feature vector. Memory grows with the
- * number of rows (the history index), not with the rows' text. */
+ * passes. Pass 1 checks every row on its own, counts categories for the
+ * encoders and hands each row to features/rowfate.h, which then finds
+ * exact duplicates and every kept row's patient history on disk; pass 2
+ * reads the file again, drops the duplicates and writes the rejected
+ * rows and each kept row's feature vector. Memory does not grow with
+ * the file. */
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -21,6 +23,7 @@
 #include "features/catcount.h"
 #include "features/encode.h"
 #include "features/history.h"
+#include "features/rowfate.h"
 #include "features/pipeline.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -35,8 +38,10 @@ static const char usage[] =
     "prints the clean report: rows read, kept, and dropped per reason.\n"
     "With --features it also writes each kept row's feature vector (the\n"
     "same features training uses, patient history included). The file is\n"
-    "streamed twice; its text is never held, but the history index\n"
-    "takes about 65 bytes a row.\n"
+    "read twice (standard input or a pipe is first copied to an unnamed\n"
+    "temporary file) and memory stays flat whatever its size: duplicates\n"
+    "and patient history are worked out in an unnamed temporary file in\n"
+    "$TMPDIR (else /tmp) of about 190 bytes a row.\n"
     "\n"
     "options:\n"
     "  --schema NAME|FILE  built-in schema (kaggle-noshow, doctolib) or a\n"
@@ -47,8 +52,7 @@ static const char usage[] =
     "  --rejects R.csv     write the dropped rows with line, reason and\n"
     "                      detail columns\n"
     "  --features OUT.csv  write appointment_id, label and the features of\n"
-    "                      each kept row ('-' for standard output); DATA\n"
-    "                      must then be a regular file (read twice)\n"
+    "                      each kept row ('-' for standard output)\n"
     "  --strict            stop at the first bad row instead of dropping it\n"
     "  --json              print the report as one JSON object\n"
     "\n"
@@ -88,27 +92,21 @@ struct run {
     struct schema *schema;
     struct schema_binding *bind;
     struct record *rec;
-    struct clean_dedup *dedup;
+    struct rowfate *fate;
+    uint32_t *codes;    /* a kept row's category codes */
     struct clean_rejects *rj;
-    struct history_index *hist;
     struct catcount *cc;
     struct encoders *enc;
     struct pipeline *pipe;
     struct clean_report rep;
     long unknown_cats;
-    int patient_field;  /* the patient's field in a row, or -1 */
-    size_t hist_row;    /* pass 2: number of the next indexed row */
-    uint8_t *kept;      /* one bit per data row: kept in pass 1 */
-    size_t kept_cap;    /* bytes */
+    bool stopped;       /* --strict: pass 1 met a bad row */
+    FILE *copy;         /* a pipe's or standard input's copy, or NULL */
     FILE *feat;
     char *featbuf;
 };
 
-/* LIMITATION: with --features the input is read twice (history first,
- * then features), so it must be a regular file; standard input or a pipe
- * is refused with a usage error. Without --features one pass suffices and
- * any input works. Accepting pipes needs pass 1 to spill the rows to a
- * temporary file. */
+/* Whether path can be opened and read a second time. */
 static bool rereadable(const char *path)
 {
     struct stat st;
@@ -164,10 +162,6 @@ static int parse_args(int argc, char **argv, struct clean_args *a,
     }
     if (a->path == NULL)
         return cli_usage_error("clean", "missing the input file DATA.csv");
-    if (a->features != NULL && !rereadable(a->path))
-        return cli_usage_error("clean", "--features reads '%s' twice; "
-                               "expected a regular file, not a pipe or "
-                               "standard input", a->path);
     return CLI_EXIT_OK;
 }
 
@@ -185,7 +179,8 @@ static enum ns_err pick_schema(struct run *r, const struct csv_row *header,
     return rc;
 }
 
-/* Opens the input and reads its header. An empty file is an error. */
+/* Opens the input (or its copy) and reads its header. An empty file is
+ * an error. */
 static enum ns_err open_input(const struct run *r, struct csv_reader **rd,
                               const struct csv_row **header,
                               struct ns_error *err)
@@ -193,7 +188,12 @@ static enum ns_err open_input(const struct run *r, struct csv_reader **rd,
     struct csv_opts o = {r->a.sep, 0};
     enum ns_err rc;
 
-    rc = csv_reader_open(r->a.path, &o, rd, err);
+    if (r->copy != NULL) {
+        rewind(r->copy);
+        rc = csv_reader_open_file(r->copy, r->a.path, &o, rd, err);
+    } else {
+        rc = csv_reader_open(r->a.path, &o, rd, err);
+    }
     if (rc != NS_OK)
         return rc;
     rc = csv_reader_next(*rd, header, err);
@@ -203,35 +203,38 @@ static enum ns_err open_input(const struct run *r, struct csv_reader **rd,
     return rc;
 }
 
-/* Decides whether a row is kept: NS_OK kept (r->rec filled),
- * NS_ERR_INVALID dropped (reason and err set); anything else stops. A
- * duplicate is reported as such whatever its values; its values are
- * checked first only so that its slot of the duplicate table, and its
- * patient's entry of the history map, load in the meantime. */
-static enum ns_err check_row(struct run *r, const struct csv_row *row,
-                             bool need_label, enum clean_reason *reason,
-                             struct ns_error *err)
+/* Whether pass 2 may be needed: for features, rejected rows, or the
+ * message of the row that stops a strict run. */
+static bool may_read_twice(const struct clean_args *a)
 {
-    struct clean_fp fp = clean_dedup_hash(r->dedup, row);
-    bool dup = false;
-    enum ns_err rc, checked;
+    return a->features != NULL || a->rejects != NULL || a->strict;
+}
 
-    if (r->patient_field >= 0 && (size_t)r->patient_field < row->nfields)
-        history_index_prefetch(r->hist,
-                               row->fields[r->patient_field].ptr,
-                               row->fields[r->patient_field].len);
-    *reason = CLEAN_OK;
-    checked = clean_csv_row(r->schema, r->bind, r->a.path, row, need_label,
-                            r->rec, reason, err);
-    rc = clean_dedup_add(r->dedup, fp, &dup);
-    if (rc != NS_OK)
-        return ns_error_set(err, rc, "out of memory");
-    if (dup) {
-        *reason = CLEAN_DUPLICATE;
-        return ns_error_set(err, NS_ERR_INVALID, "%s:%ld: exact duplicate "
-                            "of an earlier row", r->a.path, row->line);
+/* A pipe or standard input cannot be read twice: pass 1 reads a copy in
+ * an unnamed temporary file instead, which pass 2 reads again. */
+static enum ns_err copy_input(struct run *r, struct ns_error *err)
+{
+    FILE *in = strcmp(r->a.path, "-") == 0 ? stdin : fopen(r->a.path, "rb");
+    char *buf = malloc(1u << 16);
+    size_t n;
+    int e = 0;
+
+    r->copy = tmpfile();
+    if (in == NULL || buf == NULL || r->copy == NULL)
+        e = errno ? errno : ENOMEM;
+    while (e == 0 && (n = fread(buf, 1, 1u << 16, in)) > 0) {
+        if (fwrite(buf, 1, n, r->copy) != n)
+            e = errno ? errno : EIO;
     }
-    return checked;
+    if (e == 0 && (ferror(in) || fflush(r->copy) != 0))
+        e = errno ? errno : EIO;
+    if (in != NULL && in != stdin)
+        fclose(in);
+    free(buf);
+    if (e != 0)
+        return ns_error_set(err, NS_ERR_IO, "%s: cannot copy to a "
+                            "temporary file: %s", r->a.path, strerror(e));
+    return NS_OK;
 }
 
 static bool label_present(const struct run *r)
@@ -241,10 +244,11 @@ static bool label_present(const struct run *r)
     return t >= 0 && r->bind->field_of_col[t] >= 0;
 }
 
+/* Pass 2 writes a dropped row to --rejects; with --strict it is the
+ * row that stops the run. */
 static enum ns_err drop_row(struct run *r, const struct csv_row *row,
                             enum clean_reason reason, struct ns_error *err)
 {
-    clean_report_add(&r->rep, reason);
     if (r->rj != NULL &&
         clean_rejects_write(r->rj, row, reason, err->msg) != NS_OK) {
         int e = errno;
@@ -257,67 +261,58 @@ static enum ns_err drop_row(struct run *r, const struct csv_row *row,
     return NS_OK;
 }
 
-/* Pass 2 skips the rows pass 1 dropped by this bit, so it neither hashes
- * rows for duplicates again nor re-checks rows it will not use. */
-static enum ns_err mark_kept(struct run *r, size_t ordinal,
-                             struct ns_error *err)
-{
-    if (ordinal / 8 >= r->kept_cap) {
-        size_t cap = r->kept_cap ? r->kept_cap * 2 : 4096;
-        uint8_t *p = realloc(r->kept, cap);
-
-        if (p == NULL)
-            return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-        memset(p + r->kept_cap, 0, cap - r->kept_cap);
-        r->kept = p;
-        r->kept_cap = cap;
-    }
-    r->kept[ordinal / 8] |= (uint8_t)(1u << (ordinal % 8));
-    return NS_OK;
-}
-
-static bool was_kept(const struct run *r, size_t ordinal)
-{
-    return ordinal / 8 < r->kept_cap &&
-           (r->kept[ordinal / 8] >> (ordinal % 8) & 1u);
-}
-
-/* Rows without a patient or either date have no place in the history
- * (as in pipeline_history_index). */
-static bool indexable(const struct record *rec)
+/* A kept row with a patient and a booking instant gets history stats
+ * (as in pipeline_row); the others get none. */
+static bool has_history(const struct record *rec)
 {
     return rec->patient != NULL && rec->patient[0] != '\0' &&
-           rec->booked_at != NS_TIME_NONE && rec->appt_day != NS_DAY_NONE;
+           rec->booked_at != NS_TIME_NONE;
 }
 
-static enum ns_err index_row(struct run *r, struct ns_error *err)
+/* Pass 1 for one row: its own checks, its categories if kept, and its
+ * place for rowfate. Whether it repeats an earlier row is known only
+ * after the whole file, so every row is counted here by its own checks
+ * and the duplicates are moved over in count_duplicates(). */
+static enum ns_err scan_row(struct run *r, const struct csv_row *row,
+                            bool need_label, struct ns_error *err)
 {
     const struct record *rec = r->rec;
+    struct rowfate_row fr;
+    enum clean_reason reason = CLEAN_OK;
     enum ns_err rc;
 
-    if (!indexable(rec))
-        return NS_OK;
-    rc = history_index_add(r->hist, rec->patient, rec->booked_at,
-                           rec->appt_day, rec->label);
-    if (rc != NS_OK)
-        return ns_error_set(err, rc, "%s:%ld: cannot add the row to the "
-                            "patient-history index: %s", r->a.path,
-                            rec->line, ns_err_str(rc));
-    return NS_OK;
+    memset(&fr, 0, sizeof(fr));
+    fr.fp = clean_row_fp(row);
+    rc = clean_csv_row(r->schema, r->bind, r->a.path, row, need_label,
+                       r->rec, &reason, err);
+    if (rc == NS_ERR_INVALID) {
+        fr.reason = reason;
+        r->stopped = r->a.strict;
+    } else if (rc != NS_OK) {
+        return rc;
+    } else if ((rc = catcount_add_coded(r->cc, rec, r->codes, err)) !=
+               NS_OK) {
+        return rc;
+    } else {
+        fr.codes = r->codes;
+        if (has_history(rec)) {
+            fr.patient = rec->patient;
+            fr.booked_at = rec->booked_at;
+            fr.appt_day = rec->appt_day;
+            fr.label = (int8_t)rec->label;
+        }
+    }
+    clean_report_add(&r->rep, fr.reason);
+    return rowfate_add(r->fate, &fr, err);
 }
 
-static enum ns_err keep_row(struct run *r, struct ns_error *err)
+static uint64_t input_bytes(const struct run *r)
 {
-    enum ns_err rc;
+    struct stat st;
 
-    rc = mark_kept(r, r->rep.rows_read, err);
-    if (rc != NS_OK)
-        return rc;
-    clean_report_add(&r->rep, CLEAN_OK);
-    rc = index_row(r, err);
-    if (rc != NS_OK)
-        return rc;
-    return catcount_add(r->cc, r->rec, err);
+    if (r->copy != NULL)
+        return fstat(fileno(r->copy), &st) == 0 ? (uint64_t)st.st_size : 0;
+    return stat(r->a.path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
 static enum ns_err setup_pass_one(struct run *r, const struct csv_reader *rd,
@@ -325,40 +320,51 @@ static enum ns_err setup_pass_one(struct run *r, const struct csv_reader *rd,
                                   struct ns_error *err)
 {
     enum ns_err rc;
-    int pcol;
 
     rc = pick_schema(r, header, err);
     if (rc != NS_OK)
         return rc;
-    pcol = schema_find_role(r->schema, ROLE_PATIENT_ID);
-    r->patient_field = pcol >= 0 ? r->bind->field_of_col[pcol] : -1;
     r->rec = record_new(r->schema);
-    r->dedup = clean_dedup_new();
-    r->hist = history_index_new();
-    if (r->rec == NULL || r->dedup == NULL || r->hist == NULL)
+    if (r->rec == NULL)
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     rc = catcount_new(r->schema, &r->cc, err);
+    if (rc != NS_OK)
+        return rc;
+    r->codes = calloc(catcount_columns(r->cc) + 1, sizeof(*r->codes));
+    if (r->codes == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    rc = rowfate_new(catcount_columns(r->cc), input_bytes(r), &r->fate,
+                     err);
     if (rc == NS_OK && r->a.rejects != NULL)
         rc = clean_rejects_open(r->a.rejects, header, csv_reader_sep(rd),
                                 &r->rj, err);
     return rc;
 }
 
-/* Pass 1: validate every row, index history, count categories.
- * LIMITATION: memory is not independent of the file: the history index
- * keeps 20 bytes per kept row (52 once sorted), duplicate detection a
- * table of 16-byte slots at most three quarters full (freed before the
- * index sorts) and the kept-row bitmap one bit per row: about 65 bytes
- * a row measured on generated files (5 million rows peak at 363 MiB),
- * so 15 million rows need about 1 GB. The rows' text is never kept.
- * Flat memory needs an external sort of (patient, time) keys in place
- * of the in-memory index, and on-disk duplicate detection. */
+/* Moves the rows found to repeat earlier ones from the reason their
+ * own checks gave them to "duplicate", as one pass in file order would
+ * have counted them. */
+static void count_duplicates(struct run *r)
+{
+    for (int k = CLEAN_OK; k < CLEAN_NREASONS; k++) {
+        size_t d = rowfate_duplicates(r->fate, (enum clean_reason)k);
+
+        if (k == CLEAN_OK)
+            r->rep.rows_kept -= d;
+        else
+            r->rep.dropped[k] -= d;
+        r->rep.dropped[CLEAN_DUPLICATE] += d;
+    }
+}
+
+/* Pass 1: check every row on its own, count categories, then let
+ * rowfate find duplicates and history. With --strict it stops at the
+ * first bad row: no later row can stop the run earlier. */
 static enum ns_err pass_one(struct run *r, struct ns_error *err)
 {
     struct csv_reader *rd = NULL;
     const struct csv_row *header;
     const struct csv_row *row;
-    enum clean_reason reason;
     bool need_label;
     enum ns_err rc;
 
@@ -368,29 +374,21 @@ static enum ns_err pass_one(struct run *r, struct ns_error *err)
     if (rc != NS_OK)
         goto out;
     need_label = label_present(r);
-    while ((rc = csv_reader_next(rd, &row, err)) == NS_OK) {
-        rc = check_row(r, row, need_label, &reason, err);
-        if (rc == NS_ERR_INVALID)
-            rc = drop_row(r, row, reason, err);
-        else if (rc == NS_OK)
-            rc = keep_row(r, err);
+    while (!r->stopped && (rc = csv_reader_next(rd, &row, err)) == NS_OK) {
+        rc = scan_row(r, row, need_label, err);
         if (rc != NS_OK)
             goto out;
     }
-    if (rc != NS_DONE)
+    if (rc != NS_DONE && rc != NS_OK)
         goto out;
     rc = NS_OK;
-    /* Pass 2 skips dropped rows by the kept bitmap, so the fingerprints
-     * (16 to 32 bytes a row) go before the index takes its sorted
-     * room: the two never peak together. */
-    clean_dedup_free(r->dedup);
-    r->dedup = NULL;
     if (r->rep.rows_read == 0)
         rc = ns_error_set(err, NS_ERR_PARSE, "%s:2: no rows after the "
                           "header", r->a.path);
-    else if (history_index_finish(r->hist) != NS_OK)
-        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory for the "
-                          "patient-history index");
+    else
+        rc = rowfate_finish(r->fate, r->cc, err);
+    if (rc == NS_OK)
+        count_duplicates(r);
 out:
     csv_reader_close(rd);
     return rc;
@@ -529,78 +527,80 @@ static enum ns_err build_pipeline(struct run *r, struct ns_error *err)
     return rc;
 }
 
-/* A row pass 1 indexed is asked for by its number there, which spares
- * hashing its patient again; any other row (no patient or no date)
- * goes through the source, as in pipeline_row. */
-static enum ns_err row_features(struct run *r,
-                                const struct history_source *src,
-                                float *vec, int *unknown,
-                                struct ns_error *err)
-{
-    const struct record *rec = r->rec;
-    struct history_stats hs;
-
-    if (!pipeline_uses_history(r->pipe) || !indexable(rec))
-        return pipeline_row(r->pipe, rec, src, vec, unknown, err);
-    if (!history_index_row_is(r->hist, r->hist_row, rec->booked_at,
-                              rec->appt_day))
-        return ns_error_set(err, NS_ERR_INVALID, "%s:%ld: %s changed "
-                            "between the two passes", r->a.path,
-                            rec->line, r->a.path);
-    history_index_row_stats(r->hist, r->hist_row++, &hs);
-    pipeline_row_stats(r->pipe, rec, &hs, vec, unknown);
-    return NS_OK;
-}
-
-/* Writes one kept row's features; the row passed pass 1's checks, so
- * cleaning it again cannot fail unless the file changed in between. */
-static enum ns_err feature_row(struct run *r, const struct csv_row *row,
-                               bool need_label,
-                               const struct history_source *src,
+/* Writes one kept row's features, its history from pass 1's rowfate;
+ * the instant and day kept there show that the row is the same. */
+static enum ns_err feature_row(struct run *r, const struct rowfate_fate *fate,
                                struct ns_error *err)
 {
+    const struct record *rec = r->rec;
     float vec[PIPELINE_MAX_FEATURES];
-    enum clean_reason reason;
+    struct history_stats hs;
     int unknown = 0;
+
+    history_stats_empty(&hs);
+    if (has_history(rec)) {
+        if (!fate->has_stats || fate->booked_at != rec->booked_at ||
+            fate->appt_day != rec->appt_day)
+            return ns_error_set(err, NS_ERR_INVALID, "%s:%ld: %s changed "
+                                "between the two passes", r->a.path,
+                                rec->line, r->a.path);
+        hs = fate->stats;
+    }
+    pipeline_row_stats(r->pipe, rec, &hs, vec, &unknown);
+    r->unknown_cats += unknown;
+    return write_features(r, vec, err);
+}
+
+/* Pass 2 for one row: a duplicate or a bad row is dropped (written to
+ * --rejects, or stops a --strict run); a kept one gets its features. */
+static enum ns_err second_row(struct run *r, const struct csv_row *row,
+                              size_t ordinal, bool need_label, size_t *kept,
+                              struct ns_error *err)
+{
+    struct rowfate_fate fate;
+    enum clean_reason reason;
     enum ns_err rc;
 
+    rc = rowfate_get(r->fate, ordinal, &fate, err);
+    if (rc != NS_OK)
+        return rc;
+    if (fate.duplicate) {
+        ns_error_set(err, NS_ERR_INVALID, "%s:%ld: exact duplicate of an "
+                     "earlier row", r->a.path, row->line);
+        return drop_row(r, row, CLEAN_DUPLICATE, err);
+    }
     rc = clean_csv_row(r->schema, r->bind, r->a.path, row, need_label,
                        r->rec, &reason, err);
     if (rc == NS_ERR_INVALID)
-        ns_error_prefix(err, "%s changed between the two passes",
-                        r->a.path);
-    if (rc == NS_OK)
-        rc = row_features(r, src, vec, &unknown, err);
-    if (rc == NS_OK)
-        rc = write_features(r, vec, err);
-    r->unknown_cats += unknown;
-    return rc;
+        return drop_row(r, row, reason, err);
+    if (rc != NS_OK)
+        return rc;
+    (*kept)++;
+    return r->feat ? feature_row(r, &fate, err) : NS_OK;
 }
 
-/* Pass 2: reads the file again and gives each row kept in pass 1 its
- * feature vector, with history from pass 1's index.
- * LIMITATION: ingest (both passes) runs at 6.4 to 6.9x the rate of
- * pandas doing the same work, not 10x: this pass parses and checks
- * every row a second time (with the CSV reading, about 45% of the
- * CPU time of both passes). Keeping the parsed values from pass 1
- * (memory per row) or splitting this pass over threads are the next
- * steps (docs/KNOWN_LIMITATIONS.md). */
+/* Pass 2: reads the file again, in step with pass 1's row numbers. A
+ * file that changed in between shows in the count of kept rows. */
 static enum ns_err pass_two(struct run *r, struct ns_error *err)
 {
     struct csv_reader *rd = NULL;
     const struct csv_row *row;
-    struct history_source src = history_index_source(r->hist);
     bool need_label = label_present(r);
-    size_t ordinal = 0;
+    size_t ordinal = 0, kept = 0;
     enum ns_err rc;
 
     rc = open_input(r, &rd, &row, err);
-    while (rc == NS_OK && (rc = csv_reader_next(rd, &row, err)) == NS_OK) {
-        if (was_kept(r, ordinal++))
-            rc = feature_row(r, row, need_label, &src, err);
-    }
+    while (rc == NS_OK && ordinal < r->rep.rows_read &&
+           (rc = csv_reader_next(rd, &row, err)) == NS_OK)
+        rc = second_row(r, row, ordinal++, need_label, &kept, err);
     if (rc == NS_DONE)
         rc = NS_OK;
+    if (rc == NS_OK && (ordinal != r->rep.rows_read ||
+                        kept != r->rep.rows_kept))
+        rc = ns_error_set(err, NS_ERR_INVALID, "%s changed between the "
+                          "two passes: %zu rows kept of %zu, then %zu of "
+                          "%zu", r->a.path, r->rep.rows_kept,
+                          r->rep.rows_read, kept, ordinal);
     csv_reader_close(rd);
     return rc;
 }
@@ -627,7 +627,7 @@ static int print_json(const struct run *r, FILE *f, double seconds)
         json_object_set_new(o, "dropped", dropped) ||
         json_object_set_new(o, "patients",
                             json_integer((json_int_t)
-                                         history_index_patients(r->hist))) ||
+                                         rowfate_patients(r->fate))) ||
         json_object_set_new(o, "features",
                             json_integer(r->pipe ? (json_int_t)
                                          pipeline_nfeatures(r->pipe) : 0)) ||
@@ -659,7 +659,7 @@ static int print_report(const struct run *r, double seconds)
         return print_json(r, f, seconds);
     fprintf(f, "%s: schema %s\n", r->a.path, r->schema->name);
     clean_report_print(&r->rep, f);
-    fprintf(f, "patients: %zu\n", history_index_patients(r->hist));
+    fprintf(f, "patients: %zu\n", rowfate_patients(r->fate));
     if (r->pipe != NULL)
         fprintf(f, "features: %zu per row written to %s; unknown "
                 "categories: %ld\n", pipeline_nfeatures(r->pipe),
@@ -694,12 +694,13 @@ static void run_free(struct run *r)
     if (close_outputs(r, &ignored) != NS_OK)
         ns_log_warn("clean", "closing outputs failed after an error");
     free(r->featbuf);
-    free(r->kept);
+    free(r->codes);
+    if (r->copy != NULL)
+        fclose(r->copy);
     pipeline_free(r->pipe);
     encoders_free(r->enc);
     catcount_free(r->cc);
-    history_index_free(r->hist);
-    clean_dedup_free(r->dedup);
+    rowfate_free(r->fate);
     record_free(r->rec);
     schema_binding_free(r->bind);
     schema_free(r->schema);
@@ -720,11 +721,18 @@ int cmd_clean(int argc, char **argv)
             fputs(usage, stdout);
         return rc;
     }
+    if (!rereadable(r.a.path) && may_read_twice(&r.a) &&
+        copy_input(&r, &err) != NS_OK)
+        goto fail;
     if (pass_one(&r, &err) != NS_OK)
         goto fail;
-    if (r.a.features != NULL &&
-        (build_pipeline(&r, &err) != NS_OK || open_features(&r, &err) ||
-         pass_two(&r, &err) != NS_OK))
+    if (r.a.features != NULL && !(r.a.strict && r.rep.rows_kept <
+                                  r.rep.rows_read) &&
+        (build_pipeline(&r, &err) != NS_OK || open_features(&r, &err)))
+        goto fail;
+    if ((r.a.features != NULL || r.a.rejects != NULL ||
+         (r.a.strict && r.rep.rows_kept < r.rep.rows_read)) &&
+        pass_two(&r, &err) != NS_OK)
         goto fail;
     if (close_outputs(&r, &err) != NS_OK)
         goto fail;

@@ -536,6 +536,22 @@ static struct clean_fp row_fingerprint(const struct csv_row *row)
     return h;
 }
 
+struct clean_fp clean_row_fp(const struct csv_row *row)
+{
+    return row_fingerprint(row);
+}
+
+struct clean_fp clean_text_fp(const char *p, size_t len)
+{
+    struct clean_fp h = {0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL};
+
+    fold(&h, len);
+    hash_bytes(&h, p, len);
+    h.a = mix(h.a);
+    h.b = mix(h.b);
+    return h;
+}
+
 struct clean_dedup *clean_dedup_new(void)
 {
     struct clean_dedup *d = calloc(1, sizeof(*d));
@@ -582,23 +598,8 @@ static enum ns_err dedup_grow(struct clean_dedup *d)
     return NS_OK;
 }
 
-struct clean_fp clean_dedup_hash(const struct clean_dedup *d,
-                                 const struct csv_row *row)
-{
-    struct clean_fp h = row_fingerprint(row);
-
-    __builtin_prefetch(&d->slots[h.a & (d->cap - 1)]);
-    return h;
-}
-
-enum ns_err clean_dedup_check(struct clean_dedup *d,
-                              const struct csv_row *row, bool *dup)
-{
-    return clean_dedup_add(d, row_fingerprint(row), dup);
-}
-
-enum ns_err clean_dedup_add(struct clean_dedup *d, struct clean_fp h,
-                            bool *dup)
+static enum ns_err dedup_add(struct clean_dedup *d, struct clean_fp h,
+                             bool *dup)
 {
     struct clean_fp *slot;
 
@@ -614,6 +615,12 @@ enum ns_err clean_dedup_add(struct clean_dedup *d, struct clean_fp h,
         d->count++;
     }
     return NS_OK;
+}
+
+enum ns_err clean_dedup_check(struct clean_dedup *d,
+                              const struct csv_row *row, bool *dup)
+{
+    return dedup_add(d, row_fingerprint(row), dup);
 }
 
 void clean_dedup_free(struct clean_dedup *d)

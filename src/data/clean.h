@@ -74,18 +74,21 @@ NS_MUST_CHECK enum ns_err clean_dedup_check(struct clean_dedup *d,
                                             const struct csv_row *row,
                                             bool *dup);
 
-/* clean_dedup_check in two steps, so that other work on the row can
- * run while its slot of the table (a likely cache miss on large files)
- * loads: the row's fingerprint, then its check and record. A
- * fingerprint stays valid across other adds. */
-struct clean_fp {
-    uint64_t a, b;  /* (0, 0) marks an empty slot */
-};
-struct clean_fp clean_dedup_hash(const struct clean_dedup *d,
-                                 const struct csv_row *row);
-NS_MUST_CHECK enum ns_err clean_dedup_add(struct clean_dedup *d,
-                                          struct clean_fp fp, bool *dup);
 void clean_dedup_free(struct clean_dedup *d);
+
+/* A row's fingerprint, as the table keeps it. */
+struct clean_fp {
+    uint64_t a, b;  /* never (0, 0), which marks an empty slot */
+};
+
+/* The fingerprint clean_dedup_check() keeps for the row, without a table:
+ * equal rows, equal fingerprints (and different rows almost surely
+ * not), for callers that find duplicates on disk. */
+struct clean_fp clean_row_fp(const struct csv_row *row);
+
+/* A 128-bit fingerprint of the bytes p[0..len), with other seeds than
+ * a row's: a key for grouping by a text (a patient id) on disk. */
+struct clean_fp clean_text_fp(const char *p, size_t len);
 
 /* A CSV of rejected rows: the original fields plus "reject_line",
  * "reject_reason" and "reject_detail" columns. */

@@ -335,6 +335,27 @@ enum ns_err csv_reader_open(const char *path, const struct csv_opts *opts,
     return NS_OK;
 }
 
+enum ns_err csv_reader_open_file(FILE *f, const char *name,
+                                 const struct csv_opts *opts,
+                                 struct csv_reader **out,
+                                 struct ns_error *err)
+{
+    struct csv_reader *r = NULL;
+    enum ns_err rc;
+
+    rc = reader_new(name, opts, &r, err);
+    if (rc != NS_OK)
+        return rc;
+    r->buf = malloc(CHUNK_SIZE);
+    if (r->buf == NULL) {
+        csv_reader_close(r);
+        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", name);
+    }
+    r->f = f;
+    *out = r;
+    return NS_OK;
+}
+
 enum ns_err csv_reader_open_mem(const char *data, size_t len,
                                 const char *name,
                                 const struct csv_opts *opts,

@@ -46,6 +46,13 @@ NS_MUST_CHECK enum ns_err csv_reader_open(const char *path,
                                           struct csv_reader **out,
                                           struct ns_error *err);
 
+/* Reads f from where it stands, naming it name in messages. f is
+ * borrowed: the caller closes it after csv_reader_close(). */
+NS_MUST_CHECK enum ns_err csv_reader_open_file(FILE *f, const char *name,
+                                               const struct csv_opts *opts,
+                                               struct csv_reader **out,
+                                               struct ns_error *err);
+
 /* Reads from memory (an upload, a test). data is borrowed: it must stay
  * valid until the reader is closed. name is copied, for messages. */
 NS_MUST_CHECK enum ns_err csv_reader_open_mem(const char *data, size_t len,

@@ -73,21 +73,62 @@ static enum ns_err count_new(struct column *col, const char *v,
 enum ns_err catcount_add(struct catcount *c, const struct record *r,
                          struct ns_error *err)
 {
+    return catcount_add_coded(c, r, NULL, err);
+}
+
+enum ns_err catcount_add_coded(struct catcount *c, const struct record *r,
+                               uint32_t *codes, struct ns_error *err)
+{
+    size_t j = 0;
+
     for (size_t i = 0; i < c->s->ncols; i++) {
         struct column *col = &c->cols[i];
         const char *v = r->text[i];
         size_t len;
         uint64_t k;
 
-        if (col->index == NULL || v == NULL)
+        if (col->index == NULL)
+            continue;
+        if (codes)
+            codes[j++] = CATCOUNT_NONE;
+        if (v == NULL)
             continue;
         len = strlen(v);
         if (ns_hmap_get(col->index, v, len, &k))
             col->counts[k]++;
-        else if (count_new(col, v, len) != NS_OK)
+        else if ((k = ns_hmap_count(col->index)) > UINT32_MAX - 1 ||
+                 count_new(col, v, len) != NS_OK)
             return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+        if (codes)
+            codes[j - 1] = (uint32_t)k;
     }
     return NS_OK;
+}
+
+size_t catcount_columns(const struct catcount *c)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < c->s->ncols; i++)
+        n += c->cols[i].index != NULL;
+    return n;
+}
+
+void catcount_uncount(struct catcount *c, const uint32_t *codes)
+{
+    size_t j = 0;
+
+    for (size_t i = 0; i < c->s->ncols; i++) {
+        struct column *col = &c->cols[i];
+        uint32_t k;
+
+        if (col->index == NULL)
+            continue;
+        k = codes[j++];
+        if (k != CATCOUNT_NONE && k < ns_hmap_count(col->index) &&
+            col->counts[k] > 0)
+            col->counts[k]--;
+    }
 }
 
 /* Falling count, then name, so codes are stable across runs. */

@@ -6,6 +6,9 @@
 #ifndef NS_CATCOUNT_H
 #define NS_CATCOUNT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "data/record.h"
 #include "data/schema.h"
 #include "features/encode.h"
@@ -23,6 +26,23 @@ NS_MUST_CHECK enum ns_err catcount_new(const struct schema *s,
 NS_MUST_CHECK enum ns_err catcount_add(struct catcount *c,
                                        const struct record *r,
                                        struct ns_error *err);
+
+/* catcount_add() that also gives the value of each CATEGORICAL column,
+ * in schema order, as a code: codes has room for catcount_columns(c);
+ * a missing value is CATCOUNT_NONE. Codes are only meaningful to
+ * catcount_uncount() of the same counter. */
+#define CATCOUNT_NONE UINT32_MAX
+NS_MUST_CHECK enum ns_err catcount_add_coded(struct catcount *c,
+                                             const struct record *r,
+                                             uint32_t *codes,
+                                             struct ns_error *err);
+
+/* The number of CATEGORICAL columns of the schema. */
+size_t catcount_columns(const struct catcount *c);
+
+/* Takes back one catcount_add_coded() whose codes were given: for a row
+ * found later to be a duplicate of an earlier one. */
+void catcount_uncount(struct catcount *c, const uint32_t *codes);
 
 /* Builds encoders equal to encoders_fit() over the same rows. Caller
  * frees *out with encoders_free(). */

@@ -147,13 +147,6 @@ enum ns_err history_index_add(struct history_index *h, const char *patient,
     return add_key(h, (uint32_t)key, booked_at, appt_day, label);
 }
 
-void history_index_prefetch(const struct history_index *h,
-                            const char *patient, size_t len)
-{
-    if (h->table == NULL && len > 0)
-        ns_hmap_prefetch(h->ids, patient, len);
-}
-
 /* By instant, then by day, so that ties order the same in every run and
  * in the store's "latest booking" query. */
 static int cmp_booking(const void *a, const void *b)
@@ -214,39 +207,44 @@ static size_t group_rows(struct history_index *h)
     return largest;
 }
 
-/* Sorts each group by instant and, independently, by day, in scratch
- * room the size of the largest group, and writes the running counts.
- * Working group by group keeps the extra memory to one patient's rows
+/* Sorts one group, whose entries hold their row's instant, day and
+ * label (in `missed`, plus one) as group_rows() leaves them, by instant
+ * and, independently, by day, in scratch room of m records, and writes
+ * the running counts. */
+static void fill_group(struct entry *e, size_t m, struct booking *booked,
+                       struct dated *days)
+{
+    struct entry run = {0, 0, 0, NS_DAY_NONE, 0, 0};
+
+    for (size_t i = 0; i < m; i++) {
+        booked[i] = (struct booking){e[i].booked, e[i].booked_for};
+        days[i] = (struct dated){e[i].day, (int8_t)((int)e[i].missed - 1)};
+    }
+    if (m > 1) {
+        qsort(booked, m, sizeof(*booked), cmp_booking);
+        qsort(days, m, sizeof(*days), cmp_dated);
+    }
+    for (size_t i = 0; i < m; i++) {
+        run.booked = booked[i].at;
+        run.booked_for = booked[i].day;
+        run.day = days[i].day;
+        if (days[i].label >= 0) {
+            run.known++;
+            run.last_known = days[i].day;
+        }
+        run.missed += days[i].label == 1;
+        e[i] = run;
+    }
+}
+
+/* Group by group, so that the scratch room is one patient's rows
  * instead of 24 bytes for every row of the file. */
 static void fill_entries(struct history_index *h, struct booking *booked,
                          struct dated *days)
 {
-    for (size_t p = 0; p < h->nkeys; p++) {
-        struct entry run = {0, 0, 0, NS_DAY_NONE, 0, 0};
-        struct entry *e = h->entries + h->start[p];
-        size_t m = h->start[p + 1] - h->start[p];
-
-        for (size_t i = 0; i < m; i++) {
-            booked[i] = (struct booking){e[i].booked, e[i].booked_for};
-            days[i] = (struct dated){e[i].day,
-                                     (int8_t)((int)e[i].missed - 1)};
-        }
-        if (m > 1) {
-            qsort(booked, m, sizeof(*booked), cmp_booking);
-            qsort(days, m, sizeof(*days), cmp_dated);
-        }
-        for (size_t i = 0; i < m; i++) {
-            run.booked = booked[i].at;
-            run.booked_for = booked[i].day;
-            run.day = days[i].day;
-            if (days[i].label >= 0) {
-                run.known++;
-                run.last_known = days[i].day;
-            }
-            run.missed += days[i].label == 1;
-            e[i] = run;
-        }
-    }
+    for (size_t p = 0; p < h->nkeys; p++)
+        fill_group(h->entries + h->start[p], h->start[p + 1] - h->start[p],
+                   booked, days);
 }
 
 enum ns_err history_index_finish(struct history_index *h)
@@ -306,12 +304,9 @@ static size_t count_below(const struct entry *a, size_t n, int64_t v,
  * bookings made before t that are still to come are those before t
  * minus those dated before D. Bookings for the row's own day need a walk
  * over the earlier bookings, short for any real patient. */
-static void key_stats(const struct history_index *h, size_t key,
-                      int64_t booked_at, int32_t appt_day,
-                      struct history_stats *out)
+static void group_stats(const struct entry *e, size_t m, int64_t booked_at,
+                        int32_t appt_day, struct history_stats *out)
 {
-    const struct entry *e = h->entries + h->start[key];
-    size_t m = h->start[key + 1] - h->start[key];
     int32_t d = ns_day_of(booked_at);
     size_t before_day = count_below(e, m, d, true);
     size_t before_t = count_below(e, m, booked_at, false);
@@ -336,6 +331,14 @@ static void key_stats(const struct history_index *h, size_t key,
     }
     for (size_t i = 0; appt_day != NS_DAY_NONE && i < before_t; i++)
         out->same_day_appts += e[i].booked_for == appt_day;
+}
+
+static void key_stats(const struct history_index *h, size_t key,
+                      int64_t booked_at, int32_t appt_day,
+                      struct history_stats *out)
+{
+    group_stats(h->entries + h->start[key],
+                h->start[key + 1] - h->start[key], booked_at, appt_day, out);
 }
 
 static bool find_key(const struct history_index *h, const char *patient,
@@ -384,38 +387,6 @@ void history_index_table_stats(const struct history_index *h,
     if (h->finished && patient != 0 && patient < h->nkeys &&
         booked_at != NS_TIME_NONE)
         key_stats(h, patient, booked_at, appt_day, out);
-}
-
-/* Rows this far ahead get their patient's group start loaded, and
- * half as far ahead the group itself: the groups of successive rows
- * lie anywhere in the index, and each would otherwise miss the cache
- * while the row waits. (In the caller's body: a function holding only
- * prefetches counts as pure for the compiler, and its calls vanish.) */
-#define PREFETCH_AHEAD 4
-
-void history_index_row_stats(const struct history_index *h, size_t i,
-                             struct history_stats *out)
-{
-    const struct entry *next;
-
-    history_stats_empty(out);
-    if (!h->finished || i >= h->n)
-        return;
-    if (i + PREFETCH_AHEAD < h->n)
-        __builtin_prefetch(&h->start[h->pat[i + PREFETCH_AHEAD]]);
-    if (i + PREFETCH_AHEAD / 2 < h->n) {
-        next = h->entries + h->start[h->pat[i + PREFETCH_AHEAD / 2]];
-        __builtin_prefetch(next);
-        __builtin_prefetch(next + 2);
-    }
-    key_stats(h, h->pat[i], h->booked[i], h->dated[i].day, out);
-}
-
-bool history_index_row_is(const struct history_index *h, size_t i,
-                          int64_t booked_at, int32_t appt_day)
-{
-    return i < h->n && h->booked[i] == booked_at &&
-           h->dated[i].day == appt_day;
 }
 
 enum ns_err history_index_from_table(const struct table *t,
@@ -477,4 +448,88 @@ void history_index_free(struct history_index *h)
     free(h->booked);
     free(h->dated);
     free(h);
+}
+
+struct history_group {
+    struct entry *e;
+    struct booking *booked;
+    struct dated *days;
+    size_t m;               /* rows of the last group */
+    size_t cap;
+};
+
+struct history_group *history_group_new(void)
+{
+    return calloc(1, sizeof(struct history_group));
+}
+
+static enum ns_err group_reserve(struct history_group *g, size_t m)
+{
+    size_t cap = g->cap ? g->cap : 64;
+    void *e, *b, *d;
+
+    if (m <= g->cap)
+        return NS_OK;
+    while (cap < m)
+        cap *= 2;
+    e = realloc(g->e, cap * sizeof(*g->e));
+    if (e != NULL)
+        g->e = e;
+    b = realloc(g->booked, cap * sizeof(*g->booked));
+    if (b != NULL)
+        g->booked = b;
+    d = realloc(g->days, cap * sizeof(*g->days));
+    if (d != NULL)
+        g->days = d;
+    if (e == NULL || b == NULL || d == NULL)
+        return NS_ERR_NOMEM;
+    g->cap = cap;
+    return NS_OK;
+}
+
+enum ns_err history_group_stats(struct history_group *g,
+                                const struct history_booking *rows,
+                                size_t m, struct history_stats *out)
+{
+    enum ns_err rc = group_reserve(g, m);
+
+    g->m = 0;
+    if (rc != NS_OK)
+        return rc;
+    for (size_t i = 0; i < m; i++) {
+        const struct history_booking *r = &rows[i];
+
+        if (r->booked_at == NS_TIME_NONE || r->appt_day == NS_DAY_NONE ||
+            r->appt_day < ns_day_of(r->booked_at) || r->label < -1 ||
+            r->label > 1)
+            return NS_ERR_INVALID;
+        g->e[i] = (struct entry){
+            .booked = r->booked_at, .booked_for = r->appt_day,
+            .day = r->appt_day, .missed = (uint32_t)(r->label + 1)};
+    }
+    fill_group(g->e, m, g->booked, g->days);
+    g->m = m;
+    for (size_t i = 0; i < m; i++) {
+        history_stats_empty(&out[i]);
+        group_stats(g->e, m, rows[i].booked_at, rows[i].appt_day, &out[i]);
+    }
+    return NS_OK;
+}
+
+void history_group_query(const struct history_group *g, int64_t booked_at,
+                         int32_t appt_day, struct history_stats *out)
+{
+    history_stats_empty(out);
+    if (g->m > 0 && booked_at != NS_TIME_NONE)
+        group_stats(g->e, g->m, booked_at, appt_day, out);
+}
+
+void history_group_free(struct history_group *g)
+{
+    if (g == NULL)
+        return;
+    free(g->e);
+    free(g->booked);
+    free(g->days);
+    free(g);
 }

@@ -74,12 +74,6 @@ NS_MUST_CHECK enum ns_err history_index_add(struct history_index *h,
                                             int64_t booked_at,
                                             int32_t appt_day, int label);
 
-/* A hint that history_index_add() will soon be called for the patient
- * whose text is patient[0..len) (not necessarily NUL-terminated):
- * starts loading its entry of the patient map. Changes nothing. */
-void history_index_prefetch(const struct history_index *h,
-                            const char *patient, size_t len);
-
 /* Sorts the index; NS_ERR_NOMEM, or NS_ERR_TOO_LARGE past 2^32 rows. */
 NS_MUST_CHECK enum ns_err history_index_finish(struct history_index *h);
 
@@ -111,22 +105,35 @@ void history_index_table_stats(const struct history_index *h,
                                uint32_t patient, int64_t booked_at,
                                int32_t appt_day, struct history_stats *out);
 
-/* Rows are numbered from 0 in the order history_index_add() added them
- * (a call that adds nothing takes no number). The stats of row i for
- * its own patient, instant and day: the same numbers as asking the
- * source with them, without hashing the patient again. Asking rows in
- * increasing order is the fast path: each call starts loading the
- * index data of the rows a little further on. Empty stats for i past
- * the last row or before history_index_finish(). */
-void history_index_row_stats(const struct history_index *h, size_t i,
-                             struct history_stats *out);
-
-/* Whether row i was booked at booked_at for appt_day (false past the
- * last row): lets a caller that numbers rows itself check that it
- * still speaks of the row it added. */
-bool history_index_row_is(const struct history_index *h, size_t i,
-                          int64_t booked_at, int32_t appt_day);
-
 void history_index_free(struct history_index *h);
+
+/* One patient's group for callers that gather the groups themselves
+ * (features/rowfate.h does so on disk, to bound memory). */
+struct history_booking {
+    int64_t booked_at;
+    int32_t appt_day;
+    int8_t label;           /* as for history_index_add() */
+};
+
+/* Scratch room for history_group_stats(), reused from group to group.
+ * Caller frees with history_group_free(). NULL when out of memory. */
+struct history_group;
+struct history_group *history_group_new(void);
+
+/* Fills out[i] (room for m) with the stats of rows[i] as an index
+ * holding exactly the m rows, all of one patient, would give them.
+ * NS_ERR_INVALID for a row history_index_add() refuses, NS_ERR_NOMEM. */
+NS_MUST_CHECK enum ns_err
+history_group_stats(struct history_group *g,
+                    const struct history_booking *rows, size_t m,
+                    struct history_stats *out);
+
+/* After history_group_stats(): the stats the same index would give a
+ * booking at booked_at for appt_day (NS_DAY_NONE allowed) of that
+ * patient that is not itself one of the rows. */
+void history_group_query(const struct history_group *g, int64_t booked_at,
+                         int32_t appt_day, struct history_stats *out);
+
+void history_group_free(struct history_group *g);
 
 #endif

@@ -161,13 +161,6 @@ bool ns_hmap_get(const struct ns_hmap *m, const char *key, size_t len,
     return true;
 }
 
-void ns_hmap_prefetch(const struct ns_hmap *m, const char *key, size_t len)
-{
-    uint32_t h = (uint32_t)ns_hash64(key, len);
-
-    __builtin_prefetch(&m->slots[h & (m->cap - 1)]);
-}
-
 size_t ns_hmap_count(const struct ns_hmap *m)
 {
     return m->count;

@@ -24,11 +24,6 @@ NS_MUST_CHECK enum ns_err ns_hmap_put(struct ns_hmap *m, const char *key,
 bool ns_hmap_get(const struct ns_hmap *m, const char *key, size_t len,
                  uint64_t *value);
 
-/* A hint that key will be looked up or put soon: starts loading the
- * slot where its probe begins, so that other work hides the cache miss
- * of a large map. Changes nothing. */
-void ns_hmap_prefetch(const struct ns_hmap *m, const char *key, size_t len);
-
 size_t ns_hmap_count(const struct ns_hmap *m);
 
 /* Iteration: *pos starts at 0; returns false when done. The key pointer is

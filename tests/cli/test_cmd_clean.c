@@ -89,6 +89,35 @@ static void test_clean_features_have_a_row_per_kept_row(void **state)
     expect(&res, 0, ",1,0,0,1,0,1,7.94791651,0,7,0\n");
 }
 
+/* Standard input is copied once and read twice: the same features and
+ * history as from the file. */
+static void test_clean_features_from_standard_input(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean - --features - < " FIX "mixed.csv", &res);
+    expect(&res, 0, "\nA2,1,");
+    expect(&res, 0, ",1,0,0,1,0,1,7.94791651,0,7,0\n");
+    expect(&res, 0, "kept 2 of 5 rows; dropped: duplicate=1");
+    run("clean - --strict < " FIX "mixed.csv", &res);
+    expect(&res, 1, "-:4");
+}
+
+/* Repeated rows do not weigh in the category codes: North and South
+ * (and their specialties) are one row each, so codes go by name, though
+ * South's row comes three times. */
+static void test_clean_duplicates_do_not_count_for_codes(void **state)
+{
+    struct result res;
+
+    (void)state;
+    run("clean " FIX "dupcats.csv --features -", &res);
+    expect(&res, 0, "\nA1,0,0,1,0,0,0,0,0,0,");
+    expect(&res, 0, "\nA3,0,0,0,0,0,0,1,1,1,");
+    expect(&res, 0, "kept 2 of 4 rows; dropped: duplicate=2");
+}
+
 /* A schema file with neither dates nor outcome: rows are kept, labels
  * are empty and no history is indexed (and nothing fails for it). */
 static void test_clean_schema_file_without_dates_or_target(void **state)
@@ -137,6 +166,8 @@ int main(void)
         cmocka_unit_test(test_clean_bad_rows_are_counted_per_reason),
         cmocka_unit_test(test_clean_strict_stops_at_first_bad_row),
         cmocka_unit_test(test_clean_features_have_a_row_per_kept_row),
+        cmocka_unit_test(test_clean_features_from_standard_input),
+        cmocka_unit_test(test_clean_duplicates_do_not_count_for_codes),
         cmocka_unit_test(test_clean_schema_file_without_dates_or_target),
         cmocka_unit_test(test_clean_real_file_report_counts),
         cmocka_unit_test(test_clean_bad_option_is_a_usage_error),

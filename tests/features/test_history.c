@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -214,33 +215,40 @@ static void test_history_refuses_impossible_rows(void **state)
     history_index_free(h);
 }
 
-/* Asking by row number gives, bit for bit, what asking by patient text
- * gives for the row's own patient, instant and day. */
-static void test_history_row_stats_match_the_query(void **state)
+/* A group handed over whole gives, bit for bit, what the index gives
+ * each of its rows; a booking outside the group asks it the same way. */
+static void test_history_group_matches_the_index(void **state)
 {
     size_t n = sizeof(timeline) / sizeof(timeline[0]);
     struct history_index *h = build(timeline, n);
-    struct history_stats by_row, by_text, none;
+    struct history_group *g = history_group_new();
+    struct history_booking rows[16];
+    struct history_stats got[16], want, probe;
+    size_t m = 0;
 
     (void)state;
+    assert_non_null(g);
     for (size_t i = 0; i < n; i++) {
-        by_text = ask(h, timeline[i].patient, timeline[i].booked,
-                      timeline[i].day);
-        history_index_row_stats(h, i, &by_row);
-        assert_memory_equal(&by_row, &by_text, sizeof(by_row));
-        assert_true(history_index_row_is(h, i,
-                                         hand_instant(timeline[i].booked),
-                                         hand_day(timeline[i].day)));
+        if (strcmp(timeline[i].patient, "P") != 0)
+            continue;
+        rows[m++] = (struct history_booking){
+            hand_instant(timeline[i].booked), hand_day(timeline[i].day),
+            (int8_t)timeline[i].label};
     }
-    assert_false(history_index_row_is(h, 0, hand_instant(
-                                          timeline[1].booked),
-                                      hand_day(timeline[0].day)));
-    assert_false(history_index_row_is(h, n, hand_instant(
-                                          timeline[0].booked),
-                                      hand_day(timeline[0].day)));
-    history_stats_empty(&none);
-    history_index_row_stats(h, n, &by_row);
-    assert_memory_equal(&by_row, &none, sizeof(by_row));
+    assert_int_equal(history_group_stats(g, rows, m, got), NS_OK);
+    for (size_t i = 0, k = 0; i < n; i++) {
+        if (strcmp(timeline[i].patient, "P") != 0)
+            continue;
+        want = ask(h, "P", timeline[i].booked, timeline[i].day);
+        assert_memory_equal(&got[k++], &want, sizeof(want));
+    }
+    want = ask(h, "P", "2016-05-10T09:30:00Z", "2016-05-21");
+    history_group_query(g, hand_instant("2016-05-10T09:30:00Z"),
+                        hand_day("2016-05-21"), &probe);
+    assert_memory_equal(&probe, &want, sizeof(want));
+    rows[0].appt_day = rows[0].appt_day - 400;
+    assert_int_equal(history_group_stats(g, rows, m, got), NS_ERR_INVALID);
+    history_group_free(g);
     history_index_free(h);
 }
 
@@ -255,7 +263,7 @@ int main(void)
         cmocka_unit_test(test_history_thirty_day_window_is_open),
         cmocka_unit_test(test_history_query_before_finish_fails),
         cmocka_unit_test(test_history_refuses_impossible_rows),
-        cmocka_unit_test(test_history_row_stats_match_the_query),
+        cmocka_unit_test(test_history_group_matches_the_index),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,445 @@
+#include "features/rowfate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/spill.h"
+#include "util/timeutil.h"
+
+/* Rows per range of pass 2 (its slots take about 7 MiB), and the memory
+ * each set of buckets may give its buffers. */
+#define RANGE_ROWS 65536u
+#define BUFFER_BUDGET (8u << 20)
+#define BUCKET_BYTES (2u << 20)
+
+/* A pass 1 row in its group's bucket, followed by its ncodes codes. */
+struct keyrec {
+    uint64_t ka, kb;            /* group: the patient's or the row's fp */
+    uint64_t fa, fb;            /* the row's fingerprint */
+    int64_t booked_at;
+    uint32_t row;
+    int32_t appt_day;
+    int8_t label;
+    uint8_t reason;
+    uint8_t has_patient;
+    uint8_t pad[5];
+};
+
+enum fate_kind { FATE_NONE, FATE_DUPLICATE, FATE_STATS };
+
+struct faterec {
+    uint32_t row;
+    uint8_t kind;
+    int32_t appt_day;
+    int64_t booked_at;
+    struct history_stats stats;
+};
+
+struct rowfate {
+    size_t ncodes, recsize;
+    size_t nbuckets;
+    struct ns_spill *keys;      /* pass 1 rows by group; NULL once done */
+    struct ns_spill *fates;     /* results by range of row numbers */
+    size_t nrows;
+    bool finished;
+    size_t dups[CLEAN_NREASONS];
+    size_t first_dup;
+    size_t patients;
+    char *rec;                  /* the record rowfate_add() builds */
+
+    /* One group's history, during finish. */
+    struct history_group *group;
+    struct history_booking *book;
+    uint32_t *book_row;
+    struct history_stats *stats;
+    size_t cap;
+
+    /* Pass 2: the range of rows loaded. */
+    size_t range;
+    uint8_t *kind;              /* [RANGE_ROWS] */
+    struct faterec *slot;       /* [RANGE_ROWS] */
+};
+
+static size_t clamp(size_t v, size_t lo, size_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Enough buckets that one holds about BUCKET_BYTES, counting a row per
+ * 64 bytes of file (rows are longer, so buckets come out smaller). */
+static size_t key_buckets(uint64_t file_bytes, size_t recsize)
+{
+    uint64_t want = file_bytes / 64 * recsize / BUCKET_BYTES + 1;
+    size_t k = 16;
+
+    if (file_bytes == 0)
+        return 256;
+    while (k < want && k < 4096)
+        k *= 2;
+    return k;
+}
+
+enum ns_err rowfate_new(size_t ncodes, uint64_t file_bytes,
+                        struct rowfate **out, struct ns_error *err)
+{
+    struct rowfate *f = calloc(1, sizeof(*f));
+    enum ns_err rc;
+
+    *out = NULL;
+    if (f == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    f->ncodes = ncodes;
+    f->recsize = (sizeof(struct keyrec) + ncodes * sizeof(uint32_t) + 7) /
+                 8 * 8;
+    f->nbuckets = key_buckets(file_bytes, f->recsize);
+    f->first_dup = SIZE_MAX;
+    f->range = SIZE_MAX;
+    f->rec = calloc(1, f->recsize);
+    f->group = history_group_new();
+    if (f->rec == NULL || f->group == NULL) {
+        rowfate_free(f);
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    }
+    rc = ns_spill_new(f->nbuckets, f->recsize,
+                      clamp(BUFFER_BUDGET / f->nbuckets, 4096, 65536),
+                      &f->keys, err);
+    if (rc != NS_OK) {
+        rowfate_free(f);
+        return rc;
+    }
+    *out = f;
+    return NS_OK;
+}
+
+static uint32_t *codes_of(const struct keyrec *k)
+{
+    return (uint32_t *)(void *)((char *)(uintptr_t)k +
+                                sizeof(struct keyrec));
+}
+
+enum ns_err rowfate_add(struct rowfate *f, const struct rowfate_row *row,
+                        struct ns_error *err)
+{
+    struct keyrec *k = (struct keyrec *)(void *)f->rec;
+    struct clean_fp key = row->fp;
+    uint32_t *codes = codes_of(k);
+
+    if (f->nrows >= UINT32_MAX)
+        return ns_error_set(err, NS_ERR_TOO_LARGE, "more than %u rows",
+                            (unsigned)UINT32_MAX - 1);
+    memset(k, 0, sizeof(*k));
+    if (row->patient != NULL) {
+        key = clean_text_fp(row->patient, strlen(row->patient));
+        k->has_patient = 1;
+        k->booked_at = row->booked_at;
+        k->appt_day = row->appt_day;
+        k->label = row->label;
+    }
+    k->ka = key.a;
+    k->kb = key.b;
+    k->fa = row->fp.a;
+    k->fb = row->fp.b;
+    k->row = (uint32_t)f->nrows;
+    k->reason = (uint8_t)row->reason;
+    for (size_t i = 0; i < f->ncodes; i++)
+        codes[i] = row->codes ? row->codes[i] : CATCOUNT_NONE;
+    f->nrows++;
+    return ns_spill_add(f->keys, key.a & (f->nbuckets - 1), k, err);
+}
+
+#define CMP(x, y) if ((x) != (y)) return (x) < (y) ? -1 : 1
+
+/* By group, then fingerprint, then row: equal rows end up side by side,
+ * the first in the file first. */
+static int cmp_keyrec(const void *a, const void *b)
+{
+    const struct keyrec *x = a;
+    const struct keyrec *y = b;
+
+    CMP(x->has_patient, y->has_patient);
+    CMP(x->ka, y->ka);
+    CMP(x->kb, y->kb);
+    CMP(x->fa, y->fa);
+    CMP(x->fb, y->fb);
+    CMP(x->row, y->row);
+    return 0;
+}
+
+static bool same_group(const struct keyrec *x, const struct keyrec *y)
+{
+    return x->has_patient == y->has_patient && x->ka == y->ka &&
+           x->kb == y->kb;
+}
+
+static bool same_row(const struct keyrec *x, const struct keyrec *y)
+{
+    return x->fa == y->fa && x->fb == y->fb;
+}
+
+static enum ns_err put_fate(struct rowfate *f, const struct faterec *r,
+                            struct ns_error *err)
+{
+    return ns_spill_add(f->fates, r->row / RANGE_ROWS, r, err);
+}
+
+static enum ns_err mark_duplicate(struct rowfate *f, const struct keyrec *k,
+                                  struct catcount *cc, struct ns_error *err)
+{
+    struct faterec r;
+
+    memset(&r, 0, sizeof(r));
+    r.row = k->row;
+    r.kind = FATE_DUPLICATE;
+    f->dups[k->reason < CLEAN_NREASONS ? k->reason : CLEAN_OK]++;
+    if (k->row < f->first_dup)
+        f->first_dup = k->row;
+    if (k->reason == CLEAN_OK && cc != NULL && f->ncodes > 0)
+        catcount_uncount(cc, codes_of(k));
+    return put_fate(f, &r, err);
+}
+
+static enum ns_err reserve_group(struct rowfate *f, size_t m,
+                                 struct ns_error *err)
+{
+    size_t cap = f->cap ? f->cap : 64;
+    void *b, *r, *s;
+
+    if (m <= f->cap)
+        return NS_OK;
+    while (cap < m)
+        cap *= 2;
+    b = realloc(f->book, cap * sizeof(*f->book));
+    if (b != NULL)
+        f->book = b;
+    r = realloc(f->book_row, cap * sizeof(*f->book_row));
+    if (r != NULL)
+        f->book_row = r;
+    s = realloc(f->stats, cap * sizeof(*f->stats));
+    if (s != NULL)
+        f->stats = s;
+    if (b == NULL || r == NULL || s == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    f->cap = cap;
+    return NS_OK;
+}
+
+static enum ns_err group_history(struct rowfate *f, size_t m,
+                                 struct ns_error *err)
+{
+    enum ns_err rc = history_group_stats(f->group, f->book, m, f->stats);
+
+    if (rc == NS_ERR_INVALID)
+        return ns_error_set(err, rc, "history: data row %u: booked after "
+                            "its appointment day; expected rows that "
+                            "passed cleaning", (unsigned)f->book_row[0] + 1);
+    if (rc != NS_OK)
+        return ns_error_set(err, rc, "out of memory");
+    f->patients += m > 0;
+    for (size_t i = 0; i < m && rc == NS_OK; i++) {
+        struct faterec r;
+
+        memset(&r, 0, sizeof(r));
+        r.row = f->book_row[i];
+        r.kind = FATE_STATS;
+        r.booked_at = f->book[i].booked_at;
+        r.appt_day = f->book[i].appt_day;
+        r.stats = f->stats[i];
+        rc = put_fate(f, &r, err);
+    }
+    return rc;
+}
+
+/* Rows of the patient without an appointment day ask the group without
+ * being part of it, as they would ask an index. */
+static enum ns_err group_queries(struct rowfate *f, const char *recs,
+                                 size_t n, struct ns_error *err)
+{
+    enum ns_err rc = NS_OK;
+
+    for (size_t i = 0; i < n && rc == NS_OK; i++) {
+        const struct keyrec *k = (const void *)(recs + i * f->recsize);
+        const struct keyrec *prev = (const void *)(recs +
+                                                   (i - 1) * f->recsize);
+        struct faterec r;
+
+        if (!k->has_patient || k->appt_day != NS_DAY_NONE ||
+            (i > 0 && same_row(prev, k)))
+            continue;
+        memset(&r, 0, sizeof(r));
+        r.row = k->row;
+        r.kind = FATE_STATS;
+        r.booked_at = k->booked_at;
+        r.appt_day = k->appt_day;
+        history_group_query(f->group, k->booked_at, k->appt_day, &r.stats);
+        rc = put_fate(f, &r, err);
+    }
+    return rc;
+}
+
+/* One group, sorted: duplicates out, then the history of the rest. */
+static enum ns_err resolve_group(struct rowfate *f, const char *recs,
+                                 size_t n, struct catcount *cc,
+                                 struct ns_error *err)
+{
+    size_t m = 0;
+    bool queries = false;
+    enum ns_err rc = reserve_group(f, n, err);
+
+    for (size_t i = 0; i < n && rc == NS_OK; i++) {
+        const struct keyrec *k = (const void *)(recs + i * f->recsize);
+        const struct keyrec *prev = (const void *)(recs +
+                                                   (i - 1) * f->recsize);
+
+        if (i > 0 && same_row(prev, k)) {
+            rc = mark_duplicate(f, k, cc, err);
+        } else if (k->has_patient && k->appt_day == NS_DAY_NONE) {
+            queries = true;
+        } else if (k->has_patient) {
+            f->book[m] = (struct history_booking){k->booked_at,
+                                                  k->appt_day, k->label};
+            f->book_row[m++] = k->row;
+        }
+    }
+    if (rc == NS_OK && (m > 0 || queries))
+        rc = group_history(f, m, err);
+    if (rc == NS_OK && queries)
+        rc = group_queries(f, recs, n, err);
+    return rc;
+}
+
+static enum ns_err resolve_bucket(struct rowfate *f, size_t b,
+                                  struct catcount *cc, struct ns_error *err)
+{
+    char *recs;
+    void *p;
+    size_t n, i, j;
+    enum ns_err rc;
+
+    rc = ns_spill_load(f->keys, b, &p, &n, err);
+    if (rc != NS_OK || n == 0)
+        return rc;
+    recs = p;
+    qsort(recs, n, f->recsize, cmp_keyrec);
+    for (i = 0; i < n && rc == NS_OK; i = j) {
+        const struct keyrec *first = (const void *)(recs + i * f->recsize);
+
+        for (j = i + 1; j < n; j++) {
+            if (!same_group(first, (const void *)(recs + j * f->recsize)))
+                break;
+        }
+        rc = resolve_group(f, recs + i * f->recsize, j - i, cc, err);
+    }
+    return rc;
+}
+
+enum ns_err rowfate_finish(struct rowfate *f, struct catcount *cc,
+                           struct ns_error *err)
+{
+    size_t nranges = f->nrows / RANGE_ROWS + 1;
+    enum ns_err rc;
+
+    if (f->finished || f->keys == NULL)
+        return ns_error_set(err, NS_ERR_INVALID, "rowfate: finished twice");
+    rc = ns_spill_new(nranges, sizeof(struct faterec),
+                      clamp(BUFFER_BUDGET / nranges, 4096, 262144),
+                      &f->fates, err);
+    for (size_t b = 0; rc == NS_OK && b < f->nbuckets; b++)
+        rc = resolve_bucket(f, b, cc, err);
+    ns_spill_free(f->keys);
+    f->keys = NULL;
+    f->finished = rc == NS_OK;
+    return rc;
+}
+
+size_t rowfate_duplicates(const struct rowfate *f, enum clean_reason reason)
+{
+    return reason < CLEAN_NREASONS ? f->dups[reason] : 0;
+}
+
+size_t rowfate_first_duplicate(const struct rowfate *f)
+{
+    return f->first_dup;
+}
+
+size_t rowfate_patients(const struct rowfate *f)
+{
+    return f->patients;
+}
+
+static enum ns_err load_range(struct rowfate *f, size_t range,
+                              struct ns_error *err)
+{
+    const struct faterec *r;
+    void *p;
+    size_t n;
+    enum ns_err rc;
+
+    if (f->kind == NULL) {
+        f->kind = malloc(RANGE_ROWS);
+        f->slot = malloc(RANGE_ROWS * sizeof(*f->slot));
+        if (f->kind == NULL || f->slot == NULL)
+            return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    }
+    memset(f->kind, FATE_NONE, RANGE_ROWS);
+    rc = ns_spill_load(f->fates, range, &p, &n, err);
+    if (rc != NS_OK)
+        return rc;
+    r = p;
+    for (size_t i = 0; i < n; i++) {
+        size_t at = r[i].row % RANGE_ROWS;
+
+        f->slot[at] = r[i];
+        f->kind[at] = r[i].kind;
+    }
+    f->range = range;
+    return NS_OK;
+}
+
+enum ns_err rowfate_get(struct rowfate *f, size_t i, struct rowfate_fate *out,
+                        struct ns_error *err)
+{
+    size_t range = i / RANGE_ROWS;
+    const struct faterec *r;
+    enum ns_err rc;
+
+    memset(out, 0, sizeof(*out));
+    history_stats_empty(&out->stats);
+    if (!f->finished || i >= f->nrows)
+        return NS_OK;
+    if (f->range != SIZE_MAX && range < f->range)
+        return ns_error_set(err, NS_ERR_INVALID, "rowfate: row %zu asked "
+                            "after a later range", i);
+    if (range != f->range && (rc = load_range(f, range, err)) != NS_OK)
+        return rc;
+    r = &f->slot[i % RANGE_ROWS];
+    switch (f->kind[i % RANGE_ROWS]) {
+    case FATE_DUPLICATE:
+        out->duplicate = true;
+        break;
+    case FATE_STATS:
+        out->has_stats = true;
+        out->booked_at = r->booked_at;
+        out->appt_day = r->appt_day;
+        out->stats = r->stats;
+        break;
+    default:
+        break;
+    }
+    return NS_OK;
+}
+
+void rowfate_free(struct rowfate *f)
+{
+    if (f == NULL)
+        return;
+    ns_spill_free(f->keys);
+    ns_spill_free(f->fates);
+    history_group_free(f->group);
+    free(f->book);
+    free(f->book_row);
+    free(f->stats);
+    free(f->kind);
+    free(f->slot);
+    free(f->rec);
+    free(f);
+}
