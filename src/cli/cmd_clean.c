@@ -7,7 +7,6 @@
  * the file. */
 #include <errno.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,17 +14,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli/clean_pass.h"
 #include "cli/cli.h"
 #include "data/clean.h"
 #include "data/csv.h"
-#include "data/record.h"
 #include "data/schema.h"
 #include "features/catcount.h"
 #include "features/encode.h"
-#include "features/history.h"
-#include "features/rowfate.h"
 #include "features/pipeline.h"
-#include "util/buf.h"
+#include "features/rowfate.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -77,32 +74,10 @@ static const char usage[] =
     "\n"
     "exit: 0 done, 1 the input or output failed, 2 bad command line\n";
 
-struct clean_args {
-    const char *path;
-    const char *schema;
-    const char *rejects;
-    const char *features;
-    char sep;
-    bool strict;
-    bool json;
-};
-
+/* The job of the passes, and what only the command holds. */
 struct run {
-    struct clean_args a;
-    struct schema *schema;
-    struct schema_binding *bind;
-    struct record *rec;
-    struct rowfate *fate;
-    uint32_t *codes;    /* a kept row's category codes */
-    struct clean_rejects *rj;
-    struct catcount *cc;
+    struct clean_job j;
     struct encoders *enc;
-    struct pipeline *pipe;
-    struct clean_report rep;
-    long unknown_cats;
-    bool stopped;       /* --strict: pass 1 met a bad row */
-    FILE *copy;         /* a pipe's or standard input's copy, or NULL */
-    FILE *feat;
     char *featbuf;
 };
 
@@ -165,44 +140,6 @@ static int parse_args(int argc, char **argv, struct clean_args *a,
     return CLI_EXIT_OK;
 }
 
-static enum ns_err pick_schema(struct run *r, const struct csv_row *header,
-                               struct ns_error *err)
-{
-    enum ns_err rc;
-
-    if (r->a.schema == NULL)
-        rc = schema_detect(header, &r->schema, err);
-    else
-        rc = schema_from_spec(r->a.schema, &r->schema, err);
-    if (rc == NS_OK)
-        rc = schema_bind(r->schema, header, r->a.path, &r->bind, err);
-    return rc;
-}
-
-/* Opens the input (or its copy) and reads its header. An empty file is
- * an error. */
-static enum ns_err open_input(const struct run *r, struct csv_reader **rd,
-                              const struct csv_row **header,
-                              struct ns_error *err)
-{
-    struct csv_opts o = {r->a.sep, 0};
-    enum ns_err rc;
-
-    if (r->copy != NULL) {
-        rewind(r->copy);
-        rc = csv_reader_open_file(r->copy, r->a.path, &o, rd, err);
-    } else {
-        rc = csv_reader_open(r->a.path, &o, rd, err);
-    }
-    if (rc != NS_OK)
-        return rc;
-    rc = csv_reader_next(*rd, header, err);
-    if (rc == NS_DONE)
-        rc = ns_error_set(err, NS_ERR_PARSE, "%s:1:1: empty file; expected "
-                          "a header line", r->a.path);
-    return rc;
-}
-
 /* Whether pass 2 may be needed: for features, rejected rows, or the
  * message of the row that stops a strict run. */
 static bool may_read_twice(const struct clean_args *a)
@@ -214,239 +151,27 @@ static bool may_read_twice(const struct clean_args *a)
  * an unnamed temporary file instead, which pass 2 reads again. */
 static enum ns_err copy_input(struct run *r, struct ns_error *err)
 {
-    FILE *in = strcmp(r->a.path, "-") == 0 ? stdin : fopen(r->a.path, "rb");
+    FILE *in = strcmp(r->j.a.path, "-") == 0 ? stdin : fopen(r->j.a.path, "rb");
     char *buf = malloc(1u << 16);
     size_t n;
     int e = 0;
 
-    r->copy = tmpfile();
-    if (in == NULL || buf == NULL || r->copy == NULL)
+    r->j.copy = tmpfile();
+    if (in == NULL || buf == NULL || r->j.copy == NULL)
         e = errno ? errno : ENOMEM;
     while (e == 0 && (n = fread(buf, 1, 1u << 16, in)) > 0) {
-        if (fwrite(buf, 1, n, r->copy) != n)
+        if (fwrite(buf, 1, n, r->j.copy) != n)
             e = errno ? errno : EIO;
     }
-    if (e == 0 && (ferror(in) || fflush(r->copy) != 0))
+    if (e == 0 && (ferror(in) || fflush(r->j.copy) != 0))
         e = errno ? errno : EIO;
     if (in != NULL && in != stdin)
         fclose(in);
     free(buf);
     if (e != 0)
         return ns_error_set(err, NS_ERR_IO, "%s: cannot copy to a "
-                            "temporary file: %s", r->a.path, strerror(e));
+                            "temporary file: %s", r->j.a.path, strerror(e));
     return NS_OK;
-}
-
-static bool label_present(const struct run *r)
-{
-    int t = schema_find_role(r->schema, ROLE_TARGET);
-
-    return t >= 0 && r->bind->field_of_col[t] >= 0;
-}
-
-/* Pass 2 writes a dropped row to --rejects; with --strict it is the
- * row that stops the run. */
-static enum ns_err drop_row(struct run *r, const struct csv_row *row,
-                            enum clean_reason reason, struct ns_error *err)
-{
-    if (r->rj != NULL &&
-        clean_rejects_write(r->rj, row, reason, err->msg) != NS_OK) {
-        int e = errno;
-
-        return ns_error_set(err, NS_ERR_IO, "%s: cannot write rejected "
-                            "rows: %s", r->a.rejects, strerror(e));
-    }
-    if (r->a.strict)
-        return NS_ERR_INVALID;
-    return NS_OK;
-}
-
-/* A kept row with a patient and a booking instant gets history stats
- * (as in pipeline_row); the others get none. */
-static bool has_history(const struct record *rec)
-{
-    return rec->patient != NULL && rec->patient[0] != '\0' &&
-           rec->booked_at != NS_TIME_NONE;
-}
-
-/* Pass 1 for one row: its own checks, its categories if kept, and its
- * place for rowfate. Whether it repeats an earlier row is known only
- * after the whole file, so every row is counted here by its own checks
- * and the duplicates are moved over in count_duplicates(). */
-static enum ns_err scan_row(struct run *r, const struct csv_row *row,
-                            bool need_label, struct ns_error *err)
-{
-    const struct record *rec = r->rec;
-    struct rowfate_row fr;
-    enum clean_reason reason = CLEAN_OK;
-    enum ns_err rc;
-
-    memset(&fr, 0, sizeof(fr));
-    fr.fp = clean_row_fp(row);
-    rc = clean_csv_row(r->schema, r->bind, r->a.path, row, need_label,
-                       r->rec, &reason, err);
-    if (rc == NS_ERR_INVALID) {
-        fr.reason = reason;
-        r->stopped = r->a.strict;
-    } else if (rc != NS_OK) {
-        return rc;
-    } else if ((rc = catcount_add_coded(r->cc, rec, r->codes, err)) !=
-               NS_OK) {
-        return rc;
-    } else {
-        fr.codes = r->codes;
-        if (has_history(rec)) {
-            fr.patient = rec->patient;
-            fr.booked_at = rec->booked_at;
-            fr.appt_day = rec->appt_day;
-            fr.label = (int8_t)rec->label;
-        }
-    }
-    clean_report_add(&r->rep, fr.reason);
-    return rowfate_add(r->fate, &fr, err);
-}
-
-static uint64_t input_bytes(const struct run *r)
-{
-    struct stat st;
-
-    if (r->copy != NULL)
-        return fstat(fileno(r->copy), &st) == 0 ? (uint64_t)st.st_size : 0;
-    return stat(r->a.path, &st) == 0 ? (uint64_t)st.st_size : 0;
-}
-
-static enum ns_err setup_pass_one(struct run *r, const struct csv_reader *rd,
-                                  const struct csv_row *header,
-                                  struct ns_error *err)
-{
-    enum ns_err rc;
-
-    rc = pick_schema(r, header, err);
-    if (rc != NS_OK)
-        return rc;
-    r->rec = record_new(r->schema);
-    if (r->rec == NULL)
-        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-    rc = catcount_new(r->schema, &r->cc, err);
-    if (rc != NS_OK)
-        return rc;
-    r->codes = calloc(catcount_columns(r->cc) + 1, sizeof(*r->codes));
-    if (r->codes == NULL)
-        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-    rc = rowfate_new(catcount_columns(r->cc), input_bytes(r), &r->fate,
-                     err);
-    if (rc == NS_OK && r->a.rejects != NULL)
-        rc = clean_rejects_open(r->a.rejects, header, csv_reader_sep(rd),
-                                &r->rj, err);
-    return rc;
-}
-
-/* Moves the rows found to repeat earlier ones from the reason their
- * own checks gave them to "duplicate", as one pass in file order would
- * have counted them. */
-static void count_duplicates(struct run *r)
-{
-    for (int k = CLEAN_OK; k < CLEAN_NREASONS; k++) {
-        size_t d = rowfate_duplicates(r->fate, (enum clean_reason)k);
-
-        if (k == CLEAN_OK)
-            r->rep.rows_kept -= d;
-        else
-            r->rep.dropped[k] -= d;
-        r->rep.dropped[CLEAN_DUPLICATE] += d;
-    }
-}
-
-/* Pass 1: check every row on its own, count categories, then let
- * rowfate find duplicates and history. With --strict it stops at the
- * first bad row: no later row can stop the run earlier. */
-static enum ns_err pass_one(struct run *r, struct ns_error *err)
-{
-    struct csv_reader *rd = NULL;
-    const struct csv_row *header;
-    const struct csv_row *row;
-    bool need_label;
-    enum ns_err rc;
-
-    rc = open_input(r, &rd, &header, err);
-    if (rc == NS_OK)
-        rc = setup_pass_one(r, rd, header, err);
-    if (rc != NS_OK)
-        goto out;
-    need_label = label_present(r);
-    while (!r->stopped && (rc = csv_reader_next(rd, &row, err)) == NS_OK) {
-        rc = scan_row(r, row, need_label, err);
-        if (rc != NS_OK)
-            goto out;
-    }
-    if (rc != NS_DONE && rc != NS_OK)
-        goto out;
-    rc = NS_OK;
-    if (r->rep.rows_read == 0)
-        rc = ns_error_set(err, NS_ERR_PARSE, "%s:2: no rows after the "
-                          "header", r->a.path);
-    else
-        rc = rowfate_finish(r->fate, r->cc, err);
-    if (rc == NS_OK)
-        count_duplicates(r);
-out:
-    csv_reader_close(rd);
-    return rc;
-}
-
-/* Writes the n digits of an integer as a decimal with k of them after
- * the point: ("5", 2) -> "0.05", ("443", 1) -> "44.3". */
-static char *put_scaled(char *p, const char *digits, size_t n, size_t k)
-{
-    if (k == 0) {
-        memcpy(p, digits, n);
-        return p + n;
-    }
-    if (n <= k) {
-        *p++ = '0';
-        *p++ = '.';
-        for (size_t i = n; i < k; i++)
-            *p++ = '0';
-        memcpy(p, digits, n);
-        return p + n;
-    }
-    memcpy(p, digits, n - k);
-    p += n - k;
-    *p++ = '.';
-    memcpy(p, digits + n - k, k);
-    return p + k;
-}
-
-/* The shortest decimal with at most 3 decimals that reads back as the
- * same float, else %.9g (always exact for a float). Missing is empty. */
-static char *put_float(char *p, float v)
-{
-    static const double scale[4] = {1, 10, 100, 1000};
-    double d = v;
-
-    if (isnan(v))
-        return p;
-    /* Most features are whole numbers: the k = 0 case below without
-     * its division (a float below 1e12 is whole exactly when its
-     * truncation is itself). */
-    if (fabs(d) < 1e12 && (double)(uint64_t)fabs(d) == fabs(d)) {
-        if (d < 0)
-            *p++ = '-';
-        return ns_put_u64(p, (uint64_t)fabs(d));
-    }
-    for (size_t k = 1; k < 4 && fabs(d) < 1e12; k++) {
-        double m = nearbyint(fabs(d) * scale[k]);
-        char digits[24];
-
-        if ((float)(m / scale[k]) != fabsf(v))
-            continue;
-        if (d < 0)
-            *p++ = '-';
-        return put_scaled(p, digits,
-                          (size_t)(ns_put_u64(digits, (uint64_t)m) - digits),
-                          k);
-    }
-    return ns_put_float_g9(p, v);
 }
 
 #define FEAT_BUF (1u << 20)
@@ -461,58 +186,35 @@ static enum ns_err io_error(const char *path, struct ns_error *err)
 
 static enum ns_err open_features(struct run *r, struct ns_error *err)
 {
-    size_t n = pipeline_nfeatures(r->pipe);
+    size_t n = pipeline_nfeatures(r->j.pipe);
     enum ns_err rc = NS_OK;
 
-    if (strcmp(r->a.features, "-") == 0) {
-        r->feat = stdout;
+    if (strcmp(r->j.a.features, "-") == 0) {
+        r->j.feat = stdout;
     } else {
-        r->feat = fopen(r->a.features, "w");
-        if (r->feat == NULL) {
+        r->j.feat = fopen(r->j.a.features, "w");
+        if (r->j.feat == NULL) {
             int e = errno;
 
             return ns_error_set(err, NS_ERR_IO, "%s: cannot create: %s",
-                                r->a.features, strerror(e));
+                                r->j.a.features, strerror(e));
         }
     }
     r->featbuf = malloc(FEAT_BUF);
     if (r->featbuf == NULL)
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-    setvbuf(r->feat, r->featbuf, _IOFBF, FEAT_BUF);
-    if (fputs("appointment_id,label", r->feat) == EOF)
-        return io_error(r->a.features, err);
+    setvbuf(r->j.feat, r->featbuf, _IOFBF, FEAT_BUF);
+    if (fputs("appointment_id,label", r->j.feat) == EOF)
+        return io_error(r->j.a.features, err);
     for (size_t i = 0; i < n && rc == NS_OK; i++) {
-        const char *name = pipeline_feature(r->pipe, i)->name;
+        const char *name = pipeline_feature(r->j.pipe, i)->name;
 
-        if (fputc(',', r->feat) == EOF)
-            return io_error(r->a.features, err);
-        rc = csv_write_field(r->feat, ',', name, strlen(name));
+        if (fputc(',', r->j.feat) == EOF)
+            return io_error(r->j.a.features, err);
+        rc = csv_write_field(r->j.feat, ',', name, strlen(name));
     }
-    if (rc != NS_OK || fputc('\n', r->feat) == EOF)
-        return io_error(r->a.features, err);
-    return NS_OK;
-}
-
-static enum ns_err write_features(struct run *r, const float *vec,
-                                  struct ns_error *err)
-{
-    char line[PIPELINE_MAX_FEATURES * 20 + 8];
-    char *p = line;
-    size_t n = pipeline_nfeatures(r->pipe);
-    const char *id = r->rec->appt_id ? r->rec->appt_id : "";
-
-    if (csv_write_field(r->feat, ',', id, strlen(id)) != NS_OK)
-        return io_error(r->a.features, err);
-    *p++ = ',';
-    if (r->rec->label >= 0)
-        *p++ = (char)('0' + r->rec->label);
-    for (size_t i = 0; i < n; i++) {
-        *p++ = ',';
-        p = put_float(p, vec[i]);
-    }
-    *p++ = '\n';
-    if (fwrite(line, 1, (size_t)(p - line), r->feat) != (size_t)(p - line))
-        return io_error(r->a.features, err);
+    if (rc != NS_OK || fputc('\n', r->j.feat) == EOF)
+        return io_error(r->j.a.features, err);
     return NS_OK;
 }
 
@@ -521,87 +223,9 @@ static enum ns_err build_pipeline(struct run *r, struct ns_error *err)
     struct pipeline_opts po = {true, true};
     enum ns_err rc;
 
-    rc = catcount_fit(r->cc, &r->enc, err);
+    rc = catcount_fit(r->j.cc, &r->enc, err);
     if (rc == NS_OK)
-        rc = pipeline_new(r->schema, r->enc, &po, &r->pipe, err);
-    return rc;
-}
-
-/* Writes one kept row's features, its history from pass 1's rowfate;
- * the instant and day kept there show that the row is the same. */
-static enum ns_err feature_row(struct run *r, const struct rowfate_fate *fate,
-                               struct ns_error *err)
-{
-    const struct record *rec = r->rec;
-    float vec[PIPELINE_MAX_FEATURES];
-    struct history_stats hs;
-    int unknown = 0;
-
-    history_stats_empty(&hs);
-    if (has_history(rec)) {
-        if (!fate->has_stats || fate->booked_at != rec->booked_at ||
-            fate->appt_day != rec->appt_day)
-            return ns_error_set(err, NS_ERR_INVALID, "%s:%ld: %s changed "
-                                "between the two passes", r->a.path,
-                                rec->line, r->a.path);
-        hs = fate->stats;
-    }
-    pipeline_row_stats(r->pipe, rec, &hs, vec, &unknown);
-    r->unknown_cats += unknown;
-    return write_features(r, vec, err);
-}
-
-/* Pass 2 for one row: a duplicate or a bad row is dropped (written to
- * --rejects, or stops a --strict run); a kept one gets its features. */
-static enum ns_err second_row(struct run *r, const struct csv_row *row,
-                              size_t ordinal, bool need_label, size_t *kept,
-                              struct ns_error *err)
-{
-    struct rowfate_fate fate;
-    enum clean_reason reason;
-    enum ns_err rc;
-
-    rc = rowfate_get(r->fate, ordinal, &fate, err);
-    if (rc != NS_OK)
-        return rc;
-    if (fate.duplicate) {
-        ns_error_set(err, NS_ERR_INVALID, "%s:%ld: exact duplicate of an "
-                     "earlier row", r->a.path, row->line);
-        return drop_row(r, row, CLEAN_DUPLICATE, err);
-    }
-    rc = clean_csv_row(r->schema, r->bind, r->a.path, row, need_label,
-                       r->rec, &reason, err);
-    if (rc == NS_ERR_INVALID)
-        return drop_row(r, row, reason, err);
-    if (rc != NS_OK)
-        return rc;
-    (*kept)++;
-    return r->feat ? feature_row(r, &fate, err) : NS_OK;
-}
-
-/* Pass 2: reads the file again, in step with pass 1's row numbers. A
- * file that changed in between shows in the count of kept rows. */
-static enum ns_err pass_two(struct run *r, struct ns_error *err)
-{
-    struct csv_reader *rd = NULL;
-    const struct csv_row *row;
-    bool need_label = label_present(r);
-    size_t ordinal = 0, kept = 0;
-    enum ns_err rc;
-
-    rc = open_input(r, &rd, &row, err);
-    while (rc == NS_OK && ordinal < r->rep.rows_read &&
-           (rc = csv_reader_next(rd, &row, err)) == NS_OK)
-        rc = second_row(r, row, ordinal++, need_label, &kept, err);
-    if (rc == NS_DONE)
-        rc = NS_OK;
-    if (rc == NS_OK && (ordinal != r->rep.rows_read ||
-                        kept != r->rep.rows_kept))
-        rc = ns_error_set(err, NS_ERR_INVALID, "%s changed between the "
-                          "two passes: %zu rows kept of %zu, then %zu of "
-                          "%zu", r->a.path, r->rep.rows_kept,
-                          r->rep.rows_read, kept, ordinal);
-    csv_reader_close(rd);
+        rc = pipeline_new(r->j.schema, r->enc, &po, &r->j.pipe, err);
     return rc;
 }
 
@@ -615,24 +239,24 @@ static int print_json(const struct run *r, FILE *f, double seconds)
         goto fail;
     for (int k = CLEAN_OK + 1; k < CLEAN_NREASONS; k++) {
         if (json_object_set_new(dropped, clean_reason_key(k),
-                                json_integer((json_int_t)r->rep.dropped[k])))
+                                json_integer((json_int_t)r->j.rep.dropped[k])))
             goto fail;
     }
-    if (json_object_set_new(o, "file", json_string(r->a.path)) ||
-        json_object_set_new(o, "schema", json_string(r->schema->name)) ||
+    if (json_object_set_new(o, "file", json_string(r->j.a.path)) ||
+        json_object_set_new(o, "schema", json_string(r->j.schema->name)) ||
         json_object_set_new(o, "rows_read",
-                            json_integer((json_int_t)r->rep.rows_read)) ||
+                            json_integer((json_int_t)r->j.rep.rows_read)) ||
         json_object_set_new(o, "rows_kept",
-                            json_integer((json_int_t)r->rep.rows_kept)) ||
+                            json_integer((json_int_t)r->j.rep.rows_kept)) ||
         json_object_set_new(o, "dropped", dropped) ||
         json_object_set_new(o, "patients",
                             json_integer((json_int_t)
-                                         rowfate_patients(r->fate))) ||
+                                         rowfate_patients(r->j.fate))) ||
         json_object_set_new(o, "features",
-                            json_integer(r->pipe ? (json_int_t)
-                                         pipeline_nfeatures(r->pipe) : 0)) ||
+                            json_integer(r->j.pipe ? (json_int_t)
+                                         pipeline_nfeatures(r->j.pipe) : 0)) ||
         json_object_set_new(o, "unknown_categories",
-                            json_integer(r->unknown_cats)) ||
+                            json_integer(r->j.unknown_cats)) ||
         json_object_set_new(o, "seconds", json_real(seconds)))
         goto fail_set;
     if (json_dumpf(o, f, JSON_COMPACT | JSON_REAL_PRECISION(6)) != 0 ||
@@ -652,20 +276,20 @@ fail_set:
  * features take standard output. */
 static int print_report(const struct run *r, double seconds)
 {
-    FILE *f = r->a.features && strcmp(r->a.features, "-") == 0 ? stderr
+    FILE *f = r->j.a.features && strcmp(r->j.a.features, "-") == 0 ? stderr
                                                                : stdout;
 
-    if (r->a.json)
+    if (r->j.a.json)
         return print_json(r, f, seconds);
-    fprintf(f, "%s: schema %s\n", r->a.path, r->schema->name);
-    clean_report_print(&r->rep, f);
-    fprintf(f, "patients: %zu\n", rowfate_patients(r->fate));
-    if (r->pipe != NULL)
+    fprintf(f, "%s: schema %s\n", r->j.a.path, r->j.schema->name);
+    clean_report_print(&r->j.rep, f);
+    fprintf(f, "patients: %zu\n", rowfate_patients(r->j.fate));
+    if (r->j.pipe != NULL)
         fprintf(f, "features: %zu per row written to %s; unknown "
-                "categories: %ld\n", pipeline_nfeatures(r->pipe),
-                r->a.features, r->unknown_cats);
+                "categories: %ld\n", pipeline_nfeatures(r->j.pipe),
+                r->j.a.features, r->j.unknown_cats);
     fprintf(f, "seconds: %.3f (%.0f rows/s)\n", seconds,
-            seconds > 0 ? (double)r->rep.rows_read / seconds : 0.0);
+            seconds > 0 ? (double)r->j.rep.rows_read / seconds : 0.0);
     return CLI_EXIT_OK;
 }
 
@@ -673,17 +297,17 @@ static enum ns_err close_outputs(struct run *r, struct ns_error *err)
 {
     enum ns_err rc = NS_OK;
 
-    if (r->feat != NULL) {
-        if (r->feat == stdout ? fflush(stdout) != 0 : fclose(r->feat) != 0)
-            rc = io_error(r->a.features, err);
-        if (r->feat == stdout)
+    if (r->j.feat != NULL) {
+        if (r->j.feat == stdout ? fflush(stdout) != 0 : fclose(r->j.feat) != 0)
+            rc = io_error(r->j.a.features, err);
+        if (r->j.feat == stdout)
             setvbuf(stdout, NULL, _IOLBF, 0);
-        r->feat = NULL;
+        r->j.feat = NULL;
     }
-    if (clean_rejects_close(r->rj) != NS_OK && rc == NS_OK)
+    if (clean_rejects_close(r->j.rj) != NS_OK && rc == NS_OK)
         rc = ns_error_set(err, NS_ERR_IO, "%s: write failed",
-                          r->a.rejects);
-    r->rj = NULL;
+                          r->j.a.rejects);
+    r->j.rj = NULL;
     return rc;
 }
 
@@ -694,16 +318,14 @@ static void run_free(struct run *r)
     if (close_outputs(r, &ignored) != NS_OK)
         ns_log_warn("clean", "closing outputs failed after an error");
     free(r->featbuf);
-    free(r->codes);
-    if (r->copy != NULL)
-        fclose(r->copy);
-    pipeline_free(r->pipe);
+    if (r->j.copy != NULL)
+        fclose(r->j.copy);
+    pipeline_free(r->j.pipe);
     encoders_free(r->enc);
-    catcount_free(r->cc);
-    rowfate_free(r->fate);
-    record_free(r->rec);
-    schema_binding_free(r->bind);
-    schema_free(r->schema);
+    catcount_free(r->j.cc);
+    rowfate_free(r->j.fate);
+    schema_binding_free(r->j.bind);
+    schema_free(r->j.schema);
 }
 
 int cmd_clean(int argc, char **argv)
@@ -715,24 +337,25 @@ int cmd_clean(int argc, char **argv)
     int64_t t0 = ns_mono_ns();
 
     memset(&r, 0, sizeof(r));
-    rc = parse_args(argc, argv, &r.a, &help);
+    atomic_init(&r.j.stopped, false);
+    rc = parse_args(argc, argv, &r.j.a, &help);
     if (rc != CLI_EXIT_OK || help) {
         if (help)
             fputs(usage, stdout);
         return rc;
     }
-    if (!rereadable(r.a.path) && may_read_twice(&r.a) &&
+    if (!rereadable(r.j.a.path) && may_read_twice(&r.j.a) &&
         copy_input(&r, &err) != NS_OK)
         goto fail;
-    if (pass_one(&r, &err) != NS_OK)
+    if (clean_pass_one(&r.j, &err) != NS_OK)
         goto fail;
-    if (r.a.features != NULL && !(r.a.strict && r.rep.rows_kept <
-                                  r.rep.rows_read) &&
+    if (r.j.a.features != NULL && !(r.j.a.strict && r.j.rep.rows_kept <
+                                  r.j.rep.rows_read) &&
         (build_pipeline(&r, &err) != NS_OK || open_features(&r, &err)))
         goto fail;
-    if ((r.a.features != NULL || r.a.rejects != NULL ||
-         (r.a.strict && r.rep.rows_kept < r.rep.rows_read)) &&
-        pass_two(&r, &err) != NS_OK)
+    if ((r.j.a.features != NULL || r.j.a.rejects != NULL ||
+         (r.j.a.strict && r.j.rep.rows_kept < r.j.rep.rows_read)) &&
+        clean_pass_two(&r.j, &err) != NS_OK)
         goto fail;
     if (close_outputs(&r, &err) != NS_OK)
         goto fail;

@@ -158,28 +158,6 @@ static enum ns_err check_columns(const struct bundle *b,
     return NS_OK;
 }
 
-/* Appends one field to b, quoted when it holds the separator, a quote
- * or a line break (quotes doubled inside). */
-static enum ns_err put_field(struct ns_buf *b, char sep, const char *s,
-                             size_t len)
-{
-    bool quote = false;
-    enum ns_err rc;
-
-    for (size_t i = 0; i < len && !quote; i++)
-        quote = s[i] == sep || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-    if (!quote)
-        return ns_buf_append(b, s, len);
-    rc = ns_buf_append(b, "\"", 1);
-    for (size_t i = 0; i < len && rc == NS_OK; i++) {
-        if (s[i] == '"')
-            rc = ns_buf_append(b, "\"", 1);
-        if (rc == NS_OK)
-            rc = ns_buf_append(b, s + i, 1);
-    }
-    return rc == NS_OK ? ns_buf_append(b, "\"", 1) : rc;
-}
-
 /* Keeps the row's input columns as output text, each followed by the
  * separator, ready to be written with the added columns. This runs for
  * every row of the file: a row that needs no quotes (nearly all) is
@@ -225,7 +203,7 @@ static enum ns_err keep_row(struct batch *bt, char sep,
             t->data[t->len] = '\0';
             continue;
         }
-        rc = put_field(t, sep, f->ptr, f->len);
+        rc = csv_put_field(t, sep, f->ptr, f->len);
         if (rc == NS_OK)
             rc = ns_buf_append(t, &sep, 1);
     }
@@ -315,7 +293,7 @@ static enum ns_err put_row(struct predict *pr, const struct batch *bt,
     if (rc == NS_OK)
         rc = ns_buf_append(&pr->obuf, tail, (size_t)n);
     if (rc == NS_OK && e)
-        rc = put_field(&pr->obuf, pr->sep, e, strlen(e));
+        rc = csv_put_field(&pr->obuf, pr->sep, e, strlen(e));
     return rc == NS_OK ? ns_buf_append(&pr->obuf, "\n", 1) : rc;
 }
 

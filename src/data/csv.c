@@ -726,6 +726,26 @@ enum ns_err csv_write_field(FILE *f, char sep, const char *s, size_t len)
     return putc('"', f) == EOF ? NS_ERR_IO : NS_OK;
 }
 
+enum ns_err csv_put_field(struct ns_buf *b, char sep, const char *s,
+                          size_t len)
+{
+    bool quote = false;
+    enum ns_err rc;
+
+    for (size_t i = 0; i < len && !quote; i++)
+        quote = s[i] == sep || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (!quote)
+        return ns_buf_append(b, s, len);
+    rc = ns_buf_append(b, "\"", 1);
+    for (size_t i = 0; i < len && rc == NS_OK; i++) {
+        if (s[i] == '"')
+            rc = ns_buf_append(b, "\"", 1);
+        if (rc == NS_OK)
+            rc = ns_buf_append(b, s + i, 1);
+    }
+    return rc == NS_OK ? ns_buf_append(b, "\"", 1) : rc;
+}
+
 enum ns_err csv_write_row(FILE *f, char sep, const struct csv_field *fields,
                           size_t n)
 {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 
 /* Records longer than this are refused: a safeguard against a missing
@@ -72,6 +73,11 @@ NS_MUST_CHECK enum ns_err csv_reader_next(struct csv_reader *r,
 char csv_reader_sep(const struct csv_reader *r);
 const char *csv_reader_name(const struct csv_reader *r);
 void csv_reader_close(struct csv_reader *r);
+
+/* Appends one field to b, quoted when it holds the separator, a quote
+ * or a line break (quotes doubled inside); NS_ERR_NOMEM. */
+NS_MUST_CHECK enum ns_err csv_put_field(struct ns_buf *b, char sep,
+                                        const char *s, size_t len);
 
 /* Writes one record, quoting fields that need it, ending with "\n".
  * Returns NS_ERR_IO when the stream fails. */
