@@ -28,7 +28,11 @@ struct drop {
 struct batch {
     struct row_batch *rb;
     size_t first;               /* file ordinal of row 0 */
-    struct record *rec[BATCH_ROWS];
+    struct record *rec[BATCH_ROWS]; /* pass 1: one a row; pass 2: one */
+    /* Pass 2 from the kept rows: n of them, row i at recs + at[i]. */
+    size_t n;
+    struct ns_buf recs;
+    size_t at[BATCH_ROWS];
     /* Pass 1, per row: */
     struct clean_fp fp[BATCH_ROWS];
     uint8_t reason[BATCH_ROWS];
@@ -60,13 +64,14 @@ static void batch_free(struct batch *bt)
     for (size_t i = 0; i < BATCH_ROWS; i++)
         record_free(bt->rec[i]);
     row_batch_free(bt->rb);
+    ns_buf_free(&bt->recs);
     ns_buf_free(&bt->out);
     ns_buf_free(&bt->msgs);
     free(bt->drops);
     free(bt);
 }
 
-static struct batch *batch_new(const struct schema *s)
+static struct batch *batch_new(const struct schema *s, size_t nrec)
 {
     struct batch *bt = calloc(1, sizeof(*bt));
 
@@ -74,7 +79,7 @@ static struct batch *batch_new(const struct schema *s)
         free(bt);
         return NULL;
     }
-    for (size_t i = 0; i < BATCH_ROWS; i++) {
+    for (size_t i = 0; i < nrec; i++) {
         if ((bt->rec[i] = record_new(s)) == NULL) {
             batch_free(bt);
             return NULL;
@@ -87,6 +92,8 @@ static void batch_reset(struct batch *bt, size_t first)
 {
     row_batch_clear(bt->rb);
     bt->first = first;
+    bt->n = 0;
+    ns_buf_reset(&bt->recs);
     ns_buf_reset(&bt->out);
     ns_buf_reset(&bt->msgs);
     bt->ndrops = 0;
@@ -110,8 +117,9 @@ static void pass_free(struct pass *p)
         batch_free(p->bt[i]);
 }
 
+/* nrec records a batch: one a row for pass 1, one for pass 2. */
 static enum ns_err pass_init(struct pass *p, struct clean_job *j,
-                             struct ns_error *err)
+                             size_t nrec, struct ns_error *err)
 {
     int t = schema_find_role(j->schema, ROLE_TARGET);
 
@@ -119,7 +127,7 @@ static enum ns_err pass_init(struct pass *p, struct clean_job *j,
     p->j = j;
     p->need_label = t >= 0 && j->bind->field_of_col[t] >= 0;
     for (size_t i = 0; i < NBATCHES; i++) {
-        if ((p->bt[i] = batch_new(j->schema)) == NULL) {
+        if ((p->bt[i] = batch_new(j->schema, nrec)) == NULL) {
             pass_free(p);
             return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
         }
@@ -152,13 +160,22 @@ static enum ns_err open_input(const struct clean_job *j,
     return rc;
 }
 
+/* Where a pass's rows come from: the CSV, or pass 1's kept rows. */
+struct source {
+    struct csv_reader *rd;      /* NULL: the kept rows */
+    size_t limit;               /* rows to read */
+    bool fates;                 /* pass 2: each row gets its fate */
+};
+
 /* Fills batches from the reader and hands them on, until the end of the
  * input, limit rows, a stop (--strict) or a failure. In pass 2 each row
  * also gets its fate, asked in file order as rowfate wants. */
-static enum ns_err read_batches(struct pass *p, struct csv_reader *rd,
-                                struct ns_stages *st, size_t limit,
-                                bool fates, struct ns_error *err)
+static enum ns_err read_batches(struct pass *p, const struct source *src,
+                                struct ns_stages *st, struct ns_error *err)
 {
+    struct csv_reader *rd = src->rd;
+    size_t limit = src->limit;
+    bool fates = src->fates;
     const struct csv_row *row;
     size_t ordinal = 0;
     enum ns_err rc = NS_OK;
@@ -186,10 +203,33 @@ static enum ns_err read_batches(struct pass *p, struct csv_reader *rd,
     return rc == NS_DONE ? NS_OK : rc;
 }
 
-/* Runs one pass: the stages with ops, fed by read_batches(). */
-static enum ns_err run_pass(struct pass *p, struct csv_reader *rd,
-                            const struct ns_stages_ops *ops, size_t limit,
-                            bool fates, struct ns_error *err)
+/* Fills batches from pass 1's kept rows, each with its fate. */
+static enum ns_err read_kept(struct pass *p, struct ns_stages *st,
+                             struct ns_error *err)
+{
+    struct clean_job *j = p->j;
+    enum ns_err rc = NS_OK;
+    struct batch *bt;
+    size_t ordinal;
+
+    while (rc == NS_OK && (bt = ns_stages_next(st)) != NULL) {
+        batch_reset(bt, 0);
+        while (rc == NS_OK && bt->n < BATCH_ROWS &&
+               (rc = recstream_next(j->rows, &bt->recs, &bt->at[bt->n],
+                                    &ordinal, err)) == NS_OK) {
+            rc = rowfate_get(j->fate, ordinal, &bt->fate[bt->n], err);
+            bt->n++;
+        }
+        if (bt->n > 0)
+            ns_stages_submit(st, bt);
+    }
+    return rc == NS_DONE ? NS_OK : rc;
+}
+
+/* Runs one pass: the stages with ops, fed from src. */
+static enum ns_err run_pass(struct pass *p, const struct source *src,
+                            const struct ns_stages_ops *ops,
+                            struct ns_error *err)
 {
     struct ns_stages *st;
     struct ns_error ferr = {0};
@@ -198,7 +238,7 @@ static enum ns_err run_pass(struct pass *p, struct csv_reader *rd,
     rc = ns_stages_start(ops, NWORKERS, (void **)p->bt, NBATCHES, &st, err);
     if (rc != NS_OK)
         return rc;
-    rc = read_batches(p, rd, st, limit, fates, err);
+    rc = src->rd ? read_batches(p, src, st, err) : read_kept(p, st, err);
     frc = ns_stages_finish(st, &ferr);
     /* The collector's failure comes first in the file: the reader only
      * stops after it, or fails on a later row. */
@@ -263,6 +303,10 @@ static enum ns_err count_row(struct clean_job *j, struct batch *bt,
         if (rc != NS_OK)
             return rc;
         fr.codes = codes;
+        if (j->rows != NULL &&
+            (rc = recstream_put(j->rows, bt->first + i, rec, codes,
+                                err)) != NS_OK)
+            return rc;
         if (has_history(rec)) {
             fr.patient = rec->patient;
             fr.booked_at = rec->booked_at;
@@ -323,6 +367,8 @@ static enum ns_err setup(struct clean_job *j, const struct csv_reader *rd,
                         : stat(j->a.path, &st) == 0)
         size = (uint64_t)st.st_size;
     rc = rowfate_new(catcount_columns(j->cc), size, &j->fate, err);
+    if (rc == NS_OK && j->keep_rows)
+        rc = recstream_new(j->schema, &j->rows, err);
     if (rc == NS_OK && j->a.rejects != NULL)
         rc = clean_rejects_open(j->a.rejects, header, csv_reader_sep(rd),
                                 &j->rj, err);
@@ -356,9 +402,11 @@ enum ns_err clean_pass_one(struct clean_job *j, struct ns_error *err)
     rc = open_input(j, &rd, &header, err);
     if (rc == NS_OK)
         rc = setup(j, rd, header, err);
-    if (rc == NS_OK && (rc = pass_init(&p, j, err)) == NS_OK) {
+    if (rc == NS_OK && (rc = pass_init(&p, j, BATCH_ROWS, err)) == NS_OK) {
+        struct source src = {rd, SIZE_MAX, false};
+
         ops.ctx = &p;
-        rc = run_pass(&p, rd, &ops, SIZE_MAX, false, err);
+        rc = run_pass(&p, &src, &ops, err);
         pass_free(&p);
     }
     csv_reader_close(rd);
@@ -598,6 +646,60 @@ static enum ns_err write_collect(void *ctx, void *item, struct ns_error *err)
     return NS_OK;
 }
 
+/* Pass 2 from the kept rows, on a worker: duplicates are skipped, the
+ * others decoded and featurised. */
+static void kept_work(void *ctx, size_t k, void *item)
+{
+    struct pass *p = ctx;
+    const struct clean_job *j = p->j;
+    struct batch *bt = item;
+    struct ns_error e;
+
+    (void)k;
+    for (size_t i = 0; i < bt->n; i++) {
+        enum ns_err rc;
+
+        if (bt->fate[i].duplicate)
+            continue;
+        recstream_decode(j->rows, bt->recs.data + bt->at[i], j->cc,
+                         bt->rec[0]);
+        bt->kept++;
+        rc = feature_row(j, bt, bt->rec[0], &bt->fate[i], &e);
+        if (rc != NS_OK) {
+            batch_fail(bt, i, rc, &e);
+            return;
+        }
+    }
+}
+
+/* The kept rows serve when there is nothing to reject and no row stops
+ * a --strict run: dropped rows need their text from the file. */
+static bool from_kept_rows(const struct clean_job *j)
+{
+    return j->rows != NULL && j->rj == NULL &&
+           !(j->a.strict && j->rep.rows_kept < j->rep.rows_read);
+}
+
+static enum ns_err pass_two_kept(struct clean_job *j, struct ns_error *err)
+{
+    struct ns_stages_ops ops = {NULL, kept_work, write_collect};
+    struct source src = {NULL, SIZE_MAX, true};
+    struct pass p;
+    enum ns_err rc;
+
+    rc = recstream_rewind(j->rows, err);
+    if (rc == NS_OK && (rc = pass_init(&p, j, 1, err)) == NS_OK) {
+        ops.ctx = &p;
+        rc = run_pass(&p, &src, &ops, err);
+        pass_free(&p);
+    }
+    if (rc == NS_OK && p.kept != j->rep.rows_kept)
+        rc = ns_error_set(err, NS_ERR_INVALID, "clean rows: %zu kept in "
+                          "pass 1, %zu read back", j->rep.rows_kept,
+                          p.kept);
+    return rc;
+}
+
 enum ns_err clean_pass_two(struct clean_job *j, struct ns_error *err)
 {
     struct ns_stages_ops ops = {NULL, feature_work, write_collect};
@@ -606,12 +708,16 @@ enum ns_err clean_pass_two(struct clean_job *j, struct ns_error *err)
     struct pass p;
     enum ns_err rc;
 
+    if (from_kept_rows(j))
+        return pass_two_kept(j, err);
     /* Pass 1's stop is its own: this pass reads the rows it counted. */
     atomic_store(&j->stopped, false);
     rc = open_input(j, &rd, &header, err);
-    if (rc == NS_OK && (rc = pass_init(&p, j, err)) == NS_OK) {
+    if (rc == NS_OK && (rc = pass_init(&p, j, 1, err)) == NS_OK) {
+        struct source src = {rd, j->rep.rows_read, true};
+
         ops.ctx = &p;
-        rc = run_pass(&p, rd, &ops, j->rep.rows_read, true, err);
+        rc = run_pass(&p, &src, &ops, err);
         pass_free(&p);
     }
     csv_reader_close(rd);

@@ -17,6 +17,7 @@
 #include "features/catcount.h"
 #include "features/encode.h"
 #include "features/pipeline.h"
+#include "features/recstream.h"
 #include "features/rowfate.h"
 #include "util/err.h"
 
@@ -39,6 +40,8 @@ struct clean_job {
     struct schema_binding *bind;    /* counter from the header */
     struct catcount *cc;
     struct rowfate *fate;
+    bool keep_rows;             /* pass 1 keeps the clean rows in rows, */
+    struct recstream *rows;     /* for pass 2's features */
     struct clean_report rep;    /* pass 1's counts, duplicates moved */
     struct clean_rejects *rj;   /* pass 2 writes dropped rows here */
     struct pipeline *pipe;      /* pass 2's features, with feat open */
@@ -49,14 +52,17 @@ struct clean_job {
 
 /* Pass 1: reads the header, picks the schema, checks every row, counts
  * categories, then finds duplicates and history (rowfate_finish()).
- * With --strict it stops reading at the first bad row. */
+ * With --strict it stops reading at the first bad row. With keep_rows
+ * the kept rows go to rows as well. */
 NS_MUST_CHECK enum ns_err clean_pass_one(struct clean_job *j,
                                          struct ns_error *err);
 
 /* Pass 2: reads the rows of pass 1 again; writes each dropped row to
  * j->rj (if open) and each kept row's features to j->feat (if open).
  * With --strict the first dropped row is the error returned. A file
- * that changed between the passes is an error. */
+ * that changed between the passes is an error. When pass 1 kept the
+ * clean rows and nothing was dropped or is to be rejected, it reads
+ * those instead of the file. */
 NS_MUST_CHECK enum ns_err clean_pass_two(struct clean_job *j,
                                          struct ns_error *err);
 

@@ -324,6 +324,7 @@ static void run_free(struct run *r)
     encoders_free(r->enc);
     catcount_free(r->j.cc);
     rowfate_free(r->j.fate);
+    recstream_free(r->j.rows);
     schema_binding_free(r->j.bind);
     schema_free(r->j.schema);
 }
@@ -347,6 +348,9 @@ int cmd_clean(int argc, char **argv)
     if (!rereadable(r.j.a.path) && may_read_twice(&r.j.a) &&
         copy_input(&r, &err) != NS_OK)
         goto fail;
+    /* Features without rejected rows can come from pass 1's clean rows,
+     * which is cheaper than reading the file again. */
+    r.j.keep_rows = r.j.a.features != NULL && r.j.a.rejects == NULL;
     if (clean_pass_one(&r.j, &err) != NS_OK)
         goto fail;
     if (r.j.a.features != NULL && !(r.j.a.strict && r.j.rep.rows_kept <

@@ -10,6 +10,7 @@
 struct column {
     struct ns_hmap *index;
     uint64_t *counts;
+    char **values;              /* by index, NUL-terminated copies */
     size_t cap;
 };
 
@@ -58,14 +59,24 @@ static enum ns_err count_new(struct column *col, const char *v,
     if (k == col->cap) {
         size_t cap = col->cap ? col->cap * 2 : 16;
         uint64_t *p = realloc(col->counts, cap * sizeof(*p));
+        char **vals;
 
         if (p == NULL)
             return NS_ERR_NOMEM;
         col->counts = p;
+        vals = realloc(col->values, cap * sizeof(*vals));
+        if (vals == NULL)
+            return NS_ERR_NOMEM;
+        col->values = vals;
         col->cap = cap;
     }
-    if (ns_hmap_put(col->index, v, len, k) != NS_OK)
+    col->values[k] = strndup(v, len);
+    if (col->values[k] == NULL)
         return NS_ERR_NOMEM;
+    if (ns_hmap_put(col->index, v, len, k) != NS_OK) {
+        free(col->values[k]);
+        return NS_ERR_NOMEM;
+    }
     col->counts[k] = 1;
     return NS_OK;
 }
@@ -200,13 +211,27 @@ enum ns_err catcount_fit(const struct catcount *c, struct encoders **out,
     return rc;
 }
 
+const char *catcount_value(const struct catcount *c, size_t col,
+                           uint32_t code)
+{
+    const struct column *k = col < c->s->ncols ? &c->cols[col] : NULL;
+
+    if (k == NULL || k->index == NULL || code >= ns_hmap_count(k->index))
+        return NULL;
+    return k->values[code];
+}
+
 void catcount_free(struct catcount *c)
 {
     if (c == NULL)
         return;
     for (size_t i = 0; c->cols && i < c->s->ncols; i++) {
+        for (size_t k = 0; c->cols[i].index &&
+             k < ns_hmap_count(c->cols[i].index); k++)
+            free(c->cols[i].values[k]);
         ns_hmap_free(c->cols[i].index);
         free(c->cols[i].counts);
+        free(c->cols[i].values);
     }
     free(c->cols);
     free(c);

@@ -30,7 +30,7 @@ NS_MUST_CHECK enum ns_err catcount_add(struct catcount *c,
 /* catcount_add() that also gives the value of each CATEGORICAL column,
  * in schema order, as a code: codes has room for catcount_columns(c);
  * a missing value is CATCOUNT_NONE. Codes are only meaningful to
- * catcount_uncount() of the same counter. */
+ * catcount_uncount() and catcount_value() of the same counter. */
 #define CATCOUNT_NONE UINT32_MAX
 NS_MUST_CHECK enum ns_err catcount_add_coded(struct catcount *c,
                                              const struct record *r,
@@ -43,6 +43,12 @@ size_t catcount_columns(const struct catcount *c);
 /* Takes back one catcount_add_coded() whose codes were given: for a row
  * found later to be a duplicate of an earlier one. */
 void catcount_uncount(struct catcount *c, const uint32_t *codes);
+
+/* The value that code stands for in schema column col (a CATEGORICAL
+ * one), or NULL for CATCOUNT_NONE, an unknown code or another column.
+ * Borrowed: valid until catcount_free(). */
+const char *catcount_value(const struct catcount *c, size_t col,
+                           uint32_t code);
 
 /* Builds encoders equal to encoders_fit() over the same rows. Caller
  * frees *out with encoders_free(). */

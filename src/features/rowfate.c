@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/spill.h"
 #include "util/timeutil.h"
 
@@ -46,6 +47,8 @@ struct rowfate {
     size_t first_dup;
     size_t patients;
     char *rec;                  /* the record rowfate_add() builds */
+    struct ns_buf keybuf;       /* the bucket being resolved */
+    struct ns_buf fatebuf;      /* the range being loaded */
 
     /* One group's history, during finish. */
     struct history_group *group;
@@ -311,14 +314,13 @@ static enum ns_err resolve_bucket(struct rowfate *f, size_t b,
                                   struct catcount *cc, struct ns_error *err)
 {
     char *recs;
-    void *p;
     size_t n, i, j;
     enum ns_err rc;
 
-    rc = ns_spill_load(f->keys, b, &p, &n, err);
+    rc = ns_spill_load(f->keys, b, &f->keybuf, &n, err);
     if (rc != NS_OK || n == 0)
         return rc;
-    recs = p;
+    recs = f->keybuf.data;
     qsort(recs, n, f->recsize, cmp_keyrec);
     for (i = 0; i < n && rc == NS_OK; i = j) {
         const struct keyrec *first = (const void *)(recs + i * f->recsize);
@@ -370,7 +372,6 @@ static enum ns_err load_range(struct rowfate *f, size_t range,
                               struct ns_error *err)
 {
     const struct faterec *r;
-    void *p;
     size_t n;
     enum ns_err rc;
 
@@ -381,10 +382,10 @@ static enum ns_err load_range(struct rowfate *f, size_t range,
             return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     }
     memset(f->kind, FATE_NONE, RANGE_ROWS);
-    rc = ns_spill_load(f->fates, range, &p, &n, err);
+    rc = ns_spill_load(f->fates, range, &f->fatebuf, &n, err);
     if (rc != NS_OK)
         return rc;
-    r = p;
+    r = (const void *)f->fatebuf.data;
     for (size_t i = 0; i < n; i++) {
         size_t at = r[i].row % RANGE_ROWS;
 
@@ -441,5 +442,7 @@ void rowfate_free(struct rowfate *f)
     free(f->kind);
     free(f->slot);
     free(f->rec);
+    ns_buf_free(&f->keybuf);
+    ns_buf_free(&f->fatebuf);
     free(f);
 }

@@ -23,8 +23,6 @@ struct ns_spill {
     struct bucket *b;
     int fd;                 /* -1 until the first buffer fills */
     uint64_t end;           /* bytes written to fd */
-    char *loaded;           /* the last bucket read back */
-    size_t loaded_cap;      /* bytes */
 };
 
 enum ns_err ns_spill_new(size_t nbuckets, size_t recsize, size_t bufbytes,
@@ -165,39 +163,25 @@ static enum ns_err read_all(const struct ns_spill *s, char *p, size_t len,
     return NS_OK;
 }
 
-static enum ns_err reserve_loaded(struct ns_spill *s, size_t bytes,
-                                  struct ns_error *err)
-{
-    char *p;
-
-    if (bytes <= s->loaded_cap)
-        return NS_OK;
-    p = realloc(s->loaded, bytes);
-    if (p == NULL)
-        return ns_error_set(err, NS_ERR_NOMEM, "out of memory for %zu "
-                            "bytes of spilled records", bytes);
-    s->loaded = p;
-    s->loaded_cap = bytes;
-    return NS_OK;
-}
-
-enum ns_err ns_spill_load(struct ns_spill *s, size_t bucket, void **recs,
-                          size_t *n, struct ns_error *err)
+enum ns_err ns_spill_load(struct ns_spill *s, size_t bucket,
+                          struct ns_buf *to, size_t *n, struct ns_error *err)
 {
     struct bucket *b = &s->b[bucket];
     size_t chunk = s->bufrecs * s->recsize;
-    enum ns_err rc;
+    enum ns_err rc = NS_OK;
 
-    *recs = NULL;
     *n = 0;
-    rc = reserve_loaded(s, b->count * s->recsize, err);
+    ns_buf_reset(to);
+    if (ns_buf_reserve(to, b->count * s->recsize) != NS_OK)
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory for %zu "
+                            "spilled records", b->count);
     for (size_t i = 0; rc == NS_OK && i < b->nchunks; i++)
-        rc = read_all(s, s->loaded + i * chunk, chunk, b->chunks[i], err);
+        rc = read_all(s, to->data + i * chunk, chunk, b->chunks[i], err);
     if (rc != NS_OK)
         return rc;
     if (b->used > 0)
-        memcpy(s->loaded + b->nchunks * chunk, b->buf, b->used * s->recsize);
-    *recs = b->count ? s->loaded : NULL;
+        memcpy(to->data + b->nchunks * chunk, b->buf, b->used * s->recsize);
+    to->len = b->count * s->recsize;
     *n = b->count;
     b->count = 0;
     b->used = 0;
@@ -221,6 +205,5 @@ void ns_spill_free(struct ns_spill *s)
     if (s->fd >= 0)
         close(s->fd);
     free(s->b);
-    free(s->loaded);
     free(s);
 }

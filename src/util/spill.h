@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 
 struct ns_spill;
@@ -34,12 +35,12 @@ NS_MUST_CHECK enum ns_err ns_spill_add(struct ns_spill *s, size_t bucket,
 /* Records added to the bucket since it was last loaded. */
 size_t ns_spill_count(const struct ns_spill *s, size_t bucket);
 
-/* Reads the bucket back and empties it: *recs points to its *n records
- * in the order they were added, in memory owned by s that stays valid
- * until the next load or ns_spill_free(). *recs may be NULL when *n is
- * 0. */
+/* Reads the bucket back into to (replacing what it held) and empties
+ * the bucket: to->data then holds its *n records in the order they were
+ * added. Threads may load different buckets at once, as long as none
+ * adds meanwhile. */
 NS_MUST_CHECK enum ns_err ns_spill_load(struct ns_spill *s, size_t bucket,
-                                        void **recs, size_t *n,
+                                        struct ns_buf *to, size_t *n,
                                         struct ns_error *err);
 
 /* Bytes written to the temporary file so far (0: all in memory). */

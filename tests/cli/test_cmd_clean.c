@@ -104,6 +104,33 @@ static void test_clean_features_from_standard_input(void **state)
     expect(&res, 1, "-:4");
 }
 
+/* Features come from pass 1's clean rows, or from the file read again
+ * when rejected rows are written too: both give the same bytes, over
+ * generated rows with repeats of earlier ones. */
+static void test_clean_features_same_with_and_without_rejects(void **st)
+{
+    const char *build = getenv("NOSHOW_BUILD");
+    char dir[] = "/tmp/noshow-clean-XXXXXX";
+    char args[1024];
+    struct result res;
+
+    (void)st;
+    assert_non_null(mkdtemp(dir));
+    build = build ? build : "build";
+    snprintf(args, sizeof(args),
+             "generate --rows 20000 --seed 3 -o %s/g.csv && "
+             "tail -n +2 %s/g.csv | head -700 >> %s/g.csv && "
+             "%s/noshow clean %s/g.csv --features %s/a.csv && "
+             "%s/noshow clean %s/g.csv --features %s/b.csv "
+             "--rejects %s/r.csv && cmp %s/a.csv %s/b.csv && "
+             "wc -l < %s/a.csv && rm -r %s",
+             dir, dir, dir, build, dir, dir, build, dir, dir, dir, dir, dir,
+             dir, dir);
+    run(args, &res);
+    expect(&res, 0, "duplicate=700");
+    expect(&res, 0, "\n20001\n");
+}
+
 /* Repeated rows do not weigh in the category codes: North and South
  * (and their specialties) are one row each, so codes go by name, though
  * South's row comes three times. */
@@ -167,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_clean_strict_stops_at_first_bad_row),
         cmocka_unit_test(test_clean_features_have_a_row_per_kept_row),
         cmocka_unit_test(test_clean_features_from_standard_input),
+        cmocka_unit_test(test_clean_features_same_with_and_without_rejects),
         cmocka_unit_test(test_clean_duplicates_do_not_count_for_codes),
         cmocka_unit_test(test_clean_schema_file_without_dates_or_target),
         cmocka_unit_test(test_clean_real_file_report_counts),

@@ -41,13 +41,13 @@ static void check_buckets(struct ns_spill *s, size_t nb, uint32_t n)
     size_t total = 0;
 
     for (size_t b = 0; b < nb; b++) {
+        struct ns_buf to = NS_BUF_INIT;
         struct rec *r;
-        void *p;
         size_t m;
         uint32_t last = 0;
 
-        assert_int_equal(ns_spill_load(s, b, &p, &m, &err), NS_OK);
-        r = p;
+        assert_int_equal(ns_spill_load(s, b, &to, &m, &err), NS_OK);
+        r = (struct rec *)(void *)to.data;
         for (size_t i = 0; i < m; i++) {
             assert_int_equal(r[i].bucket, b);
             if (i > 0)
@@ -57,6 +57,7 @@ static void check_buckets(struct ns_spill *s, size_t nb, uint32_t n)
         }
         total += m;
         assert_int_equal(ns_spill_count(s, b), 0);
+        ns_buf_free(&to);
     }
     assert_int_equal(total, n);
 }
@@ -97,24 +98,25 @@ static void test_spill_bucket_refills_after_load(void **state)
     struct ns_spill *s;
     struct ns_error err = {0};
     struct rec r = {0, 0, {0}};
-    void *p;
+    struct ns_buf to = NS_BUF_INIT;
     size_t m;
 
     (void)state;
     assert_int_equal(ns_spill_new(1, sizeof(r), 1, &s, &err), NS_OK);
     for (r.seq = 0; r.seq < 5; r.seq++)
         assert_int_equal(ns_spill_add(s, 0, &r, &err), NS_OK);
-    assert_int_equal(ns_spill_load(s, 0, &p, &m, &err), NS_OK);
+    assert_int_equal(ns_spill_load(s, 0, &to, &m, &err), NS_OK);
     assert_int_equal(m, 5);
     for (r.seq = 10; r.seq < 12; r.seq++)
         assert_int_equal(ns_spill_add(s, 0, &r, &err), NS_OK);
-    assert_int_equal(ns_spill_load(s, 0, &p, &m, &err), NS_OK);
+    assert_int_equal(ns_spill_load(s, 0, &to, &m, &err), NS_OK);
     assert_int_equal(m, 2);
-    assert_int_equal(((struct rec *)p)[0].seq, 10);
-    assert_int_equal(((struct rec *)p)[1].seq, 11);
-    assert_int_equal(ns_spill_load(s, 0, &p, &m, &err), NS_OK);
+    assert_int_equal(((struct rec *)(void *)to.data)[0].seq, 10);
+    assert_int_equal(((struct rec *)(void *)to.data)[1].seq, 11);
+    assert_int_equal(ns_spill_load(s, 0, &to, &m, &err), NS_OK);
     assert_int_equal(m, 0);
-    assert_null(p);
+    assert_int_equal(to.len, 0);
+    ns_buf_free(&to);
     ns_spill_free(s);
 }
 
