@@ -27,6 +27,10 @@ BUILD := build-san
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(TSAN),1)
+BUILD := build-tsan
+ALL_CFLAGS += -fsanitize=thread
+LDFLAGS += -fsanitize=thread
 else
 BUILD := build
 endif

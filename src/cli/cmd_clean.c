@@ -34,11 +34,15 @@ static const char usage[] =
     "Reads an appointment file, checks every row against its schema and\n"
     "prints the clean report: rows read, kept, and dropped per reason.\n"
     "With --features it also writes each kept row's feature vector (the\n"
-    "same features training uses, patient history included). The file is\n"
-    "read twice (standard input or a pipe is first copied to an unnamed\n"
-    "temporary file) and memory stays flat whatever its size: duplicates\n"
-    "and patient history are worked out in an unnamed temporary file in\n"
-    "$TMPDIR (else /tmp) of about 190 bytes a row.\n"
+    "same features training uses, patient history included).\n"
+    "\n"
+    "Memory stays flat whatever the file's size: duplicates and patient\n"
+    "history are worked out in unnamed temporary files in $TMPDIR (else\n"
+    "/tmp) of about 190 bytes a row, and --features keeps the clean rows'\n"
+    "values there too (about 140 bytes a doctolib row) to compute features\n"
+    "from. With --rejects or --strict the file is read a second time\n"
+    "instead (standard input or a pipe is then first copied to a\n"
+    "temporary file).\n"
     "\n"
     "options:\n"
     "  --schema NAME|FILE  built-in schema (kaggle-noshow, doctolib) or a\n"
@@ -140,11 +144,12 @@ static int parse_args(int argc, char **argv, struct clean_args *a,
     return CLI_EXIT_OK;
 }
 
-/* Whether pass 2 may be needed: for features, rejected rows, or the
- * message of the row that stops a strict run. */
+/* Whether pass 2 may read the file again: for rejected rows, or the
+ * message of the row that stops a strict run. Features alone come from
+ * the clean rows pass 1 keeps. */
 static bool may_read_twice(const struct clean_args *a)
 {
-    return a->features != NULL || a->rejects != NULL || a->strict;
+    return a->rejects != NULL || a->strict;
 }
 
 /* A pipe or standard input cannot be read twice: pass 1 reads a copy in

@@ -1,5 +1,7 @@
 #include "features/rowfate.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,9 @@
 #define RANGE_ROWS 65536u
 #define BUFFER_BUDGET (8u << 20)
 #define BUCKET_BYTES (2u << 20)
+
+/* Threads that resolve buckets at once. */
+#define RESOLVERS 2
 
 /* A pass 1 row in its group's bucket, followed by its ncodes codes. */
 struct keyrec {
@@ -36,31 +41,47 @@ struct faterec {
     struct history_stats stats;
 };
 
+/* One thread of rowfate_finish(): the buckets it takes, one group at a
+ * time, and the fates it writes to its own spill. */
+struct resolver {
+    struct rowfate *f;
+    struct catcount *cc;
+    struct ns_spill *fates;     /* results by range of row numbers */
+    struct ns_buf keybuf;       /* the bucket being resolved */
+    struct history_group *group;
+    struct history_booking *book;
+    uint32_t *book_row;
+    struct history_stats *stats;
+    size_t cap;
+    size_t dups[CLEAN_NREASONS];
+    size_t first_dup;
+    size_t patients;
+    enum ns_err rc;
+    struct ns_error err;
+};
+
 struct rowfate {
     size_t ncodes, recsize;
     size_t nbuckets;
     struct ns_spill *keys;      /* pass 1 rows by group; NULL once done */
-    struct ns_spill *fates;     /* results by range of row numbers */
     size_t nrows;
     bool finished;
     size_t dups[CLEAN_NREASONS];
     size_t first_dup;
     size_t patients;
     char *rec;                  /* the record rowfate_add() builds */
-    struct ns_buf keybuf;       /* the bucket being resolved */
-    struct ns_buf fatebuf;      /* the range being loaded */
 
-    /* One group's history, during finish. */
-    struct history_group *group;
-    struct history_booking *book;
-    uint32_t *book_row;
-    struct history_stats *stats;
-    size_t cap;
+    /* During finish: the next bucket to take, and the counter that
+     * duplicates are taken back from, one thread at a time. */
+    atomic_size_t next_bucket;
+    pthread_mutex_t cc_lock;
+    struct resolver res[RESOLVERS];
 
     /* Pass 2: the range of rows loaded. */
     size_t range;
     uint8_t *kind;              /* [RANGE_ROWS] */
     struct faterec *slot;       /* [RANGE_ROWS] */
+    struct ns_buf fatebuf;      /* one resolver's part of the range */
 };
 
 static size_t clamp(size_t v, size_t lo, size_t hi)
@@ -98,8 +119,8 @@ enum ns_err rowfate_new(size_t ncodes, uint64_t file_bytes,
     f->first_dup = SIZE_MAX;
     f->range = SIZE_MAX;
     f->rec = calloc(1, f->recsize);
-    f->group = history_group_new();
-    if (f->rec == NULL || f->group == NULL) {
+    pthread_mutex_init(&f->cc_lock, NULL);
+    if (f->rec == NULL) {
         rowfate_free(f);
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     }
@@ -179,90 +200,96 @@ static bool same_row(const struct keyrec *x, const struct keyrec *y)
     return x->fa == y->fa && x->fb == y->fb;
 }
 
-static enum ns_err put_fate(struct rowfate *f, const struct faterec *r,
+static enum ns_err put_fate(struct resolver *v, const struct faterec *r,
                             struct ns_error *err)
 {
-    return ns_spill_add(f->fates, r->row / RANGE_ROWS, r, err);
+    return ns_spill_add(v->fates, r->row / RANGE_ROWS, r, err);
 }
 
-static enum ns_err mark_duplicate(struct rowfate *f, const struct keyrec *k,
-                                  struct catcount *cc, struct ns_error *err)
+static enum ns_err mark_duplicate(struct resolver *v,
+                                  const struct keyrec *k,
+                                  struct ns_error *err)
 {
+    struct rowfate *f = v->f;
     struct faterec r;
 
     memset(&r, 0, sizeof(r));
     r.row = k->row;
     r.kind = FATE_DUPLICATE;
-    f->dups[k->reason < CLEAN_NREASONS ? k->reason : CLEAN_OK]++;
-    if (k->row < f->first_dup)
-        f->first_dup = k->row;
-    if (k->reason == CLEAN_OK && cc != NULL && f->ncodes > 0)
-        catcount_uncount(cc, codes_of(k));
-    return put_fate(f, &r, err);
+    v->dups[k->reason < CLEAN_NREASONS ? k->reason : CLEAN_OK]++;
+    if (k->row < v->first_dup)
+        v->first_dup = k->row;
+    if (k->reason == CLEAN_OK && v->cc != NULL && f->ncodes > 0) {
+        pthread_mutex_lock(&f->cc_lock);
+        catcount_uncount(v->cc, codes_of(k));
+        pthread_mutex_unlock(&f->cc_lock);
+    }
+    return put_fate(v, &r, err);
 }
 
-static enum ns_err reserve_group(struct rowfate *f, size_t m,
+static enum ns_err reserve_group(struct resolver *v, size_t m,
                                  struct ns_error *err)
 {
-    size_t cap = f->cap ? f->cap : 64;
+    size_t cap = v->cap ? v->cap : 64;
     void *b, *r, *s;
 
-    if (m <= f->cap)
+    if (m <= v->cap)
         return NS_OK;
     while (cap < m)
         cap *= 2;
-    b = realloc(f->book, cap * sizeof(*f->book));
+    b = realloc(v->book, cap * sizeof(*v->book));
     if (b != NULL)
-        f->book = b;
-    r = realloc(f->book_row, cap * sizeof(*f->book_row));
+        v->book = b;
+    r = realloc(v->book_row, cap * sizeof(*v->book_row));
     if (r != NULL)
-        f->book_row = r;
-    s = realloc(f->stats, cap * sizeof(*f->stats));
+        v->book_row = r;
+    s = realloc(v->stats, cap * sizeof(*v->stats));
     if (s != NULL)
-        f->stats = s;
+        v->stats = s;
     if (b == NULL || r == NULL || s == NULL)
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-    f->cap = cap;
+    v->cap = cap;
     return NS_OK;
 }
 
-static enum ns_err group_history(struct rowfate *f, size_t m,
+static enum ns_err group_history(struct resolver *v, size_t m,
                                  struct ns_error *err)
 {
-    enum ns_err rc = history_group_stats(f->group, f->book, m, f->stats);
+    enum ns_err rc = history_group_stats(v->group, v->book, m, v->stats);
 
     if (rc == NS_ERR_INVALID)
         return ns_error_set(err, rc, "history: data row %u: booked after "
                             "its appointment day; expected rows that "
-                            "passed cleaning", (unsigned)f->book_row[0] + 1);
+                            "passed cleaning", (unsigned)v->book_row[0] + 1);
     if (rc != NS_OK)
         return ns_error_set(err, rc, "out of memory");
-    f->patients += m > 0;
+    v->patients += m > 0;
     for (size_t i = 0; i < m && rc == NS_OK; i++) {
         struct faterec r;
 
         memset(&r, 0, sizeof(r));
-        r.row = f->book_row[i];
+        r.row = v->book_row[i];
         r.kind = FATE_STATS;
-        r.booked_at = f->book[i].booked_at;
-        r.appt_day = f->book[i].appt_day;
-        r.stats = f->stats[i];
-        rc = put_fate(f, &r, err);
+        r.booked_at = v->book[i].booked_at;
+        r.appt_day = v->book[i].appt_day;
+        r.stats = v->stats[i];
+        rc = put_fate(v, &r, err);
     }
     return rc;
 }
 
 /* Rows of the patient without an appointment day ask the group without
  * being part of it, as they would ask an index. */
-static enum ns_err group_queries(struct rowfate *f, const char *recs,
+static enum ns_err group_queries(struct resolver *v, const char *recs,
                                  size_t n, struct ns_error *err)
 {
+    size_t recsize = v->f->recsize;
     enum ns_err rc = NS_OK;
 
     for (size_t i = 0; i < n && rc == NS_OK; i++) {
-        const struct keyrec *k = (const void *)(recs + i * f->recsize);
+        const struct keyrec *k = (const void *)(recs + i * recsize);
         const struct keyrec *prev = (const void *)(recs +
-                                                   (i - 1) * f->recsize);
+                                                   (i - 1) * recsize);
         struct faterec r;
 
         if (!k->has_patient || k->appt_day != NS_DAY_NONE ||
@@ -273,80 +300,167 @@ static enum ns_err group_queries(struct rowfate *f, const char *recs,
         r.kind = FATE_STATS;
         r.booked_at = k->booked_at;
         r.appt_day = k->appt_day;
-        history_group_query(f->group, k->booked_at, k->appt_day, &r.stats);
-        rc = put_fate(f, &r, err);
+        history_group_query(v->group, k->booked_at, k->appt_day, &r.stats);
+        rc = put_fate(v, &r, err);
     }
     return rc;
 }
 
 /* One group, sorted: duplicates out, then the history of the rest. */
-static enum ns_err resolve_group(struct rowfate *f, const char *recs,
-                                 size_t n, struct catcount *cc,
-                                 struct ns_error *err)
+static enum ns_err resolve_group(struct resolver *v, const char *recs,
+                                 size_t n, struct ns_error *err)
 {
+    size_t recsize = v->f->recsize;
     size_t m = 0;
     bool queries = false;
-    enum ns_err rc = reserve_group(f, n, err);
+    enum ns_err rc = reserve_group(v, n, err);
 
     for (size_t i = 0; i < n && rc == NS_OK; i++) {
-        const struct keyrec *k = (const void *)(recs + i * f->recsize);
+        const struct keyrec *k = (const void *)(recs + i * recsize);
         const struct keyrec *prev = (const void *)(recs +
-                                                   (i - 1) * f->recsize);
+                                                   (i - 1) * recsize);
 
         if (i > 0 && same_row(prev, k)) {
-            rc = mark_duplicate(f, k, cc, err);
+            rc = mark_duplicate(v, k, err);
         } else if (k->has_patient && k->appt_day == NS_DAY_NONE) {
             queries = true;
         } else if (k->has_patient) {
-            f->book[m] = (struct history_booking){k->booked_at,
+            v->book[m] = (struct history_booking){k->booked_at,
                                                   k->appt_day, k->label};
-            f->book_row[m++] = k->row;
+            v->book_row[m++] = k->row;
         }
     }
     if (rc == NS_OK && (m > 0 || queries))
-        rc = group_history(f, m, err);
+        rc = group_history(v, m, err);
     if (rc == NS_OK && queries)
-        rc = group_queries(f, recs, n, err);
+        rc = group_queries(v, recs, n, err);
     return rc;
 }
 
-static enum ns_err resolve_bucket(struct rowfate *f, size_t b,
-                                  struct catcount *cc, struct ns_error *err)
+static enum ns_err resolve_bucket(struct resolver *v, size_t b,
+                                  struct ns_error *err)
 {
+    size_t recsize = v->f->recsize;
     char *recs;
     size_t n, i, j;
     enum ns_err rc;
 
-    rc = ns_spill_load(f->keys, b, &f->keybuf, &n, err);
+    rc = ns_spill_load(v->f->keys, b, &v->keybuf, &n, err);
     if (rc != NS_OK || n == 0)
         return rc;
-    recs = f->keybuf.data;
-    qsort(recs, n, f->recsize, cmp_keyrec);
+    recs = v->keybuf.data;
+    qsort(recs, n, recsize, cmp_keyrec);
     for (i = 0; i < n && rc == NS_OK; i = j) {
-        const struct keyrec *first = (const void *)(recs + i * f->recsize);
+        const struct keyrec *first = (const void *)(recs + i * recsize);
 
         for (j = i + 1; j < n; j++) {
-            if (!same_group(first, (const void *)(recs + j * f->recsize)))
+            if (!same_group(first, (const void *)(recs + j * recsize)))
                 break;
         }
-        rc = resolve_group(f, recs + i * f->recsize, j - i, cc, err);
+        rc = resolve_group(v, recs + i * recsize, j - i, err);
     }
     return rc;
+}
+
+/* Takes buckets until none is left or any resolver failed. */
+static void *resolve_run(void *arg)
+{
+    struct resolver *v = arg;
+    struct rowfate *f = v->f;
+    size_t b;
+
+    while (v->rc == NS_OK &&
+           (b = atomic_fetch_add(&f->next_bucket, 1)) < f->nbuckets) {
+        v->rc = resolve_bucket(v, b, &v->err);
+        if (v->rc != NS_OK)
+            atomic_store(&f->next_bucket, f->nbuckets);
+    }
+    return NULL;
+}
+
+static void resolver_clear(struct resolver *v)
+{
+    history_group_free(v->group);
+    free(v->book);
+    free(v->book_row);
+    free(v->stats);
+    ns_buf_free(&v->keybuf);
+    v->group = NULL;
+    v->book = NULL;
+    v->book_row = NULL;
+    v->stats = NULL;
+    v->cap = 0;
+}
+
+static enum ns_err resolvers_init(struct rowfate *f, struct catcount *cc,
+                                  struct ns_error *err)
+{
+    size_t nranges = f->nrows / RANGE_ROWS + 1;
+    size_t budget = BUFFER_BUDGET / RESOLVERS / nranges;
+
+    for (size_t t = 0; t < RESOLVERS; t++) {
+        struct resolver *v = &f->res[t];
+        enum ns_err rc;
+
+        memset(v, 0, sizeof(*v));
+        v->f = f;
+        v->cc = cc;
+        v->first_dup = SIZE_MAX;
+        v->group = history_group_new();
+        if (v->group == NULL)
+            return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+        rc = ns_spill_new(nranges, sizeof(struct faterec),
+                          clamp(budget, 4096, 131072), &v->fates, err);
+        if (rc != NS_OK)
+            return rc;
+    }
+    return NS_OK;
+}
+
+/* Sums the resolvers' counts; the first failure found wins. */
+static enum ns_err resolvers_merge(struct rowfate *f, struct ns_error *err)
+{
+    for (size_t t = 0; t < RESOLVERS; t++) {
+        struct resolver *v = &f->res[t];
+
+        if (v->rc != NS_OK) {
+            *err = v->err;
+            return v->rc;
+        }
+        for (size_t r = 0; r < CLEAN_NREASONS; r++)
+            f->dups[r] += v->dups[r];
+        if (v->first_dup < f->first_dup)
+            f->first_dup = v->first_dup;
+        f->patients += v->patients;
+    }
+    return NS_OK;
 }
 
 enum ns_err rowfate_finish(struct rowfate *f, struct catcount *cc,
                            struct ns_error *err)
 {
-    size_t nranges = f->nrows / RANGE_ROWS + 1;
+    pthread_t th[RESOLVERS];
+    size_t started = 1;
     enum ns_err rc;
 
     if (f->finished || f->keys == NULL)
         return ns_error_set(err, NS_ERR_INVALID, "rowfate: finished twice");
-    rc = ns_spill_new(nranges, sizeof(struct faterec),
-                      clamp(BUFFER_BUDGET / nranges, 4096, 262144),
-                      &f->fates, err);
-    for (size_t b = 0; rc == NS_OK && b < f->nbuckets; b++)
-        rc = resolve_bucket(f, b, cc, err);
+    atomic_store(&f->next_bucket, 0);
+    rc = resolvers_init(f, cc, err);
+    for (; rc == NS_OK && started < RESOLVERS; started++) {
+        if (pthread_create(&th[started], NULL, resolve_run,
+                           &f->res[started]) != 0)
+            break;
+    }
+    /* With no thread to spare, this one does all the buckets. */
+    if (rc == NS_OK)
+        resolve_run(&f->res[0]);
+    for (size_t t = 1; t < started && rc == NS_OK; t++)
+        pthread_join(th[t], NULL);
+    if (rc == NS_OK)
+        rc = resolvers_merge(f, err);
+    for (size_t t = 0; t < RESOLVERS; t++)
+        resolver_clear(&f->res[t]);
     ns_spill_free(f->keys);
     f->keys = NULL;
     f->finished = rc == NS_OK;
@@ -371,9 +485,7 @@ size_t rowfate_patients(const struct rowfate *f)
 static enum ns_err load_range(struct rowfate *f, size_t range,
                               struct ns_error *err)
 {
-    const struct faterec *r;
-    size_t n;
-    enum ns_err rc;
+    enum ns_err rc = NS_OK;
 
     if (f->kind == NULL) {
         f->kind = malloc(RANGE_ROWS);
@@ -382,18 +494,21 @@ static enum ns_err load_range(struct rowfate *f, size_t range,
             return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     }
     memset(f->kind, FATE_NONE, RANGE_ROWS);
-    rc = ns_spill_load(f->fates, range, &f->fatebuf, &n, err);
-    if (rc != NS_OK)
-        return rc;
-    r = (const void *)f->fatebuf.data;
-    for (size_t i = 0; i < n; i++) {
-        size_t at = r[i].row % RANGE_ROWS;
+    for (size_t t = 0; t < RESOLVERS && rc == NS_OK; t++) {
+        const struct faterec *r;
+        size_t n;
 
-        f->slot[at] = r[i];
-        f->kind[at] = r[i].kind;
+        rc = ns_spill_load(f->res[t].fates, range, &f->fatebuf, &n, err);
+        r = (const void *)f->fatebuf.data;
+        for (size_t i = 0; rc == NS_OK && i < n; i++) {
+            size_t at = r[i].row % RANGE_ROWS;
+
+            f->slot[at] = r[i];
+            f->kind[at] = r[i].kind;
+        }
     }
     f->range = range;
-    return NS_OK;
+    return rc;
 }
 
 enum ns_err rowfate_get(struct rowfate *f, size_t i, struct rowfate_fate *out,
@@ -434,15 +549,14 @@ void rowfate_free(struct rowfate *f)
     if (f == NULL)
         return;
     ns_spill_free(f->keys);
-    ns_spill_free(f->fates);
-    history_group_free(f->group);
-    free(f->book);
-    free(f->book_row);
-    free(f->stats);
+    for (size_t t = 0; t < RESOLVERS; t++) {
+        resolver_clear(&f->res[t]);
+        ns_spill_free(f->res[t].fates);
+    }
+    pthread_mutex_destroy(&f->cc_lock);
     free(f->kind);
     free(f->slot);
     free(f->rec);
-    ns_buf_free(&f->keybuf);
     ns_buf_free(&f->fatebuf);
     free(f);
 }

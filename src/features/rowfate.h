@@ -5,13 +5,14 @@
  *
  * Pass 1 adds every row in file order. rowfate_finish() then sorts the
  * rows into temporary buckets by patient (rows without one by their own
- * fingerprint; equal rows always land together), reads back one bucket
- * at a time, finds the duplicates and computes each patient's history
- * group by group; the results go to a second set of buckets by row
- * number. Pass 2 asks row by row, in file order, and reads one range of
- * row numbers at a time. Memory is the buckets' buffers (about 16 MiB)
- * plus one bucket, whatever the number of rows; the rest waits in an
- * unnamed temporary file (util/spill.h), about 180 bytes a row. */
+ * fingerprint; equal rows always land together), and two threads take
+ * the buckets in turn: each reads one back, finds the duplicates and
+ * computes each patient's history group by group, and writes the
+ * results to buckets by row number of its own. Pass 2 asks row by row,
+ * in file order, and reads one range of row numbers at a time. Memory is
+ * the buckets' buffers (about 16 MiB) plus a bucket a thread, whatever
+ * the number of rows; the rest waits in unnamed temporary files
+ * (util/spill.h), about 180 bytes a row. */
 #ifndef NS_ROWFATE_H
 #define NS_ROWFATE_H
 
@@ -61,10 +62,11 @@ NS_MUST_CHECK enum ns_err rowfate_add(struct rowfate *f,
                                       const struct rowfate_row *row,
                                       struct ns_error *err);
 
-/* Resolves every row added. Each duplicate of a kept row is taken back
- * from cc (which may be NULL) with its codes, so that cc counts each
- * distinct kept row once. NS_ERR_INVALID names a row history refuses
- * (booked after its day: cleaning drops those). */
+/* Resolves every row added, on two threads. Each duplicate of a kept
+ * row is taken back from cc (which may be NULL; one thread at a time)
+ * with its codes, so that cc counts each distinct kept row once.
+ * NS_ERR_INVALID names a row history refuses (booked after its day:
+ * cleaning drops those). */
 NS_MUST_CHECK enum ns_err rowfate_finish(struct rowfate *f,
                                          struct catcount *cc,
                                          struct ns_error *err);
