@@ -41,6 +41,12 @@ struct faterec {
     struct history_stats stats;
 };
 
+/* A record of a bucket by its group's first key, for the radix sort. */
+struct sortkey {
+    uint64_t ka;
+    size_t at;
+};
+
 /* One thread of rowfate_finish(): the buckets it takes, one group at a
  * time, and the fates it writes to its own spill. */
 struct resolver {
@@ -48,6 +54,9 @@ struct resolver {
     struct catcount *cc;
     struct ns_spill *fates;     /* results by range of row numbers */
     struct ns_buf keybuf;       /* the bucket being resolved */
+    struct ns_buf sorted;       /* the same records in group order */
+    struct sortkey *order, *tmp;
+    size_t order_cap;
     struct history_group *group;
     struct history_booking *book;
     uint32_t *book_row;
@@ -125,7 +134,7 @@ enum ns_err rowfate_new(size_t ncodes, uint64_t file_bytes,
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     }
     rc = ns_spill_new(f->nbuckets, f->recsize,
-                      clamp(BUFFER_BUDGET / f->nbuckets, 4096, 65536),
+                      clamp(BUFFER_BUDGET / f->nbuckets, 4096, 1u << 20),
                       &f->keys, err);
     if (rc != NS_OK) {
         rowfate_free(f);
@@ -337,6 +346,80 @@ static enum ns_err resolve_group(struct resolver *v, const char *recs,
     return rc;
 }
 
+/* Sorts a[0..n) by ka, stably, a byte at a time from the lowest, using
+ * tmp; bytes that are the same in every key (the bucket's own bits, the
+ * high bytes of a small file) cost one counting pass only. */
+static void radix_by_ka(struct sortkey *a, struct sortkey *tmp, size_t n)
+{
+    struct sortkey *in = a, *out = tmp;
+    size_t count[8][256];
+
+    memset(count, 0, sizeof(count));
+    for (size_t i = 0; i < n; i++) {
+        for (int d = 0; d < 8; d++)
+            count[d][(a[i].ka >> (8 * d)) & 0xff]++;
+    }
+    for (int d = 0; d < 8; d++) {
+        size_t sum = 0;
+        struct sortkey *swap;
+
+        if (count[d][(in[0].ka >> (8 * d)) & 0xff] == n)
+            continue;
+        for (int v = 0; v < 256; v++) {
+            size_t c = count[d][v];
+
+            count[d][v] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            out[count[d][(in[i].ka >> (8 * d)) & 0xff]++] = in[i];
+        swap = in;
+        in = out;
+        out = swap;
+    }
+    if (in != a)
+        memcpy(a, in, n * sizeof(*a));
+}
+
+/* The bucket's records in the order of cmp_keyrec: by first key with a
+ * radix sort, then each run of equal first keys (one patient's rows, as
+ * a rule a few) with the whole comparison. */
+static enum ns_err sort_bucket(struct resolver *v, const char *recs,
+                               size_t n, struct ns_error *err)
+{
+    size_t recsize = v->f->recsize;
+    char *out;
+
+    if (n > v->order_cap) {
+        free(v->order);
+        free(v->tmp);
+        v->order = malloc(n * sizeof(*v->order));
+        v->tmp = malloc(n * sizeof(*v->tmp));
+        v->order_cap = v->order && v->tmp ? n : 0;
+        if (v->order_cap == 0)
+            return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    }
+    ns_buf_reset(&v->sorted);
+    if (ns_buf_reserve(&v->sorted, n * recsize) != NS_OK)
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const struct keyrec *k = (const void *)(recs + i * recsize);
+
+        v->order[i] = (struct sortkey){k->ka, i * recsize};
+    }
+    radix_by_ka(v->order, v->tmp, n);
+    out = v->sorted.data;
+    for (size_t i = 0; i < n; i++)
+        memcpy(out + i * recsize, recs + v->order[i].at, recsize);
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && v->order[j].ka == v->order[i].ka; j++)
+            continue;
+        if (j - i > 1)
+            qsort(out + i * recsize, j - i, recsize, cmp_keyrec);
+    }
+    return NS_OK;
+}
+
 static enum ns_err resolve_bucket(struct resolver *v, size_t b,
                                   struct ns_error *err)
 {
@@ -346,10 +429,11 @@ static enum ns_err resolve_bucket(struct resolver *v, size_t b,
     enum ns_err rc;
 
     rc = ns_spill_load(v->f->keys, b, &v->keybuf, &n, err);
+    if (rc == NS_OK && n > 0)
+        rc = sort_bucket(v, v->keybuf.data, n, err);
     if (rc != NS_OK || n == 0)
         return rc;
-    recs = v->keybuf.data;
-    qsort(recs, n, recsize, cmp_keyrec);
+    recs = v->sorted.data;
     for (i = 0; i < n && rc == NS_OK; i = j) {
         const struct keyrec *first = (const void *)(recs + i * recsize);
 
@@ -385,6 +469,12 @@ static void resolver_clear(struct resolver *v)
     free(v->book_row);
     free(v->stats);
     ns_buf_free(&v->keybuf);
+    ns_buf_free(&v->sorted);
+    free(v->order);
+    free(v->tmp);
+    v->order = NULL;
+    v->tmp = NULL;
+    v->order_cap = 0;
     v->group = NULL;
     v->book = NULL;
     v->book_row = NULL;
@@ -410,7 +500,7 @@ static enum ns_err resolvers_init(struct rowfate *f, struct catcount *cc,
         if (v->group == NULL)
             return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
         rc = ns_spill_new(nranges, sizeof(struct faterec),
-                          clamp(budget, 4096, 131072), &v->fates, err);
+                          clamp(budget, 4096, 2u << 20), &v->fates, err);
         if (rc != NS_OK)
             return rc;
     }
