@@ -29,10 +29,13 @@ struct batch {
     struct row_batch *rb;
     size_t first;               /* file ordinal of row 0 */
     struct record *rec[BATCH_ROWS]; /* pass 1: one a row; pass 2: one */
-    /* Pass 2 from the kept rows: n of them, row i at recs + at[i]. */
+    /* Pass 2 from the kept rows: n of them, row i at recs + at[i]; the
+     * row being featurised's category codes, from pass 1 and coded. */
     size_t n;
     struct ns_buf recs;
     size_t at[BATCH_ROWS];
+    uint32_t *codes;
+    double *cat;
     /* Pass 1, per row: */
     struct clean_fp fp[BATCH_ROWS];
     uint8_t reason[BATCH_ROWS];
@@ -50,11 +53,21 @@ struct batch {
     struct ns_error err;
 };
 
+/* The code of every category value pass 1 met, found once for pass 2
+ * from the kept rows: by_code[i][c] for the i-th categorical column,
+ * column cols[i] of the schema, and pass 1's code c. */
+struct precoded {
+    size_t ncat;
+    size_t *cols;
+    double **by_code;
+};
+
 struct pass {
     struct clean_job *j;
     bool need_label;
     struct batch *bt[NBATCHES];
     size_t rows, kept;          /* pass 2's, as collected */
+    struct precoded pre;
 };
 
 static void batch_free(struct batch *bt)
@@ -65,6 +78,8 @@ static void batch_free(struct batch *bt)
         record_free(bt->rec[i]);
     row_batch_free(bt->rb);
     ns_buf_free(&bt->recs);
+    free(bt->codes);
+    free(bt->cat);
     ns_buf_free(&bt->out);
     ns_buf_free(&bt->msgs);
     free(bt->drops);
@@ -77,6 +92,12 @@ static struct batch *batch_new(const struct schema *s, size_t nrec)
 
     if (bt == NULL || (bt->rb = row_batch_new(BATCH_ROWS)) == NULL) {
         free(bt);
+        return NULL;
+    }
+    bt->codes = calloc(s->ncols + 1, sizeof(*bt->codes));
+    bt->cat = calloc(s->ncols + 1, sizeof(*bt->cat));
+    if (bt->codes == NULL || bt->cat == NULL) {
+        batch_free(bt);
         return NULL;
     }
     for (size_t i = 0; i < nrec; i++) {
@@ -502,8 +523,9 @@ static enum ns_err put_features(struct ns_buf *out, const struct record *rec,
 
 /* A kept row's features, its history from pass 1's rowfate; the
  * instant and day kept there show that the row is the same. */
+/* cat: rec's category codes found already (precoded), or NULL. */
 static enum ns_err feature_row(const struct clean_job *j, struct batch *bt,
-                               const struct record *rec,
+                               const struct record *rec, const double *cat,
                                const struct rowfate_fate *fate,
                                struct ns_error *err)
 {
@@ -520,7 +542,10 @@ static enum ns_err feature_row(const struct clean_job *j, struct batch *bt,
                                 rec->line, j->a.path);
         hs = fate->stats;
     }
-    pipeline_row_stats(j->pipe, rec, &hs, vec, &unknown);
+    if (cat != NULL)
+        pipeline_row_coded(j->pipe, rec, cat, &hs, vec, &unknown);
+    else
+        pipeline_row_stats(j->pipe, rec, &hs, vec, &unknown);
     bt->unknown += unknown;
     if (put_features(&bt->out, rec, vec, pipeline_nfeatures(j->pipe)) !=
         NS_OK)
@@ -572,7 +597,8 @@ static enum ns_err second_row(const struct pass *p, struct batch *bt,
     if (rc != NS_OK)
         return rc;
     bt->kept++;
-    return j->feat ? feature_row(j, bt, bt->rec[0], &bt->fate[i], e) : NS_OK;
+    return j->feat ? feature_row(j, bt, bt->rec[0], NULL, &bt->fate[i], e)
+                   : NS_OK;
 }
 
 static void feature_work(void *ctx, size_t k, void *item)
@@ -662,9 +688,15 @@ static void kept_work(void *ctx, size_t k, void *item)
         if (bt->fate[i].duplicate)
             continue;
         recstream_decode(j->rows, bt->recs.data + bt->at[i], j->cc,
-                         bt->rec[0]);
+                         bt->rec[0], bt->codes);
+        for (size_t c = 0; c < p->pre.ncat; c++) {
+            uint32_t code = bt->codes[c];
+
+            bt->cat[p->pre.cols[c]] = code == CATCOUNT_NONE ? NAN :
+                                      p->pre.by_code[c][code];
+        }
         bt->kept++;
-        rc = feature_row(j, bt, bt->rec[0], &bt->fate[i], &e);
+        rc = feature_row(j, bt, bt->rec[0], bt->cat, &bt->fate[i], &e);
         if (rc != NS_OK) {
             batch_fail(bt, i, rc, &e);
             return;
@@ -680,6 +712,49 @@ static bool from_kept_rows(const struct clean_job *j)
            !(j->a.strict && j->rep.rows_kept < j->rep.rows_read);
 }
 
+static void precoded_free(struct precoded *pc)
+{
+    for (size_t i = 0; pc->by_code != NULL && i < pc->ncat; i++)
+        free(pc->by_code[i]);
+    free(pc->by_code);
+    free(pc->cols);
+    memset(pc, 0, sizeof(*pc));
+}
+
+static enum ns_err precode(const struct clean_job *j, struct precoded *pc,
+                           struct ns_error *err)
+{
+    const struct encoders *enc = pipeline_encoders(j->pipe);
+    const struct schema *s = j->schema;
+
+    memset(pc, 0, sizeof(*pc));
+    pc->cols = calloc(s->ncols + 1, sizeof(*pc->cols));
+    pc->by_code = calloc(s->ncols + 1, sizeof(*pc->by_code));
+    if (pc->cols == NULL || pc->by_code == NULL)
+        goto nomem;
+    for (size_t col = 0; col < s->ncols; col++) {
+        size_t n = catcount_ncodes(j->cc, col);
+        double *codes;
+
+        if (s->cols[col].role != ROLE_CATEGORICAL)
+            continue;
+        codes = calloc(n + 1, sizeof(*codes));
+        if (codes == NULL)
+            goto nomem;
+        for (size_t c = 0; c < n; c++)
+            codes[c] = enc == NULL ? NAN :
+                       encoders_code(enc, (int)col,
+                                     catcount_value(j->cc, col,
+                                                    (uint32_t)c), NULL);
+        pc->cols[pc->ncat] = col;
+        pc->by_code[pc->ncat++] = codes;
+    }
+    return NS_OK;
+nomem:
+    precoded_free(pc);
+    return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+}
+
 static enum ns_err pass_two_kept(struct clean_job *j, struct ns_error *err)
 {
     struct ns_stages_ops ops = {NULL, kept_work, write_collect};
@@ -690,7 +765,10 @@ static enum ns_err pass_two_kept(struct clean_job *j, struct ns_error *err)
     rc = recstream_rewind(j->rows, err);
     if (rc == NS_OK && (rc = pass_init(&p, j, 1, err)) == NS_OK) {
         ops.ctx = &p;
-        rc = run_pass(&p, &src, &ops, err);
+        rc = precode(j, &p.pre, err);
+        if (rc == NS_OK)
+            rc = run_pass(&p, &src, &ops, err);
+        precoded_free(&p.pre);
         pass_free(&p);
     }
     if (rc == NS_OK && p.kept != j->rep.rows_kept)

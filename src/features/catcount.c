@@ -221,6 +221,13 @@ const char *catcount_value(const struct catcount *c, size_t col,
     return k->values[code];
 }
 
+size_t catcount_ncodes(const struct catcount *c, size_t col)
+{
+    const struct column *k = col < c->s->ncols ? &c->cols[col] : NULL;
+
+    return k == NULL || k->index == NULL ? 0 : ns_hmap_count(k->index);
+}
+
 void catcount_free(struct catcount *c)
 {
     if (c == NULL)

@@ -50,6 +50,10 @@ void catcount_uncount(struct catcount *c, const uint32_t *codes);
 const char *catcount_value(const struct catcount *c, size_t col,
                            uint32_t code);
 
+/* The number of codes given so far in schema column col (0 for a column
+ * that is not CATEGORICAL): codes run from 0 to this, exclusive. */
+size_t catcount_ncodes(const struct catcount *c, size_t col);
+
 /* Builds encoders equal to encoders_fit() over the same rows. Caller
  * frees *out with encoders_free(). */
 NS_MUST_CHECK enum ns_err catcount_fit(const struct catcount *c,

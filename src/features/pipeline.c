@@ -222,6 +222,11 @@ bool pipeline_uses_history(const struct pipeline *p)
     return p->uses_history;
 }
 
+const struct encoders *pipeline_encoders(const struct pipeline *p)
+{
+    return p->enc;
+}
+
 static enum ns_err row_history(const struct record *r,
                                const struct history_source *hist,
                                struct history_stats *hs,
@@ -243,14 +248,22 @@ struct memo {
     const struct table *t;
     size_t row;
     uint32_t **codes;   /* [ncols]: code + 1 by string id; 0 = not yet */
+    const double *cat;  /* or the row's codes by column, found already */
 };
 
 static double memo_code(const struct pipeline *p, const struct feature *f,
                         const struct memo *m, int *unknown)
 {
-    uint32_t id = m->t->cat[f->col][m->row];
-    uint32_t *slot = &m->codes[f->col][id];
-    uint32_t code;
+    uint32_t id, *slot, code;
+
+    if (m->cat != NULL) {
+        double c = m->cat[f->col];
+
+        *unknown = c == (double)encoders_count(p->enc, f->col);
+        return c;
+    }
+    id = m->t->cat[f->col][m->row];
+    slot = &m->codes[f->col][id];
 
     if (id == 0)
         return NAN;
@@ -376,6 +389,15 @@ void pipeline_row_stats(const struct pipeline *p, const struct record *r,
                         int *unknown_cats)
 {
     fill_row(p, r, hs, NULL, out, unknown_cats);
+}
+
+void pipeline_row_coded(const struct pipeline *p, const struct record *r,
+                        const double *cat, const struct history_stats *hs,
+                        float *out, int *unknown_cats)
+{
+    struct memo m = {NULL, 0, NULL, cat};
+
+    fill_row(p, r, hs, &m, out, unknown_cats);
 }
 
 static void memo_free(struct memo *m, size_t ncols)

@@ -66,6 +66,9 @@ size_t pipeline_nfeatures(const struct pipeline *p);
 const struct feature *pipeline_feature(const struct pipeline *p, size_t i);
 bool pipeline_uses_history(const struct pipeline *p);
 
+/* The encoders given to pipeline_new() (borrowed; may be NULL). */
+const struct encoders *pipeline_encoders(const struct pipeline *p);
+
 /* Computes the feature vector of r into out[nfeatures]. hist may be NULL
  * (history features become 0/NaN as for a first-time patient).
  * *unknown_cats (may be NULL) is set to the number of r's categories
@@ -82,6 +85,14 @@ NS_MUST_CHECK enum ns_err pipeline_row(const struct pipeline *p,
 void pipeline_row_stats(const struct pipeline *p, const struct record *r,
                         const struct history_stats *hs, float *out,
                         int *unknown_cats);
+
+/* pipeline_row_stats with the codes of r's categories found already:
+ * cat[col] is what encoders_code() gives r->text[col] (NaN for none),
+ * for a caller that codes each distinct value once instead of hashing
+ * it again in every row. */
+void pipeline_row_coded(const struct pipeline *p, const struct record *r,
+                        const double *cat, const struct history_stats *hs,
+                        float *out, int *unknown_cats);
 
 /* Feature vectors of rows[0..nrows) of t (every row when rows is NULL)
  * into out, row-major: out[i * nfeatures + k], with the same numbers as

@@ -168,7 +168,8 @@ enum ns_err recstream_next(struct recstream *w, struct ns_buf *b,
 }
 
 void recstream_decode(const struct recstream *w, const char *bytes,
-                      const struct catcount *cc, struct record *rec)
+                      const struct catcount *cc, struct record *rec,
+                      uint32_t *codes)
 {
     struct head h;
     const char *p = bytes + sizeof(h);
@@ -194,6 +195,8 @@ void recstream_decode(const struct recstream *w, const char *bytes,
         memcpy(&code, p, sizeof(code));
         rec->text[w->cat_cols[i]] = catcount_value(cc, w->cat_cols[i],
                                                    code);
+        if (codes != NULL)
+            codes[i] = code;
     }
     rec->appt_id = p;
 }

@@ -47,9 +47,11 @@ NS_MUST_CHECK enum ns_err recstream_next(struct recstream *w,
  * gave: its strings point into them (the id) or into cc (category
  * values, which must be the counter whose codes were put). The patient
  * is not kept: rec->patient is "*" when the row had one, else "".
- * Several threads may decode at once. */
+ * codes (may be NULL) receives the row's category codes as they were
+ * put. Several threads may decode at once. */
 void recstream_decode(const struct recstream *w, const char *bytes,
-                      const struct catcount *cc, struct record *rec);
+                      const struct catcount *cc, struct record *rec,
+                      uint32_t *codes);
 
 void recstream_free(struct recstream *w);
 

@@ -160,6 +160,30 @@ static void test_pipeline_unknown_categories_are_counted(void **state)
     assert_true(x[F_HOOD] == 2.0f);
 }
 
+/* Codes found ahead of the row give the same vector and the same count
+ * of unknown categories as the text: known, unknown and missing. */
+static void test_pipeline_coded_row_matches_text(void **state)
+{
+    struct fixture *f = *state;
+    struct history_stats hs;
+    float want[F_COUNT], got[F_COUNT];
+    double cat[HC_NCOLS];
+    int uw = -1, ug = -1;
+
+    history_stats_empty(&hs);
+    hand_row(f->r, "9", "2016-05-02T10:00:00Z", "2016-05-03", 62, "X",
+             NULL, 0);
+    for (size_t c = 0; c < HC_NCOLS; c++)
+        cat[c] = encoders_code(f->e, (int)c, f->r->text[c], NULL);
+    pipeline_row_stats(f->p, f->r, &hs, want, &uw);
+    f->r->text[HC_GENDER] = "something else";
+    pipeline_row_coded(f->p, f->r, cat, &hs, got, &ug);
+    assert_int_equal(uw, 1);
+    assert_int_equal(ug, 1);
+    assert_true(got[F_GENDER] == 2.0f && isnan(got[F_HOOD]));
+    assert_memory_equal(want, got, sizeof(want));
+}
+
 static void test_pipeline_missing_values_are_nan(void **state)
 {
     struct fixture *f = *state;
@@ -615,6 +639,8 @@ int main(void)
             test_pipeline_same_day_booking_has_lead_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_pipeline_unknown_categories_are_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_pipeline_coded_row_matches_text, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_pipeline_missing_values_are_nan, setup, teardown),
         cmocka_unit_test(test_pipeline_appt_time_from_its_column),

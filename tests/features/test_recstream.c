@@ -31,6 +31,7 @@ struct want {
     char id[32];
     float *num;
     char **text;
+    uint32_t codes[64];
 };
 
 struct fixture {
@@ -102,6 +103,7 @@ static void fill(struct fixture *fx)
         rec->appt_id = id;
         assert_int_equal(catcount_add_coded(fx->cc, rec, codes, &err), NS_OK);
         want_copy(&fx->w[fx->n], rec);
+        memcpy(fx->w[fx->n].codes, codes, sizeof(codes));
         if (recstream_put(fx->rs, i, rec, codes, &err) != NS_OK)
             fail_msg("put: %s", err.msg);
         fx->n++;
@@ -160,6 +162,7 @@ static void test_recstream_rows_round_trip(void **state)
     struct ns_buf b = NS_BUF_INIT;
     struct record *rec;
     size_t at, ordinal, got = 0, last = 0;
+    uint32_t codes[64];
     enum ns_err rc;
 
     (void)state;
@@ -171,7 +174,9 @@ static void test_recstream_rows_round_trip(void **state)
         assert_true(got < fx.n);
         assert_true(got == 0 || ordinal > last);
         last = ordinal;
-        recstream_decode(fx.rs, b.data + at, fx.cc, rec);
+        recstream_decode(fx.rs, b.data + at, fx.cc, rec, codes);
+        assert_memory_equal(codes, fx.w[got].codes,
+                            catcount_columns(fx.cc) * sizeof(*codes));
         expect_row(&fx, &fx.w[got++], rec);
         ns_buf_reset(&b);
     }
