@@ -10,6 +10,7 @@
 #include "data/record.h"
 #include "data/rowbatch.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/stages.h"
 #include "util/timeutil.h"
 
@@ -419,6 +420,7 @@ enum ns_err clean_pass_one(struct clean_job *j, struct ns_error *err)
     const struct csv_row *header;
     struct pass p;
     enum ns_err rc;
+    int64_t t0 = ns_mono_ns(), t1;
 
     rc = open_input(j, &rd, &header, err);
     if (rc == NS_OK)
@@ -436,9 +438,13 @@ enum ns_err clean_pass_one(struct clean_job *j, struct ns_error *err)
     if (j->rep.rows_read == 0)
         return ns_error_set(err, NS_ERR_PARSE, "%s:2: no rows after the "
                             "header", j->a.path);
+    t1 = ns_mono_ns();
     rc = rowfate_finish(j->fate, j->cc, err);
     if (rc == NS_OK)
         count_duplicates(j);
+    ns_log_debug("clean", "pass=1 rows=%zu read_ms=%.1f resolve_ms=%.1f",
+                 j->rep.rows_read, (double)(t1 - t0) / 1e6,
+                 (double)(ns_mono_ns() - t1) / 1e6);
     return rc;
 }
 
@@ -786,8 +792,14 @@ enum ns_err clean_pass_two(struct clean_job *j, struct ns_error *err)
     struct pass p;
     enum ns_err rc;
 
-    if (from_kept_rows(j))
-        return pass_two_kept(j, err);
+    if (from_kept_rows(j)) {
+        int64_t t0 = ns_mono_ns();
+
+        rc = pass_two_kept(j, err);
+        ns_log_debug("clean", "pass=2 from=kept_rows ms=%.1f",
+                     (double)(ns_mono_ns() - t0) / 1e6);
+        return rc;
+    }
     /* Pass 1's stop is its own: this pass reads the rows it counted. */
     atomic_store(&j->stopped, false);
     rc = open_input(j, &rd, &header, err);

@@ -24,6 +24,7 @@
 #include "features/pipeline.h"
 #include "features/rowfate.h"
 #include "util/log.h"
+#include "util/outfile.h"
 #include "util/timeutil.h"
 
 static const char usage[] =
@@ -42,7 +43,9 @@ static const char usage[] =
     "values there too (about 140 bytes a doctolib row) to compute features\n"
     "from. With --rejects or --strict the file is read a second time\n"
     "instead (standard input or a pipe is then first copied to a\n"
-    "temporary file).\n"
+    "temporary file). A run that fails leaves the --features and\n"
+    "--rejects paths as they were: both are written to a temporary file\n"
+    "beside them and renamed over them at the end.\n"
     "\n"
     "options:\n"
     "  --schema NAME|FILE  built-in schema (kaggle-noshow, doctolib) or a\n"
@@ -82,6 +85,7 @@ static const char usage[] =
 struct run {
     struct clean_job j;
     struct encoders *enc;
+    struct ns_outfile featout;  /* j.feat is its file */
     char *featbuf;
 };
 
@@ -194,17 +198,10 @@ static enum ns_err open_features(struct run *r, struct ns_error *err)
     size_t n = pipeline_nfeatures(r->j.pipe);
     enum ns_err rc = NS_OK;
 
-    if (strcmp(r->j.a.features, "-") == 0) {
-        r->j.feat = stdout;
-    } else {
-        r->j.feat = fopen(r->j.a.features, "w");
-        if (r->j.feat == NULL) {
-            int e = errno;
-
-            return ns_error_set(err, NS_ERR_IO, "%s: cannot create: %s",
-                                r->j.a.features, strerror(e));
-        }
-    }
+    rc = ns_outfile_open(&r->featout, r->j.a.features, err);
+    if (rc != NS_OK)
+        return rc;
+    r->j.feat = r->featout.f;
     r->featbuf = malloc(FEAT_BUF);
     if (r->featbuf == NULL)
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
@@ -298,21 +295,26 @@ static int print_report(const struct run *r, double seconds)
     return CLI_EXIT_OK;
 }
 
-static enum ns_err close_outputs(struct run *r, struct ns_error *err)
+/* keep: puts the outputs in place (a run that succeeded); else drops
+ * them, leaving the paths as they were. The rejected rows go first: a
+ * features file is only put in place when they reached theirs. */
+static enum ns_err close_outputs(struct run *r, bool keep,
+                                 struct ns_error *err)
 {
+    bool to_stdout = r->j.feat == stdout;
     enum ns_err rc = NS_OK;
 
-    if (r->j.feat != NULL) {
-        if (r->j.feat == stdout ? fflush(stdout) != 0 : fclose(r->j.feat) != 0)
-            rc = io_error(r->j.a.features, err);
-        if (r->j.feat == stdout)
-            setvbuf(stdout, NULL, _IOLBF, 0);
-        r->j.feat = NULL;
-    }
-    if (clean_rejects_close(r->j.rj) != NS_OK && rc == NS_OK)
+    if (clean_rejects_close(r->j.rj, keep) != NS_OK)
         rc = ns_error_set(err, NS_ERR_IO, "%s: write failed",
                           r->j.a.rejects);
     r->j.rj = NULL;
+    if (keep && rc == NS_OK)
+        rc = ns_outfile_commit(&r->featout, err);
+    else
+        ns_outfile_abort(&r->featout);
+    if (to_stdout)
+        setvbuf(stdout, NULL, _IOLBF, 0);
+    r->j.feat = NULL;
     return rc;
 }
 
@@ -320,8 +322,7 @@ static void run_free(struct run *r)
 {
     struct ns_error ignored;
 
-    if (close_outputs(r, &ignored) != NS_OK)
-        ns_log_warn("clean", "closing outputs failed after an error");
+    (void)close_outputs(r, false, &ignored);
     free(r->featbuf);
     if (r->j.copy != NULL)
         fclose(r->j.copy);
@@ -366,7 +367,7 @@ int cmd_clean(int argc, char **argv)
          (r.j.a.strict && r.j.rep.rows_kept < r.j.rep.rows_read)) &&
         clean_pass_two(&r.j, &err) != NS_OK)
         goto fail;
-    if (close_outputs(&r, &err) != NS_OK)
+    if (close_outputs(&r, true, &err) != NS_OK)
         goto fail;
     rc = print_report(&r, (double)(ns_mono_ns() - t0) / 1e9);
     run_free(&r);

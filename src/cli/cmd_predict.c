@@ -17,6 +17,7 @@
 #include "model/bundle.h"
 #include "report/xlsx_out.h"
 #include "util/buf.h"
+#include "util/outfile.h"
 #include "util/queue.h"
 
 /* Rows scored together: large enough for the all-core path to pay off,
@@ -43,8 +44,9 @@ static const char usage[] =
     "Patient history comes from PAST.csv and a first pass over DATA.csv\n"
     "(only outcomes dated before each booking day count).\n"
     "An .xlsx output has a bold frozen header, numbers as numbers, the\n"
-    "probability as a percentage and the risk band coloured; it is\n"
-    "written whole or not at all.\n";
+    "probability as a percentage and the risk band coloured. Either\n"
+    "output is written whole or not at all: it goes to a temporary file\n"
+    "beside OUT, renamed over it when every row is written.\n";
 
 struct batch {
     size_t n;
@@ -617,6 +619,7 @@ static enum ns_err score(struct predict *pr, const struct bundle *b,
                          const char *past, bool file_history,
                          const char *out, struct ns_error *err)
 {
+    struct ns_outfile of = NS_OUTFILE_INIT;
     enum ns_err rc = NS_OK;
 
     pr->b = b;
@@ -625,17 +628,15 @@ static enum ns_err score(struct predict *pr, const struct bundle *b,
         rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     if (rc == NS_OK)
         rc = build_history(pr, past, file_history, err);
-    if (rc == NS_OK) {
-        pr->out = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
-        if (pr->out == NULL)
-            rc = ns_error_set(err, NS_ERR_IO, "%s: cannot create", out);
-    }
+    if (rc == NS_OK && (rc = ns_outfile_open(&of, out, err)) == NS_OK)
+        pr->out = of.f;
     if (rc == NS_OK)
         rc = stream(pr, err);
-    if (pr->out && pr->out != stdout && fclose(pr->out) != 0 && rc == NS_OK)
-        rc = ns_error_set(err, NS_ERR_IO, "%s: write failed", out);
-    if (pr->out == stdout && fflush(stdout) != 0 && rc == NS_OK)
-        rc = ns_error_set(err, NS_ERR_IO, "standard output: write failed");
+    /* A failed run leaves no partial predictions at out. */
+    if (rc == NS_OK)
+        rc = ns_outfile_commit(&of, err);
+    ns_outfile_abort(&of);
+    pr->out = NULL;
     stages_free(pr);
     pthread_mutex_destroy(&pr->mu);
     ns_buf_free(&pr->obuf);

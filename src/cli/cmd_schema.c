@@ -164,7 +164,7 @@ static int do_check(const char *path, const char *spec, char sep,
     }
     print_roles(s, b, h);
     rc = clean_all(rd, s, b, rj, &rep, &err);
-    if (rc == NS_OK && clean_rejects_close(rj) != NS_OK)
+    if (rc == NS_OK && clean_rejects_close(rj, true) != NS_OK)
         rc = ns_error_set(&err, NS_ERR_IO, "%s: write failed", rejects);
     rj = NULL;
     if (rc != NS_OK) {
@@ -174,7 +174,7 @@ static int do_check(const char *path, const char *spec, char sep,
     clean_report_print(&rep, stdout);
     code = CLI_EXIT_OK;
 out:
-    (void)clean_rejects_close(rj);
+    (void)clean_rejects_close(rj, false);
     schema_binding_free(b);
     schema_free(s);
     csv_reader_close(rd);

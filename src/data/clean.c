@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/outfile.h"
 #include "util/timeutil.h"
 
 /* Bad values are quoted in messages up to this many bytes. */
@@ -634,7 +635,8 @@ void clean_dedup_free(struct clean_dedup *d)
 /* === Rejects file === */
 
 struct clean_rejects {
-    FILE *f;
+    struct ns_outfile out;
+    FILE *f;        /* out.f */
     char sep;
     size_t width;   /* header fields */
 };
@@ -654,13 +656,11 @@ enum ns_err clean_rejects_open(const char *path, const struct csv_row *header,
         return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
     rj->sep = sep ? sep : ',';
     rj->width = header->nfields;
-    rj->f = fopen(path, "w");
-    if (rj->f == NULL) {
-        e = errno;
+    if (ns_outfile_open(&rj->out, path, err) != NS_OK) {
         free(rj);
-        return ns_error_set(err, NS_ERR_IO, "%s: cannot create: %s", path,
-                            strerror(e));
+        return NS_ERR_IO;
     }
+    rj->f = rj->out.f;
     for (size_t i = 0; i < header->nfields; i++) {
         if (csv_write_field(rj->f, rj->sep, header->fields[i].ptr,
                             header->fields[i].len) != NS_OK ||
@@ -669,7 +669,7 @@ enum ns_err clean_rejects_open(const char *path, const struct csv_row *header,
     }
     if (csv_write_row(rj->f, rj->sep, extra, 3) != NS_OK) {
         e = errno;
-        (void)clean_rejects_close(rj);
+        (void)clean_rejects_close(rj, false);
         return ns_error_set(err, NS_ERR_IO, "%s: write failed: %s", path,
                             strerror(e));
     }
@@ -708,16 +708,17 @@ enum ns_err clean_rejects_write(struct clean_rejects *rj,
     return csv_write_row(rj->f, rj->sep, tail, 3);
 }
 
-enum ns_err clean_rejects_close(struct clean_rejects *rj)
+enum ns_err clean_rejects_close(struct clean_rejects *rj, bool keep)
 {
+    struct ns_error ignored;
     enum ns_err rc = NS_OK;
 
     if (rj == NULL)
         return NS_OK;
-    if (fflush(rj->f) != 0 || ferror(rj->f))
-        rc = NS_ERR_IO;
-    if (fclose(rj->f) != 0)
-        rc = NS_ERR_IO;
+    if (keep)
+        rc = ns_outfile_commit(&rj->out, &ignored);
+    else
+        ns_outfile_abort(&rj->out);
     free(rj);
     return rc;
 }

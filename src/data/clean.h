@@ -102,8 +102,10 @@ NS_MUST_CHECK enum ns_err clean_rejects_write(struct clean_rejects *rj,
                                               const struct csv_row *row,
                                               enum clean_reason reason,
                                               const char *detail);
-/* Flushes and closes; returns NS_ERR_IO when the data did not reach the
- * file. Accepts NULL. */
-enum ns_err clean_rejects_close(struct clean_rejects *rj);
+/* With keep, flushes the rows to the disk and puts the file in place
+ * (until then they wait in a temporary file beside it: util/outfile.h);
+ * NS_ERR_IO when they did not reach it. Without, drops them and leaves
+ * the path as it was: for a run that failed. Accepts NULL. */
+enum ns_err clean_rejects_close(struct clean_rejects *rj, bool keep);
 
 #endif

@@ -503,7 +503,7 @@ enum ns_err table_load_csv(const char *path, const struct schema *schema_in,
         rc = ns_error_set(err, NS_ERR_PARSE, "%s: no data rows after the "
                           "header", ld.file);
 out:
-    rc2 = clean_rejects_close(ld.rejects);
+    rc2 = clean_rejects_close(ld.rejects, rc == NS_OK);
     if (rc == NS_OK && rc2 != NS_OK)
         rc = ns_error_set(err, rc2, "%s: the rejected rows did not reach "
                           "the file", ld.o->rejects_path);

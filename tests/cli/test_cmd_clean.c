@@ -11,6 +11,16 @@
 
 #define FIX "tests/fixtures/clean/"
 
+/* Runs a shell command (not noshow) in dir. */
+static void run_in(const char *dir, const char *sh, struct result *res)
+{
+    char cmd[512];
+
+    snprintf(cmd, sizeof(cmd), "cd %s && %s", dir, sh);
+    res->status = system(cmd);
+    assert_int_equal(res->status, 0);
+}
+
 static void test_clean_empty_file_fails_with_location(void **state)
 {
     struct result res;
@@ -131,6 +141,31 @@ static void test_clean_features_same_with_and_without_rejects(void **st)
     expect(&res, 0, "\n20001\n");
 }
 
+/* A run that fails leaves its output paths as they were: the old
+ * features file stays when the rejected rows cannot be written, and a
+ * --strict stop leaves no rejects file behind. */
+static void test_clean_failed_run_leaves_outputs_alone(void **st)
+{
+    char dir[] = "/tmp/noshow-clean-XXXXXX";
+    char args[512];
+    struct result res;
+
+    (void)st;
+    assert_non_null(mkdtemp(dir));
+    snprintf(args, sizeof(args), "clean " FIX "mixed.csv --features "
+             "%s/f.csv --rejects /dev/full 2>&1; echo rc=$?; cat %s/f.csv; "
+             "ls %s", dir, dir, dir);
+    run_in(dir, "echo 'old features' > f.csv", &res);
+    run(args, &res);
+    expect(&res, 0, "/dev/full: write failed");
+    expect(&res, 0, "rc=1\nold features\nf.csv\n");
+    snprintf(args, sizeof(args), "clean " FIX "mixed.csv --strict "
+             "--rejects %s/r.csv; echo rc=$?; ls %s; rm -r %s", dir, dir,
+             dir);
+    run(args, &res);
+    expect(&res, 0, "rc=1\nf.csv\n");
+}
+
 /* Repeated rows do not weigh in the category codes: North and South
  * (and their specialties) are one row each, so codes go by name, though
  * South's row comes three times. */
@@ -195,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_clean_features_have_a_row_per_kept_row),
         cmocka_unit_test(test_clean_features_from_standard_input),
         cmocka_unit_test(test_clean_features_same_with_and_without_rejects),
+        cmocka_unit_test(test_clean_failed_run_leaves_outputs_alone),
         cmocka_unit_test(test_clean_duplicates_do_not_count_for_codes),
         cmocka_unit_test(test_clean_schema_file_without_dates_or_target),
         cmocka_unit_test(test_clean_real_file_report_counts),

@@ -437,7 +437,7 @@ static void test_clean_rejects_file_has_reason_columns(void **state)
     assert_int_equal(clean_rejects_write(rj, trow_make(&r, 9, "only"),
                                          CLEAN_FIELD_COUNT, "short"),
                      NS_OK);
-    assert_int_equal(clean_rejects_close(rj), NS_OK);
+    assert_int_equal(clean_rejects_close(rj, true), NS_OK);
     text = slurp(path);
     unlink(path);
     assert_string_equal(text,
