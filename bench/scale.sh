@@ -93,7 +93,7 @@ load_end=$(load)
     echo "FILE -o MODEL\` with the defaults (history features, 300 trees"
     echo "with early stopping, refit). Scoring: \`noshow predict MODEL"
     echo "FILE -o /dev/null\` with the first training size's model, with"
-    echo "and without the history index over the file. Rows/s counts"
+    echo "and without the file's own rows as history. Rows/s counts"
     echo "wall time; CPU is user + system seconds; RSS is the peak."
     echo
     echo "| run | rows | wall s | CPU s | rows/s | peak RSS MiB |"

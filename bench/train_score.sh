@@ -158,9 +158,8 @@ row() {
     echo "four; score.py writes three columns. Input files repeat the real"
     echo "rows with fresh AppointmentIDs. The history model (default"
     echo "parameters, patient history on) makes predict read the file"
-    echo "twice and keep a history index, so its memory grows with the"
-    echo "rows (see docs/KNOWN_LIMITATIONS.md); the recipe model streams"
-    echo "in flat memory (the same peak RSS at 110k and 1M rows)."
+    echo "twice, working out each patient's history in temporary files"
+    echo "between the reads; both models stream in flat memory."
     echo
     echo "Raw runs (seconds, KiB):"
     for f in c_train py_train c_score_110k py_score_110k c_score_1m \

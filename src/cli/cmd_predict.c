@@ -1,6 +1,7 @@
 /* noshow predict: streams a CSV file through a model bundle, keeping
  * every input column and adding probability, predicted label, risk band
- * and an error column. Memory stays flat apart from the history index. */
+ * and an error column, in flat memory: the patients' history is worked
+ * out on disk before scoring (features/rowfate.h). */
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -8,17 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "data/clean.h"
 #include "data/csv.h"
 #include "features/history.h"
+#include "features/rowfate.h"
 #include "model/bundle.h"
 #include "report/xlsx_out.h"
 #include "util/buf.h"
 #include "util/outfile.h"
 #include "util/queue.h"
+#include "util/timeutil.h"
 
 /* Rows scored together: large enough for the all-core path to pay off,
  * small enough to keep memory flat (a few MiB). */
@@ -42,11 +46,22 @@ static const char usage[] =
     "(low/medium/high) and error (why a row could not be scored; such\n"
     "rows are kept without a probability and counted on stderr).\n"
     "Patient history comes from PAST.csv and a first pass over DATA.csv\n"
-    "(only outcomes dated before each booking day count).\n"
+    "(only outcomes dated before each booking day count; a repeated row\n"
+    "counts once). Memory stays flat whatever the files' size: between\n"
+    "the passes the history is worked out in unnamed temporary files in\n"
+    "$TMPDIR (else /tmp) of about 190 bytes a row.\n"
     "An .xlsx output has a bold frozen header, numbers as numbers, the\n"
     "probability as a percentage and the risk band coloured. Either\n"
     "output is written whole or not at all: it goes to a temporary file\n"
-    "beside OUT, renamed over it when every row is written.\n";
+    "beside OUT, renamed over it when every row is written.\n"
+    "\n"
+    "options:\n"
+    "  --history PAST.csv  earlier appointments of the same schema, with\n"
+    "                      outcomes, as history (default: none)\n"
+    "  --no-file-history   DATA.csv's own rows are not history for each\n"
+    "                      other, only PAST.csv is (default: they are)\n"
+    "  -o OUT              output: .csv, .xlsx, or - for CSV on standard\n"
+    "                      output (required)\n";
 
 struct batch {
     size_t n;
@@ -65,8 +80,9 @@ struct predict {
     const char *data;
     FILE *out;
     char sep;
-    struct history_index *hidx;
-    struct history_source src;
+    struct rowfate *fate;       /* the history of DATA's rows, or NULL */
+    size_t fate_first;          /* fate's row number of DATA's first row */
+    size_t ordinal;             /* DATA's rows read so far */
     struct ns_buf obuf;         /* one batch of output (the writer's) */
     size_t scored, failed;      /* the writer's, read after it ends */
     /* Three stages pass batches along: this thread reads and
@@ -87,53 +103,60 @@ struct predict {
     struct ns_error ferr;
 };
 
-/* LIMITATION: the history index holds every row of PAST.csv and
- * DATA.csv (52 bytes per row once sorted, plus up to 43 for duplicate
- * detection while this pass reads; about 100 bytes a row at the peak
- * measured by bench/scale.sh), so memory grows with the input when the
- * model uses history. It matters only for files of tens of millions of
- * rows. --no-file-history
- * (or a model without history features) skips it; a fix needs the
- * file sorted by patient, or history asked of a database. */
-static enum ns_err index_file(const char *path, const struct schema *s,
-                              struct history_index *h, struct ns_error *err)
+/* Marks DATA's fingerprints apart from PAST.csv's: a row of DATA that
+ * repeats one of PAST.csv still counts (each file drops only its own
+ * repeats). */
+#define DATA_TAG 0x9e3779b97f4a7c15ULL
+
+static bool has_history(const struct record *r)
 {
+    return r->patient != NULL && r->patient[0] != '\0' &&
+           r->booked_at != NS_TIME_NONE;
+}
+
+/* Adds the rows of path to pr->fate: every row of DATA (is_data), so
+ * that row numbers follow its rows, and of PAST.csv the rows with a
+ * place in history. query_only: DATA's rows ask the history without
+ * being part of it (--no-file-history). *added counts the rows added. */
+static enum ns_err add_file(struct predict *pr, const char *path,
+                            bool is_data, bool query_only, size_t *added,
+                            struct ns_error *err)
+{
+    const struct schema *s = bundle_schema(pr->b);
     struct csv_reader *rd = NULL;
     struct schema_binding *bind = NULL;
-    struct clean_dedup *dd = clean_dedup_new();
     struct record *r = record_new(s);
     const struct csv_row *row;
     enum ns_err rc;
 
-    if (dd == NULL || r == NULL) {
-        rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-        goto out;
-    }
+    *added = 0;
+    if (r == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     rc = csv_reader_open(path, NULL, &rd, err);
     if (rc == NS_OK)
         rc = csv_reader_next(rd, &row, err);
     if (rc == NS_OK)
         rc = schema_bind(s, row, path, &bind, err);
     while (rc == NS_OK && (rc = csv_reader_next(rd, &row, err)) == NS_OK) {
+        struct rowfate_row fr = {clean_row_fp(row), CLEAN_BAD_VALUE, NULL,
+                                 0, 0, 0, NULL, false};
         enum clean_reason why;
-        bool dup = false;
 
-        if (clean_csv_row(s, bind, path, row, false, r, &why, NULL) != NS_OK)
+        fr.fp.b ^= is_data ? DATA_TAG : 0;
+        if (clean_csv_row(s, bind, path, row, false, r, &why, NULL) ==
+            NS_OK && has_history(r)) {
+            fr = (struct rowfate_row){fr.fp, CLEAN_OK, r->patient,
+                                      r->booked_at, r->appt_day,
+                                      (int8_t)r->label, NULL, query_only};
+        } else if (!is_data) {
             continue;
-        rc = clean_dedup_check(dd, row, &dup);
-        if (rc == NS_OK && !dup)
-            rc = history_index_add(h, r->patient, r->booked_at, r->appt_day,
-                                   r->label);
-        if (rc != NS_OK)
-            rc = ns_error_set(err, rc, "%s:%ld: cannot index the row's "
-                              "history (%s)", path, row->line,
-                              ns_err_str(rc));
+        }
+        rc = rowfate_add(pr->fate, &fr, err);
+        *added += rc == NS_OK;
     }
     if (rc == NS_DONE)
         rc = NS_OK;
-out:
     record_free(r);
-    clean_dedup_free(dd);
     schema_binding_free(bind);
     csv_reader_close(rd);
     return rc;
@@ -213,34 +236,63 @@ static enum ns_err keep_row(struct batch *bt, char sep,
     return rc;
 }
 
+/* The history of the row just read (the pr->ordinal-th of DATA) as
+ * worked out before scoring; empty without a source. A row that differs
+ * from the one seen then means DATA changed under us. */
+static enum ns_err row_history(struct predict *pr, const struct record *r,
+                               struct history_stats *hs,
+                               struct ns_error *err)
+{
+    struct rowfate_fate fate;
+    enum ns_err rc;
+
+    history_stats_empty(hs);
+    if (pr->fate == NULL || !has_history(r))
+        return NS_OK;
+    rc = rowfate_get(pr->fate, pr->fate_first + pr->ordinal, &fate, err);
+    if (rc != NS_OK)
+        return rc;
+    if (!fate.has_stats || fate.booked_at != r->booked_at ||
+        fate.appt_day != r->appt_day)
+        return ns_error_set(err, NS_ERR_INVALID, "%s:%ld: the file changed "
+                            "while it was read", pr->data, r->line);
+    *hs = fate.stats;
+    return NS_OK;
+}
+
 /* Cleans and featurises one row into the batch; a bad row keeps its
- * error text instead. */
+ * error text instead. Fails only when the run cannot go on. */
 static enum ns_err add_row(struct predict *pr, struct batch *bt,
                            const struct schema_binding *bind,
-                           const struct csv_row *row, struct record *r)
+                           const struct csv_row *row, struct record *r,
+                           struct ns_error *err)
 {
     const struct bundle *b = pr->b;
     size_t nf = pipeline_nfeatures(bundle_pipeline(b));
+    struct history_stats hs;
     struct ns_error e = {0};
     enum clean_reason why;
     enum ns_err rc;
 
     if (keep_row(bt, pr->sep, row) != NS_OK)
-        return NS_ERR_NOMEM;
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     bt->error[bt->n] = NULL;
     rc = clean_csv_row(bundle_schema(b), bind, pr->data, row, false, r,
                        &why, &e);
-    if (rc == NS_OK)
-        rc = pipeline_row(bundle_pipeline(b), r, pr->hidx ? &pr->src : NULL,
-                          bt->X + bt->nok * nf, NULL, &e);
     if (rc == NS_OK) {
+        rc = row_history(pr, r, &hs, err);
+        if (rc != NS_OK)
+            return rc;
+        pipeline_row_stats(bundle_pipeline(b), r, &hs, bt->X + bt->nok * nf,
+                           NULL);
         bt->nok++;
     } else {
         bt->error[bt->n] = strdup(e.msg[0] ? e.msg : ns_err_str(rc));
         if (bt->error[bt->n] == NULL)
-            return NS_ERR_NOMEM;
+            return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     }
     bt->n++;
+    pr->ordinal++;
     return NS_OK;
 }
 
@@ -449,8 +501,8 @@ static enum ns_err read_rows(struct predict *pr, struct csv_reader *rd,
         }
         if (rc == NS_OK)
             rc = csv_reader_next(rd, &row, err);
-        if (rc == NS_OK && add_row(pr, bt, bind, row, r) != NS_OK)
-            rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+        if (rc == NS_OK)
+            rc = add_row(pr, bt, bind, row, r, err);
         if (rc == NS_OK && bt->n == PREDICT_BATCH) {
             ns_queue_push(&pr->to_score[sent++ % PREDICT_SCORERS], bt);
             bt = NULL;
@@ -533,27 +585,38 @@ static enum ns_err stream(struct predict *pr, struct ns_error *err)
     return rc;
 }
 
+static uint64_t file_bytes(const char *path)
+{
+    struct stat st;
+
+    return path != NULL && stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* Works out the history of every row of DATA from PAST.csv and, with
+ * file_history, DATA's own earlier rows; pass 2 then asks it row by
+ * row. A repeated row gets its first copy's history. */
 static enum ns_err build_history(struct predict *pr, const char *past,
                                  bool file_history, struct ns_error *err)
 {
     const struct schema *s = bundle_schema(pr->b);
-    enum ns_err rc = NS_OK;
+    size_t rows = 0;
+    enum ns_err rc;
 
     if (!pipeline_uses_history(bundle_pipeline(pr->b)) ||
         schema_find_role(s, ROLE_PATIENT_ID) < 0 ||
         (!file_history && past == NULL))
         return NS_OK;
-    pr->hidx = history_index_new();
-    if (pr->hidx == NULL)
-        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    rc = rowfate_new(0, file_bytes(past) + file_bytes(pr->data), &pr->fate,
+                     err);
+    if (rc != NS_OK)
+        return rc;
+    rowfate_dups_ask(pr->fate);
     if (past)
-        rc = index_file(past, s, pr->hidx, err);
-    if (rc == NS_OK && file_history)
-        rc = index_file(pr->data, s, pr->hidx, err);
-    if (rc == NS_OK && history_index_finish(pr->hidx) != NS_OK)
-        rc = ns_error_set(err, NS_ERR_NOMEM, "history index: out of "
-                          "memory while sorting");
-    pr->src = history_index_source(pr->hidx);
+        rc = add_file(pr, past, false, false, &pr->fate_first, err);
+    if (rc == NS_OK)
+        rc = add_file(pr, pr->data, true, !file_history, &rows, err);
+    if (rc == NS_OK)
+        rc = rowfate_finish(pr->fate, NULL, err);
     return rc;
 }
 
@@ -640,7 +703,7 @@ static enum ns_err score(struct predict *pr, const struct bundle *b,
     stages_free(pr);
     pthread_mutex_destroy(&pr->mu);
     ns_buf_free(&pr->obuf);
-    history_index_free(pr->hidx);
+    rowfate_free(pr->fate);
     return rc;
 }
 

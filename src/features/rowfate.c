@@ -28,7 +28,8 @@ struct keyrec {
     int8_t label;
     uint8_t reason;
     uint8_t has_patient;
-    uint8_t pad[5];
+    uint8_t query_only;
+    uint8_t pad[4];
 };
 
 enum fate_kind { FATE_NONE, FATE_DUPLICATE, FATE_STATS };
@@ -75,6 +76,7 @@ struct rowfate {
     struct ns_spill *keys;      /* pass 1 rows by group; NULL once done */
     size_t nrows;
     bool finished;
+    bool dups_ask;              /* duplicates get stats too */
     size_t dups[CLEAN_NREASONS];
     size_t first_dup;
     size_t patients;
@@ -164,6 +166,7 @@ enum ns_err rowfate_add(struct rowfate *f, const struct rowfate_row *row,
     if (row->patient != NULL) {
         key = clean_text_fp(row->patient, strlen(row->patient));
         k->has_patient = 1;
+        k->query_only = row->query_only;
         k->booked_at = row->booked_at;
         k->appt_day = row->appt_day;
         k->label = row->label;
@@ -209,6 +212,29 @@ static bool same_row(const struct keyrec *x, const struct keyrec *y)
     return x->fa == y->fa && x->fb == y->fb;
 }
 
+/* Whether k (prev before it in the sorted bucket, or NULL) repeats a
+ * row of the group: a row that only asks is never one, nor repeated. */
+static bool repeats(const struct keyrec *prev, const struct keyrec *k)
+{
+    return prev != NULL && !prev->query_only && !k->query_only &&
+           same_row(prev, k);
+}
+
+/* Whether k asks its group for stats without being one of its rows: it
+ * was added to ask only, it has no day, or it is a repeat whose stats
+ * are wanted. */
+static bool asks_group(const struct rowfate *f, const struct keyrec *prev,
+                       const struct keyrec *k)
+{
+    if (!k->has_patient)
+        return false;
+    if (k->query_only)
+        return true;
+    if (repeats(prev, k))
+        return f->dups_ask;
+    return k->appt_day == NS_DAY_NONE;
+}
+
 static enum ns_err put_fate(struct resolver *v, const struct faterec *r,
                             struct ns_error *err)
 {
@@ -233,7 +259,7 @@ static enum ns_err mark_duplicate(struct resolver *v,
         catcount_uncount(v->cc, codes_of(k));
         pthread_mutex_unlock(&f->cc_lock);
     }
-    return put_fate(v, &r, err);
+    return f->dups_ask ? NS_OK : put_fate(v, &r, err);
 }
 
 static enum ns_err reserve_group(struct resolver *v, size_t m,
@@ -301,8 +327,7 @@ static enum ns_err group_queries(struct resolver *v, const char *recs,
                                                    (i - 1) * recsize);
         struct faterec r;
 
-        if (!k->has_patient || k->appt_day != NS_DAY_NONE ||
-            (i > 0 && same_row(prev, k)))
+        if (!asks_group(v->f, i > 0 ? prev : NULL, k))
             continue;
         memset(&r, 0, sizeof(r));
         r.row = k->row;
@@ -329,10 +354,12 @@ static enum ns_err resolve_group(struct resolver *v, const char *recs,
         const struct keyrec *prev = (const void *)(recs +
                                                    (i - 1) * recsize);
 
-        if (i > 0 && same_row(prev, k)) {
-            rc = mark_duplicate(v, k, err);
-        } else if (k->has_patient && k->appt_day == NS_DAY_NONE) {
+        if (asks_group(v->f, i > 0 ? prev : NULL, k))
             queries = true;
+        if (repeats(i > 0 ? prev : NULL, k)) {
+            rc = mark_duplicate(v, k, err);
+        } else if (k->query_only || k->appt_day == NS_DAY_NONE) {
+            continue;
         } else if (k->has_patient) {
             v->book[m] = (struct history_booking){k->booked_at,
                                                   k->appt_day, k->label};
@@ -555,6 +582,11 @@ enum ns_err rowfate_finish(struct rowfate *f, struct catcount *cc,
     f->keys = NULL;
     f->finished = rc == NS_OK;
     return rc;
+}
+
+void rowfate_dups_ask(struct rowfate *f)
+{
+    f->dups_ask = true;
 }
 
 size_t rowfate_duplicates(const struct rowfate *f, enum clean_reason reason)

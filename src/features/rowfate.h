@@ -35,6 +35,9 @@ struct rowfate_row {
     int32_t appt_day;           /* with patient: its appointment day */
     int8_t label;               /* with patient: 1, 0 or -1 unknown */
     const uint32_t *codes;      /* a kept row's catcount codes, or NULL */
+    bool query_only;            /* with patient: asks the patient's
+                                   history without being part of it, as
+                                   a row scored against past rows only */
 };
 
 struct rowfate_fate {
@@ -61,6 +64,11 @@ NS_MUST_CHECK enum ns_err rowfate_new(size_t ncodes, uint64_t file_bytes,
 NS_MUST_CHECK enum ns_err rowfate_add(struct rowfate *f,
                                       const struct rowfate_row *row,
                                       struct ns_error *err);
+
+/* Before rowfate_finish(): a duplicate gets the stats its first copy
+ * has (as a row that asks its group) instead of only being marked, for
+ * callers that keep every row, as scoring does. */
+void rowfate_dups_ask(struct rowfate *f);
 
 /* Resolves every row added, on two threads. Each duplicate of a kept
  * row is taken back from cc (which may be NULL; one thread at a time)

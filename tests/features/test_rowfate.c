@@ -77,25 +77,6 @@ static bool kept(const struct row *r)
     return r->reason == CLEAN_OK;
 }
 
-/* The expected stats: an in-memory index over the first copy of every
- * kept row that has a day. */
-static struct history_index *expected_index(const struct row *r, size_t n,
-                                            const bool *dup)
-{
-    struct history_index *h = history_index_new();
-
-    assert_non_null(h);
-    for (size_t i = 0; i < n; i++) {
-        if (dup[i] || !kept(&r[i]) || r[i].appt_day == NS_DAY_NONE)
-            continue;
-        assert_int_equal(history_index_add(h, r[i].patient, r[i].booked_at,
-                                           r[i].appt_day, r[i].label),
-                         NS_OK);
-    }
-    assert_int_equal(history_index_finish(h), NS_OK);
-    return h;
-}
-
 static void find_dups(const struct row *r, size_t n, bool *dup)
 {
     static struct clean_fp fp[ROWS];
@@ -124,7 +105,17 @@ static void same_stats(const struct history_stats *x,
     }
 }
 
-static void add_all(struct rowfate *f, const struct row *r, size_t n)
+/* Scoring keeps every row: rows added to ask only (every one whose
+ * fingerprint is a multiple of 7 here) get their stats without joining
+ * the history the others see. */
+static bool asks_only(const struct row *r)
+{
+    return fp_of(r).a % 7 == 0;
+}
+
+/* scoring: some rows only ask (asks_only()). */
+static void add_all(struct rowfate *f, const struct row *r, size_t n,
+                    bool scoring)
 {
     struct ns_error err = {0};
 
@@ -139,58 +130,121 @@ static void add_all(struct rowfate *f, const struct row *r, size_t n)
             fr.booked_at = r[i].booked_at;
             fr.appt_day = r[i].appt_day;
             fr.label = (int8_t)r[i].label;
+            fr.query_only = scoring && asks_only(&r[i]);
         }
         assert_int_equal(rowfate_add(f, &fr, &err), NS_OK);
     }
 }
 
-static void test_rowfate_matches_the_index(void **state)
+/* The expected stats: an in-memory index over the first copy of every
+ * kept row that has a day (and, scoring, does not only ask). */
+static struct history_index *expected_index(const struct row *r, size_t n,
+                                            const bool *dup, bool scoring)
 {
-    static struct row r[ROWS];
-    static bool dup[ROWS];
-    struct history_index *h;
-    struct history_source src;
-    struct rowfate *f;
-    struct ns_error err = {0};
-    size_t ndup = 0, first = SIZE_MAX;
+    struct history_index *h = history_index_new();
 
-    (void)state;
-    make_rows(r, ROWS);
-    find_dups(r, ROWS, dup);
-    h = expected_index(r, ROWS, dup);
-    src = history_index_source(h);
-    /* A tiny file size gives 16 buckets of 64 KiB: the 60,000 rows
-     * (2.9 MB, then 6 MB of results) go through the temporary file. */
-    assert_int_equal(rowfate_new(0, 64, &f, &err), NS_OK);
-    add_all(f, r, ROWS);
-    assert_int_equal(rowfate_finish(f, NULL, &err), NS_OK);
-    for (size_t i = 0; i < ROWS; i++) {
-        struct rowfate_fate got;
-        struct history_stats want;
-        struct history_query q = {r[i].patient, r[i].booked_at,
-                                  r[i].appt_day};
-
-        assert_int_equal(rowfate_get(f, i, &got, &err), NS_OK);
-        assert_int_equal(got.duplicate, dup[i]);
-        ndup += dup[i];
-        if (dup[i] && i < first)
-            first = i;
-        if (dup[i] || !kept(&r[i])) {
-            assert_false(got.has_stats);
+    assert_non_null(h);
+    for (size_t i = 0; i < n; i++) {
+        if (dup[i] || !kept(&r[i]) || r[i].appt_day == NS_DAY_NONE ||
+            (scoring && asks_only(&r[i])))
             continue;
-        }
-        assert_true(got.has_stats);
-        assert_int_equal(got.booked_at, r[i].booked_at);
+        assert_int_equal(history_index_add(h, r[i].patient, r[i].booked_at,
+                                           r[i].appt_day, r[i].label),
+                         NS_OK);
+    }
+    assert_int_equal(history_index_finish(h), NS_OK);
+    return h;
+}
+
+static struct row rows[ROWS];
+static bool dups[ROWS];
+
+struct both {
+    struct history_index *h;
+    struct rowfate *f;
+};
+
+/* The rows through rowfate, and the index that says what it must give.
+ * A tiny file size gives 16 buckets of 64 KiB: the 60,000 rows (2.9 MB,
+ * then 6 MB of results) go through the temporary file. */
+static void prepare(struct both *b, bool scoring)
+{
+    struct ns_error err = {0};
+
+    make_rows(rows, ROWS);
+    find_dups(rows, ROWS, dups);
+    b->h = expected_index(rows, ROWS, dups, scoring);
+    assert_int_equal(rowfate_new(0, 64, &b->f, &err), NS_OK);
+    add_all(b->f, rows, ROWS, scoring);
+    if (scoring)
+        rowfate_dups_ask(b->f);
+    assert_int_equal(rowfate_finish(b->f, NULL, &err), NS_OK);
+}
+
+/* Row i's fate, with its stats checked against the index's. */
+static struct rowfate_fate fate_of(const struct both *b, size_t i)
+{
+    struct history_source src = history_index_source(b->h);
+    struct history_query q = {rows[i].patient, rows[i].booked_at,
+                              rows[i].appt_day};
+    struct ns_error err = {0};
+    struct rowfate_fate got;
+    struct history_stats want;
+
+    assert_int_equal(rowfate_get(b->f, i, &got, &err), NS_OK);
+    if (got.has_stats) {
+        assert_int_equal(got.booked_at, rows[i].booked_at);
         assert_int_equal(src.stats(src.ctx, &q, &want, &err), NS_OK);
         same_stats(&got.stats, &want, i);
     }
+    return got;
+}
+
+static void test_rowfate_matches_the_index(void **state)
+{
+    struct both b;
+    size_t ndup = 0, first = SIZE_MAX;
+
+    (void)state;
+    prepare(&b, false);
+    for (size_t i = 0; i < ROWS; i++) {
+        struct rowfate_fate got = fate_of(&b, i);
+
+        assert_int_equal(got.duplicate, dups[i]);
+        assert_int_equal(got.has_stats, !dups[i] && kept(&rows[i]));
+        ndup += dups[i];
+        if (dups[i] && i < first)
+            first = i;
+    }
     assert_true(ndup > 100);
-    assert_int_equal(rowfate_duplicates(f, CLEAN_OK) +
-                     rowfate_duplicates(f, CLEAN_BAD_VALUE), ndup);
-    assert_int_equal(rowfate_first_duplicate(f), first);
-    assert_int_equal(rowfate_patients(f), history_index_patients(h));
-    rowfate_free(f);
-    history_index_free(h);
+    assert_int_equal(rowfate_duplicates(b.f, CLEAN_OK) +
+                     rowfate_duplicates(b.f, CLEAN_BAD_VALUE), ndup);
+    assert_int_equal(rowfate_first_duplicate(b.f), first);
+    assert_int_equal(rowfate_patients(b.f), history_index_patients(b.h));
+    rowfate_free(b.f);
+    history_index_free(b.h);
+}
+
+/* With rowfate_dups_ask() a repeat gets the stats the index gives it;
+ * rows that only ask get them from an index without them. */
+static void test_rowfate_scoring_rows_match_the_index(void **state)
+{
+    struct both b;
+    size_t asked = 0, repeats = 0;
+
+    (void)state;
+    prepare(&b, true);
+    for (size_t i = 0; i < ROWS; i++) {
+        struct rowfate_fate got = fate_of(&b, i);
+
+        assert_false(got.duplicate);
+        assert_int_equal(got.has_stats, kept(&rows[i]));
+        asked += kept(&rows[i]) && asks_only(&rows[i]);
+        repeats += kept(&rows[i]) && dups[i];
+    }
+    assert_true(asked > 1000 && repeats > 100);
+    rowfate_free(b.f);
+    history_index_free(b.h);
 }
 
 /* Each duplicate of a kept row gives its category codes back. */
@@ -245,6 +299,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rowfate_matches_the_index),
+        cmocka_unit_test(test_rowfate_scoring_rows_match_the_index),
         cmocka_unit_test(test_rowfate_duplicates_leave_the_counts),
         cmocka_unit_test(test_rowfate_refuses_a_negative_lead),
     };
