@@ -610,10 +610,19 @@ async function run(browser) {
         check(await page.inputValue('#ob-date') === day,
             `day ${await page.inputValue('#ob-date')}, expected ${day}`);
         await page.fill('#ob-slots', String(list.length));
+        // The page asked once on opening, with its default slots: wait
+        // for the answer to this question, then for it to be drawn.
+        const answered = page.waitForResponse((r) =>
+            r.url().includes('/overbooking?') &&
+            r.url().includes(`slots=${list.length}&`));
         await page.click('#ob-go');
-        await page.waitForSelector('#ob-grid canvas');
+        await answered;
         const ans = await call('GET', `/overbooking?date=${day}&slots=${
             list.length}&risk=0.1`, undefined, READER);
+        await page.waitForFunction((want) => document.querySelector(
+            '#ob-extra-n')?.textContent === want, `+${ans.advice.extra}`,
+        { timeout: 5000 }).catch(() => {});
+        await page.waitForSelector('#ob-grid canvas');
         const shown = await page.textContent('#ob-extra-n');
         check(shown === `+${ans.advice.extra}`, `extra '${shown}' vs ${
             ans.advice.extra}`);

@@ -147,7 +147,11 @@ export async function render(main, ctx) {
     const risk = h('input', { id: 'ob-risk', type: 'number', min: 1,
         max: 99, step: 1, required: true, value: DEFAULT_RISK_PCT });
 
+    // Only the latest question's answer is drawn: the one asked on
+    // opening the page may come back after the user's own.
+    let asked = 0;
     const ask = async () => {
+        const mine = ++asked;
         const q = new URLSearchParams({ date: date.value, slots: slots.value,
             risk: String(Number(risk.value) / 100) });
         if (spec.input.value) {
@@ -155,10 +159,15 @@ export async function render(main, ctx) {
         }
         try {
             announce(status, '', 'info');
-            drawAdvice(out, await api('GET', `/overbooking?${q}`));
+            const ans = await api('GET', `/overbooking?${q}`);
+            if (mine === asked) {
+                drawAdvice(out, ans);
+            }
         } catch (e) {
-            clear(out);
-            announce(status, t('error', { detail: e.message }), 'error');
+            if (mine === asked) {
+                clear(out);
+                announce(status, t('error', { detail: e.message }), 'error');
+            }
         }
     };
 
