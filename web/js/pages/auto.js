@@ -84,14 +84,25 @@ class PendingPage {
             .sort((a, b) => probabilityOf(b) - probabilityOf(a));
     }
 
+    // Only the latest refresh draws: a poll that was on its way when the
+    // filters changed must not bring the old list back.
     async refresh() {
+        const mine = this.asked = (this.asked ?? 0) + 1;
+
         try {
-            this.items = await this.load();
+            const items = await this.load();
+            if (mine !== this.asked) {
+                return;
+            }
+            this.items = items;
             this.drawTable();
             this.updated.textContent = t('last_update',
                 { time: fmtClock(new Date()) });
         } catch (e) {
-            announce(this.status, t('error', { detail: e.message }), 'error');
+            if (mine === this.asked) {
+                announce(this.status, t('error', { detail: e.message }),
+                    'error');
+            }
         }
     }
 

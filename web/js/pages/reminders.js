@@ -142,15 +142,24 @@ class RemindersPage {
         if (this.spec.input.value) {
             q.set('specialty', this.spec.input.value);
         }
+        // Only the latest question's answer is drawn.
+        const mine = this.asked = (this.asked ?? 0) + 1;
         try {
-            this.answer = await api('GET', `/actions?${q.toString()}`);
+            const answer = await api('GET', `/actions?${q.toString()}`);
+            if (mine !== this.asked) {
+                return;
+            }
+            this.answer = answer;
             this.rows = actionRows(this.answer);
             announce(this.status, '', 'info');
             this.drawSummary();
             this.drawTable();
             await this.poll();
         } catch (e) {
-            announce(this.status, t('error', { detail: e.message }), 'error');
+            if (mine === this.asked) {
+                announce(this.status, t('error', { detail: e.message }),
+                    'error');
+            }
         }
     }
 
