@@ -1,7 +1,7 @@
-/* The fate of every row of a file read twice, in memory that does not
- * grow with the file: whether the row repeats an earlier one exactly
- * (and is dropped), and, for a kept row with a patient, its history
- * stats (features/history.h).
+/* The fate of every row of a file gone through twice (noshow clean,
+ * noshow predict), in memory that does not grow with the file: whether
+ * the row repeats an earlier one exactly (and is dropped), and, for a
+ * kept row with a patient, its history stats (features/history.h).
  *
  * Pass 1 adds every row in file order. rowfate_finish() then sorts the
  * rows into temporary buckets by patient (rows without one by their own
