@@ -26,6 +26,7 @@
 #include "util/log.h"
 #include "util/outfile.h"
 #include "util/timeutil.h"
+#include "util/tmpfile.h"
 
 static const char usage[] =
     "usage: noshow clean DATA.csv [--schema NAME|FILE] [--sep ,|;]\n"
@@ -165,9 +166,14 @@ static enum ns_err copy_input(struct run *r, struct ns_error *err)
     size_t n;
     int e = 0;
 
-    r->j.copy = tmpfile();
-    if (in == NULL || buf == NULL || r->j.copy == NULL)
+    if (in == NULL || buf == NULL)
         e = errno ? errno : ENOMEM;
+    if (e == 0 && (r->j.copy = ns_tmp_file(err)) == NULL) {
+        if (in != stdin)
+            fclose(in);
+        free(buf);
+        return NS_ERR_IO;
+    }
     while (e == 0 && (n = fread(buf, 1, 1u << 16, in)) > 0) {
         if (fwrite(buf, 1, n, r->j.copy) != n)
             e = errno ? errno : EIO;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/tmpfile.h"
+
 #define STREAM_BUF (1u << 20)
 
 /* A row: this head, then a float per numeric column, a code per
@@ -72,11 +74,10 @@ enum ns_err recstream_new(const struct schema *s, struct recstream **out,
         recstream_free(w);
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     }
-    errno = 0;
-    w->f = tmpfile();
+    w->f = ns_tmp_file(err);
     if (w->f == NULL) {
         recstream_free(w);
-        return io_fail("creating", err);
+        return NS_ERR_IO;
     }
     setvbuf(w->f, w->fbuf, _IOFBF, STREAM_BUF);
     *out = w;

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/tmpfile.h"
+
 /* A bucket's older records sit in the file as whole buffers ("chunks"),
  * the newest ones in its buffer. */
 struct bucket {
@@ -48,27 +50,10 @@ enum ns_err ns_spill_new(size_t nbuckets, size_t recsize, size_t bufbytes,
     return NS_OK;
 }
 
-/* Unnamed, so that nothing is left behind by a crash or a kill. */
 static enum ns_err open_file(struct ns_spill *s, struct ns_error *err)
 {
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    int e;
-
-    if (dir == NULL || dir[0] == '\0')
-        dir = "/tmp";
-    s->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (s->fd < 0) {
-        snprintf(path, sizeof(path), "%s/noshow-spill-XXXXXX", dir);
-        s->fd = mkostemp(path, O_CLOEXEC);
-        if (s->fd >= 0)
-            unlink(path);
-    }
-    if (s->fd >= 0)
-        return NS_OK;
-    e = errno;
-    return ns_error_set(err, NS_ERR_IO, "%s: cannot create a temporary "
-                        "file: %s", dir, strerror(e));
+    s->fd = ns_tmp_fd(err);
+    return s->fd >= 0 ? NS_OK : NS_ERR_IO;
 }
 
 static enum ns_err write_all(struct ns_spill *s, const char *p, size_t len,

@@ -166,6 +166,19 @@ static void test_clean_failed_run_leaves_outputs_alone(void **st)
     expect(&res, 0, "rc=1\nf.csv\n");
 }
 
+/* Temporary files go to $TMPDIR: one that cannot hold them is named. */
+static void test_clean_unusable_tmpdir_is_named(void **st)
+{
+    struct result res;
+
+    (void)st;
+    assert_int_equal(setenv("TMPDIR", "/nonexistent/tmp", 1), 0);
+    run("clean " FIX "mixed.csv --features /dev/null", &res);
+    assert_int_equal(unsetenv("TMPDIR"), 0);
+    expect(&res, 1, "/nonexistent/tmp: cannot create a temporary file: No "
+           "such file or directory");
+}
+
 /* Repeated rows do not weigh in the category codes: North and South
  * (and their specialties) are one row each, so codes go by name, though
  * South's row comes three times. */
@@ -231,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_clean_features_from_standard_input),
         cmocka_unit_test(test_clean_features_same_with_and_without_rejects),
         cmocka_unit_test(test_clean_failed_run_leaves_outputs_alone),
+        cmocka_unit_test(test_clean_unusable_tmpdir_is_named),
         cmocka_unit_test(test_clean_duplicates_do_not_count_for_codes),
         cmocka_unit_test(test_clean_schema_file_without_dates_or_target),
         cmocka_unit_test(test_clean_real_file_report_counts),
