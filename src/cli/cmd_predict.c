@@ -4,7 +4,6 @@
  * out on disk before scoring (features/rowfate.h). */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +20,7 @@
 #include "report/xlsx_out.h"
 #include "util/buf.h"
 #include "util/outfile.h"
-#include "util/queue.h"
+#include "util/stages.h"
 #include "util/timeutil.h"
 
 /* Rows scored together: large enough for the all-core path to pay off,
@@ -73,6 +72,8 @@ struct batch {
     size_t nok;
     float *X;                       /* PREDICT_BATCH x nfeatures */
     struct bundle_score s[PREDICT_BATCH];
+    enum ns_err rc;                 /* the scorer's failure, or NS_OK */
+    struct ns_error err;
 };
 
 struct predict {
@@ -85,22 +86,11 @@ struct predict {
     size_t ordinal;             /* DATA's rows read so far */
     struct ns_buf obuf;         /* one batch of output (the writer's) */
     size_t scored, failed;      /* the writer's, read after it ends */
-    /* Three stages pass batches along: this thread reads and
-     * featurises, the scorers run libxgboost, the writer formats and
-     * writes, then gives the batch back. So reading, scoring and writing
-     * of consecutive batches overlap. Batch k goes to scorer k modulo
-     * PREDICT_SCORERS, and the writer takes them back in that turn, so
-     * the output keeps the input's order. */
+    /* Three stages pass batches along (util/stages.h): this thread
+     * reads and featurises, the scorers run libxgboost, the writer
+     * formats and writes in input order, then gives the batch back. So
+     * reading, scoring and writing of consecutive batches overlap. */
     struct batch *bt[PREDICT_BATCHES];
-    struct ns_queue empty;
-    struct ns_queue to_score[PREDICT_SCORERS], to_write[PREDICT_SCORERS];
-    struct scorer {
-        struct predict *pr;
-        size_t k;
-    } scorer[PREDICT_SCORERS];
-    pthread_mutex_t mu;         /* guards fail and ferr */
-    enum ns_err fail;           /* the scorer's or writer's first failure */
-    struct ns_error ferr;
 };
 
 /* Marks DATA's fingerprints apart from PAST.csv's: a row of DATA that
@@ -383,6 +373,7 @@ static void batch_clear(struct batch *bt)
     }
     bt->n = 0;
     bt->nok = 0;
+    bt->rc = NS_OK;
     ns_buf_reset(&bt->text);
 }
 
@@ -407,120 +398,62 @@ static enum ns_err write_header(struct predict *pr, const struct csv_row *h)
     return rc;
 }
 
-/* The first failure of the scorer or the writer, or NS_OK. */
-static enum ns_err stage_status(struct predict *pr)
-{
-    enum ns_err rc;
-
-    pthread_mutex_lock(&pr->mu);
-    rc = pr->fail;
-    pthread_mutex_unlock(&pr->mu);
-    return rc;
-}
-
-/* Keeps the first failure: later batches pass through untouched, and
- * the reader stops at its next batch. */
-static void stage_failed(struct predict *pr, enum ns_err rc,
-                         const struct ns_error *e)
-{
-    pthread_mutex_lock(&pr->mu);
-    if (pr->fail == NS_OK) {
-        pr->fail = rc;
-        pr->ferr = *e;
-    }
-    pthread_mutex_unlock(&pr->mu);
-}
-
-/* LIMITATION: batch scoring stays below 10x the Python reference's rate
+/* On scorer thread k: libxgboost on one core over the batch.
+ *
+ * LIMITATION: batch scoring stays below 10x the Python reference's rate
  * at 1 million rows: half of the CPU time is libxgboost's prediction
  * (called here), the same library and trees the reference calls, and
  * the two cores cannot also read, clean and write a million rows
  * within a tenth of the reference's time (docs/KNOWN_LIMITATIONS.md). */
-static void *scorer_main(void *arg)
+static void score_work(void *ctx, size_t k, void *item)
 {
-    const struct scorer *me = arg;
-    struct predict *pr = me->pr;
-    void *item;
+    const struct predict *pr = ctx;
+    struct batch *bt = item;
 
-    while (ns_queue_pop(&pr->to_score[me->k], &item)) {
-        struct batch *bt = item;
-        struct ns_error e = {0};
-        enum ns_err rc = stage_status(pr);
-
-        if (rc == NS_OK &&
-            (rc = bundle_score_matrix_threads(pr->b, bt->X, bt->nok, 1,
-                                              bt->s, &e)) != NS_OK)
-            stage_failed(pr, rc, &e);
-        ns_queue_push(&pr->to_write[me->k], bt);
-    }
-    ns_queue_close(&pr->to_write[me->k]);
-    return NULL;
+    (void)k;
+    bt->rc = bundle_score_matrix_threads(pr->b, bt->X, bt->nok, 1, bt->s,
+                                         &bt->err);
 }
 
-static void *writer_main(void *arg)
+/* On the writer thread, batch by batch in input order. */
+static enum ns_err write_collect(void *ctx, void *item,
+                                 struct ns_error *err)
 {
-    struct predict *pr = arg;
-    void *item;
+    const struct batch *bt = item;
 
-    for (size_t k = 0; ns_queue_pop(&pr->to_write[k], &item);
-         k = (k + 1) % PREDICT_SCORERS) {
-        struct batch *bt = item;
-        struct ns_error e = {0};
-        enum ns_err rc = stage_status(pr);
-
-        if (rc == NS_OK && (rc = write_batch(pr, bt, &e)) != NS_OK)
-            stage_failed(pr, rc, &e);
-        batch_clear(bt);
-        ns_queue_push(&pr->empty, bt);
+    if (bt->rc != NS_OK) {
+        *err = bt->err;
+        return bt->rc;
     }
-    return NULL;
+    return write_batch(ctx, bt, err);
 }
 
-/* Fills batches and hands them to the scorer; stops at the end of the
+/* Fills batches and hands them to the scorers; stops at the end of the
  * input, at its own failure or at the scorer's or writer's. A batch cut
  * short by a failure of the input is not scored. */
 static enum ns_err read_rows(struct predict *pr, struct csv_reader *rd,
                              const struct schema_binding *bind,
-                             struct ns_error *err)
+                             struct ns_stages *st, struct ns_error *err)
 {
     struct record *r = record_new(bundle_schema(pr->b));
     const struct csv_row *row;
-    struct batch *bt = NULL;
-    size_t sent = 0;
-    void *item;
+    struct batch *bt;
     enum ns_err rc = NS_OK;
 
     if (r == NULL)
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
-    while (rc == NS_OK) {
-        /* The queue of empty batches is never closed: this waits until
-         * the writer gives one back. */
-        if (bt == NULL && ns_queue_pop(&pr->empty, &item)) {
-            bt = item;
-            rc = stage_status(pr);
-        }
-        if (rc == NS_OK)
-            rc = csv_reader_next(rd, &row, err);
-        if (rc == NS_OK)
+    while (rc == NS_OK && (bt = ns_stages_next(st)) != NULL) {
+        batch_clear(bt);
+        while (rc == NS_OK && bt->n < PREDICT_BATCH &&
+               (rc = csv_reader_next(rd, &row, err)) == NS_OK)
             rc = add_row(pr, bt, bind, row, r, err);
-        if (rc == NS_OK && bt->n == PREDICT_BATCH) {
-            ns_queue_push(&pr->to_score[sent++ % PREDICT_SCORERS], bt);
-            bt = NULL;
-        }
+        if ((rc == NS_OK || rc == NS_DONE) && bt->n > 0)
+            ns_stages_submit(st, bt);
     }
-    if (rc == NS_DONE && bt->n > 0)
-        ns_queue_push(&pr->to_score[sent % PREDICT_SCORERS], bt);
-    if (rc == NS_DONE)
-        rc = NS_OK;
     record_free(r);
-    return rc;
+    return rc == NS_DONE ? NS_OK : rc;
 }
 
-static void close_to_score(struct predict *pr)
-{
-    for (size_t k = 0; k < PREDICT_SCORERS; k++)
-        ns_queue_close(&pr->to_score[k]);
-}
 
 /* Runs the scorers and the writer beside read_rows(); their failure,
  * if any, is the one reported. */
@@ -528,33 +461,20 @@ static enum ns_err run_stages(struct predict *pr, struct csv_reader *rd,
                               const struct schema_binding *bind,
                               struct ns_error *err)
 {
-    pthread_t scorer[PREDICT_SCORERS], writer;
-    size_t started = 0;
-    enum ns_err rc = NS_OK;
+    struct ns_stages_ops ops = {pr, score_work, write_collect};
+    struct ns_stages *st;
+    struct ns_error ferr = {0};
+    enum ns_err rc, frc;
 
-    if (pthread_create(&writer, NULL, writer_main, pr) != 0)
-        return ns_error_set(err, NS_ERR_NOMEM, "cannot start a thread");
-    for (; started < PREDICT_SCORERS; started++) {
-        pr->scorer[started] = (struct scorer){pr, started};
-        if (pthread_create(&scorer[started], NULL, scorer_main,
-                           &pr->scorer[started]) != 0)
-            break;
-    }
-    if (started < PREDICT_SCORERS) {
-        rc = ns_error_set(err, NS_ERR_NOMEM, "cannot start a thread");
-        for (size_t k = started; k < PREDICT_SCORERS; k++)
-            ns_queue_close(&pr->to_write[k]);
-    } else {
-        rc = read_rows(pr, rd, bind, err);
-    }
-    close_to_score(pr);
-    for (size_t k = 0; k < started; k++)
-        pthread_join(scorer[k], NULL);
-    pthread_join(writer, NULL);
-    if (pr->fail != NS_OK) {
-        rc = pr->fail;
-        if (err)
-            *err = pr->ferr;
+    rc = ns_stages_start(&ops, PREDICT_SCORERS, (void **)pr->bt,
+                         PREDICT_BATCHES, &st, err);
+    if (rc != NS_OK)
+        return rc;
+    rc = read_rows(pr, rd, bind, st, err);
+    frc = ns_stages_finish(st, &ferr);
+    if (frc != NS_OK) {
+        *err = ferr;
+        return frc;
     }
     return rc;
 }
@@ -646,35 +566,20 @@ static void batch_free(struct batch *bt)
     free(bt);
 }
 
-/* The batches, all empty, and the queues between the stages. */
-static enum ns_err stages_new(struct predict *pr)
+static void batches_free(struct predict *pr)
 {
-    if (ns_queue_init(&pr->empty, PREDICT_BATCHES) != NS_OK)
-        return NS_ERR_NOMEM;
-    for (size_t k = 0; k < PREDICT_SCORERS; k++) {
-        if (ns_queue_init(&pr->to_score[k], PREDICT_BATCHES) != NS_OK ||
-            ns_queue_init(&pr->to_write[k], PREDICT_BATCHES) != NS_OK)
-            return NS_ERR_NOMEM;
-    }
+    for (size_t i = 0; i < PREDICT_BATCHES; i++)
+        batch_free(pr->bt[i]);
+}
+
+static enum ns_err batches_new(struct predict *pr)
+{
     for (size_t i = 0; i < PREDICT_BATCHES; i++) {
         pr->bt[i] = batch_new(pr->b);
         if (pr->bt[i] == NULL)
             return NS_ERR_NOMEM;
-        /* Room for every batch: this never waits. */
-        (void)ns_queue_push(&pr->empty, pr->bt[i]);
     }
     return NS_OK;
-}
-
-static void stages_free(struct predict *pr)
-{
-    for (size_t i = 0; i < PREDICT_BATCHES; i++)
-        batch_free(pr->bt[i]);
-    ns_queue_destroy(&pr->empty);
-    for (size_t k = 0; k < PREDICT_SCORERS; k++) {
-        ns_queue_destroy(&pr->to_score[k]);
-        ns_queue_destroy(&pr->to_write[k]);
-    }
 }
 
 /* Scores pr->data with the bundle b (borrowed) into the CSV file out. */
@@ -686,8 +591,7 @@ static enum ns_err score(struct predict *pr, const struct bundle *b,
     enum ns_err rc = NS_OK;
 
     pr->b = b;
-    pthread_mutex_init(&pr->mu, NULL);
-    if (stages_new(pr) != NS_OK)
+    if (batches_new(pr) != NS_OK)
         rc = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     if (rc == NS_OK)
         rc = build_history(pr, past, file_history, err);
@@ -700,8 +604,7 @@ static enum ns_err score(struct predict *pr, const struct bundle *b,
         rc = ns_outfile_commit(&of, err);
     ns_outfile_abort(&of);
     pr->out = NULL;
-    stages_free(pr);
-    pthread_mutex_destroy(&pr->mu);
+    batches_free(pr);
     ns_buf_free(&pr->obuf);
     rowfate_free(pr->fate);
     return rc;
