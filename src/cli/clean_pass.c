@@ -297,14 +297,6 @@ static void check_work(void *ctx, size_t k, void *item)
     }
 }
 
-/* A kept row with a patient and a booking instant gets history stats
- * (as in pipeline_row); the others get none. */
-static bool has_history(const struct record *rec)
-{
-    return rec->patient != NULL && rec->patient[0] != '\0' &&
-           rec->booked_at != NS_TIME_NONE;
-}
-
 /* Pass 1, in file order: a row's categories if it is kept, and its
  * place for rowfate. Whether it repeats an earlier row is known only
  * after the whole file, so it is counted here by its own checks and
@@ -329,7 +321,7 @@ static enum ns_err count_row(struct clean_job *j, struct batch *bt,
             (rc = recstream_put(j->rows, bt->first + i, rec, codes,
                                 err)) != NS_OK)
             return rc;
-        if (has_history(rec)) {
+        if (history_applies(rec)) {
             fr.patient = rec->patient;
             fr.booked_at = rec->booked_at;
             fr.appt_day = rec->appt_day;
@@ -527,9 +519,8 @@ static enum ns_err put_features(struct ns_buf *out, const struct record *rec,
     return NS_OK;
 }
 
-/* A kept row's features, its history from pass 1's rowfate; the
- * instant and day kept there show that the row is the same. */
-/* cat: rec's category codes found already (precoded), or NULL. */
+/* A kept row's features, its history from pass 1's rowfate; cat: its
+ * category codes found already (precoded), or NULL. */
 static enum ns_err feature_row(const struct clean_job *j, struct batch *bt,
                                const struct record *rec, const double *cat,
                                const struct rowfate_fate *fate,
@@ -539,15 +530,10 @@ static enum ns_err feature_row(const struct clean_job *j, struct batch *bt,
     struct history_stats hs;
     int unknown = 0;
 
-    history_stats_empty(&hs);
-    if (has_history(rec)) {
-        if (!fate->has_stats || fate->booked_at != rec->booked_at ||
-            fate->appt_day != rec->appt_day)
-            return ns_error_set(err, NS_ERR_INVALID, "%s:%ld: %s changed "
-                                "between the two passes", j->a.path,
-                                rec->line, j->a.path);
-        hs = fate->stats;
-    }
+    if (!rowfate_history_of(fate, rec, &hs))
+        return ns_error_set(err, NS_ERR_INVALID, "%s:%ld: %s changed "
+                            "between the two passes", j->a.path, rec->line,
+                            j->a.path);
     if (cat != NULL)
         pipeline_row_coded(j->pipe, rec, cat, &hs, vec, &unknown);
     else

@@ -21,7 +21,6 @@
 #include "util/buf.h"
 #include "util/outfile.h"
 #include "util/stages.h"
-#include "util/timeutil.h"
 
 /* Rows scored together: large enough for the all-core path to pay off,
  * small enough to keep memory flat (a few MiB). */
@@ -98,12 +97,6 @@ struct predict {
  * repeats). */
 #define DATA_TAG 0x9e3779b97f4a7c15ULL
 
-static bool has_history(const struct record *r)
-{
-    return r->patient != NULL && r->patient[0] != '\0' &&
-           r->booked_at != NS_TIME_NONE;
-}
-
 /* Adds the rows of path to pr->fate: every row of DATA (is_data), so
  * that row numbers follow its rows, and of PAST.csv the rows with a
  * place in history. query_only: DATA's rows ask the history without
@@ -134,7 +127,7 @@ static enum ns_err add_file(struct predict *pr, const char *path,
 
         fr.fp.b ^= is_data ? DATA_TAG : 0;
         if (clean_csv_row(s, bind, path, row, false, r, &why, NULL) ==
-            NS_OK && has_history(r)) {
+            NS_OK && history_applies(r)) {
             fr = (struct rowfate_row){fr.fp, CLEAN_OK, r->patient,
                                       r->booked_at, r->appt_day,
                                       (int8_t)r->label, NULL, query_only};
@@ -237,17 +230,13 @@ static enum ns_err row_history(struct predict *pr, const struct record *r,
     enum ns_err rc;
 
     history_stats_empty(hs);
-    if (pr->fate == NULL || !has_history(r))
+    if (pr->fate == NULL || !history_applies(r))
         return NS_OK;
     rc = rowfate_get(pr->fate, pr->fate_first + pr->ordinal, &fate, err);
-    if (rc != NS_OK)
-        return rc;
-    if (!fate.has_stats || fate.booked_at != r->booked_at ||
-        fate.appt_day != r->appt_day)
-        return ns_error_set(err, NS_ERR_INVALID, "%s:%ld: the file changed "
-                            "while it was read", pr->data, r->line);
-    *hs = fate.stats;
-    return NS_OK;
+    if (rc == NS_OK && !rowfate_history_of(&fate, r, hs))
+        rc = ns_error_set(err, NS_ERR_INVALID, "%s:%ld: the file changed "
+                          "while it was read", pr->data, r->line);
+    return rc;
 }
 
 /* Cleans and featurises one row into the batch; a bad row keeps its

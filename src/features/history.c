@@ -57,6 +57,12 @@ struct history_index {
     struct entry *entries;      /* [n] */
 };
 
+bool history_applies(const struct record *r)
+{
+    return r->patient != NULL && r->patient[0] != '\0' &&
+           r->booked_at != NS_TIME_NONE;
+}
+
 void history_stats_empty(struct history_stats *out)
 {
     out->prior_appts = 0;

@@ -54,6 +54,10 @@ struct history_source {
 /* Fills out for a source-less query (no patient, or no history). */
 void history_stats_empty(struct history_stats *out);
 
+/* Whether r has a place in history: a patient and a booking instant.
+ * A row without gets history_stats_empty() whatever the source. */
+bool history_applies(const struct record *r);
+
 /* In-memory index over past rows, for the CLI. Add every row, then call
  * history_index_finish() before the first query; adding after that needs
  * another finish (a query in between fails with NS_ERR_INVALID). Each

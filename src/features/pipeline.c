@@ -234,8 +234,7 @@ static enum ns_err row_history(const struct record *r,
 {
     struct history_query q = {r->patient, r->booked_at, r->appt_day};
 
-    if (hist == NULL || r->patient == NULL || r->patient[0] == '\0' ||
-        r->booked_at == NS_TIME_NONE) {
+    if (hist == NULL || !history_applies(r)) {
         history_stats_empty(hs);
         return NS_OK;
     }

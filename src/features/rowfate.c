@@ -589,6 +589,19 @@ void rowfate_dups_ask(struct rowfate *f)
     f->dups_ask = true;
 }
 
+bool rowfate_history_of(const struct rowfate_fate *fate,
+                        const struct record *rec, struct history_stats *hs)
+{
+    history_stats_empty(hs);
+    if (!history_applies(rec))
+        return true;
+    if (!fate->has_stats || fate->booked_at != rec->booked_at ||
+        fate->appt_day != rec->appt_day)
+        return false;
+    *hs = fate->stats;
+    return true;
+}
+
 size_t rowfate_duplicates(const struct rowfate *f, enum clean_reason reason)
 {
     return reason < CLEAN_NREASONS ? f->dups[reason] : 0;

@@ -70,6 +70,13 @@ NS_MUST_CHECK enum ns_err rowfate_add(struct rowfate *f,
  * callers that keep every row, as scoring does. */
 void rowfate_dups_ask(struct rowfate *f);
 
+/* The history rowfate worked out for rec, the same row read again:
+ * its stats, or empty stats for a row with no place in history
+ * (history_applies()). false when fate is not that row's: the file
+ * changed between the passes. */
+bool rowfate_history_of(const struct rowfate_fate *fate,
+                        const struct record *rec, struct history_stats *hs);
+
 /* Resolves every row added, on two threads. Each duplicate of a kept
  * row is taken back from cc (which may be NULL; one thread at a time)
  * with its codes, so that cc counts each distinct kept row once.
