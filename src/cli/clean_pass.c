@@ -145,7 +145,6 @@ static enum ns_err pass_init(struct pass *p, struct clean_job *j,
 {
     int t = schema_find_role(j->schema, ROLE_TARGET);
 
-    memset(p, 0, sizeof(*p));
     p->j = j;
     p->need_label = t >= 0 && j->bind->field_of_col[t] >= 0;
     for (size_t i = 0; i < NBATCHES; i++) {
@@ -248,20 +247,34 @@ static enum ns_err read_kept(struct pass *p, struct ns_stages *st,
     return rc == NS_DONE ? NS_OK : rc;
 }
 
-/* Runs one pass: the stages with ops, fed from src. */
-static enum ns_err run_pass(struct pass *p, const struct source *src,
-                            const struct ns_stages_ops *ops,
+/* Runs one pass over batches of nrec records (pass_init()), fed from
+ * src, with work on the workers and collect on the collector. p starts
+ * zeroed, or with what work needs (pre); it ends with the pass's
+ * counts. */
+static enum ns_err run_pass(struct pass *p, struct clean_job *j,
+                            size_t nrec, const struct source *src,
+                            void (*work)(void *, size_t, void *),
+                            enum ns_err (*collect)(void *, void *,
+                                                   struct ns_error *),
                             struct ns_error *err)
 {
+    struct ns_stages_ops ops = {p, work, collect};
     struct ns_stages *st;
     struct ns_error ferr = {0};
     enum ns_err rc, frc;
 
-    rc = ns_stages_start(ops, NWORKERS, (void **)p->bt, NBATCHES, &st, err);
+    rc = pass_init(p, j, nrec, err);
     if (rc != NS_OK)
         return rc;
+    rc = ns_stages_start(&ops, NWORKERS, (void **)p->bt, NBATCHES, &st,
+                         err);
+    if (rc != NS_OK) {
+        pass_free(p);
+        return rc;
+    }
     rc = src->rd ? read_batches(p, src, st, err) : read_kept(p, st, err);
     frc = ns_stages_finish(st, &ferr);
+    pass_free(p);
     /* The collector's failure comes first in the file: the reader only
      * stops after it, or fails on a later row. */
     if (frc != NS_OK) {
@@ -407,22 +420,20 @@ static void count_duplicates(struct clean_job *j)
 
 enum ns_err clean_pass_one(struct clean_job *j, struct ns_error *err)
 {
-    struct ns_stages_ops ops = {NULL, check_work, count_collect};
     struct csv_reader *rd = NULL;
     const struct csv_row *header;
-    struct pass p;
+    struct pass p = {0};
     enum ns_err rc;
     int64_t t0 = ns_mono_ns(), t1;
 
     rc = open_input(j, &rd, &header, err);
     if (rc == NS_OK)
         rc = setup(j, rd, header, err);
-    if (rc == NS_OK && (rc = pass_init(&p, j, BATCH_ROWS, err)) == NS_OK) {
+    if (rc == NS_OK) {
         struct source src = {rd, SIZE_MAX, false};
 
-        ops.ctx = &p;
-        rc = run_pass(&p, &src, &ops, err);
-        pass_free(&p);
+        rc = run_pass(&p, j, BATCH_ROWS, &src, check_work, count_collect,
+                      err);
     }
     csv_reader_close(rd);
     if (rc != NS_OK)
@@ -749,20 +760,16 @@ nomem:
 
 static enum ns_err pass_two_kept(struct clean_job *j, struct ns_error *err)
 {
-    struct ns_stages_ops ops = {NULL, kept_work, write_collect};
     struct source src = {NULL, SIZE_MAX, true};
-    struct pass p;
+    struct pass p = {0};
     enum ns_err rc;
 
     rc = recstream_rewind(j->rows, err);
-    if (rc == NS_OK && (rc = pass_init(&p, j, 1, err)) == NS_OK) {
-        ops.ctx = &p;
+    if (rc == NS_OK)
         rc = precode(j, &p.pre, err);
-        if (rc == NS_OK)
-            rc = run_pass(&p, &src, &ops, err);
-        precoded_free(&p.pre);
-        pass_free(&p);
-    }
+    if (rc == NS_OK)
+        rc = run_pass(&p, j, 1, &src, kept_work, write_collect, err);
+    precoded_free(&p.pre);
     if (rc == NS_OK && p.kept != j->rep.rows_kept)
         rc = ns_error_set(err, NS_ERR_INVALID, "clean rows: %zu kept in "
                           "pass 1, %zu read back", j->rep.rows_kept,
@@ -772,10 +779,9 @@ static enum ns_err pass_two_kept(struct clean_job *j, struct ns_error *err)
 
 enum ns_err clean_pass_two(struct clean_job *j, struct ns_error *err)
 {
-    struct ns_stages_ops ops = {NULL, feature_work, write_collect};
     struct csv_reader *rd = NULL;
     const struct csv_row *header;
-    struct pass p;
+    struct pass p = {0};
     enum ns_err rc;
 
     if (from_kept_rows(j)) {
@@ -789,12 +795,10 @@ enum ns_err clean_pass_two(struct clean_job *j, struct ns_error *err)
     /* Pass 1's stop is its own: this pass reads the rows it counted. */
     atomic_store(&j->stopped, false);
     rc = open_input(j, &rd, &header, err);
-    if (rc == NS_OK && (rc = pass_init(&p, j, 1, err)) == NS_OK) {
+    if (rc == NS_OK) {
         struct source src = {rd, j->rep.rows_read, true};
 
-        ops.ctx = &p;
-        rc = run_pass(&p, &src, &ops, err);
-        pass_free(&p);
+        rc = run_pass(&p, j, 1, &src, feature_work, write_collect, err);
     }
     csv_reader_close(rd);
     if (rc == NS_OK && (p.rows != j->rep.rows_read ||
