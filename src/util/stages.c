@@ -129,16 +129,17 @@ enum ns_err ns_stages_start(const struct ns_stages_ops *ops,
                             size_t nbatches, struct ns_stages **out,
                             struct ns_error *err)
 {
-    struct ns_stages *s = calloc(1, sizeof(*s));
+    struct ns_stages *s;
     size_t made;
 
     *out = NULL;
-    if (s == NULL || nworkers == 0 || nbatches == 0) {
-        free(s);
-        return ns_error_set(err, s ? NS_ERR_INVALID : NS_ERR_NOMEM,
-                            "stages: %zu workers and %zu batches; expected "
-                            "at least one of each", nworkers, nbatches);
-    }
+    if (nworkers == 0 || nbatches == 0)
+        return ns_error_set(err, NS_ERR_INVALID, "stages: %zu workers and "
+                            "%zu batches; expected at least one of each",
+                            nworkers, nbatches);
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     s->ops = *ops;
     s->nworkers = nworkers;
     pthread_mutex_init(&s->mu, NULL);
