@@ -373,6 +373,12 @@ static enum ns_err count_collect(void *ctx, void *item, struct ns_error *err)
     return rc;
 }
 
+/* LIMITATION: flat memory costs temporary disk in $TMPDIR: about 190
+ * bytes a row for duplicates and history (rowfate) and, with --features,
+ * about 140 more for a doctolib row's clean values (recstream), so 15
+ * million rows need about 5 GB free. A full disk stops the run with an
+ * error and leaves the outputs as they were; less disk would need the
+ * records compressed, or pass 2 reading the CSV again. */
 static enum ns_err setup(struct clean_job *j, const struct csv_reader *rd,
                          const struct csv_row *header, struct ns_error *err)
 {
